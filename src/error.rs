@@ -1,0 +1,363 @@
+//! One error type for every provider and every phase.
+//!
+//! Each variant says which phase failed and what the caller may do next:
+//!
+//! | variant | phase | sent? | what to do |
+//! |---|---|---|---|
+//! | [`Error::InvalidRequest`] | before sending | no | fix the input |
+//! | [`Error::Config`] | building a client | no | fix the configuration |
+//! | [`Error::NotSent`] | connecting | no | retry freely |
+//! | [`Error::Auth`] | provider refused credentials or access | yes, not processed | fix credentials/account |
+//! | [`Error::Rejected`] | provider refused the request | yes, not processed | read [`RejectCode`] |
+//! | [`Error::RateLimited`] | provider throttled | yes, not processed | retry after `retry_after` |
+//! | [`Error::ServerError`] | provider failed a read | yes | retry later |
+//! | [`Error::Network`] | a read failed after sending | yes | retry freely (reads only) |
+//! | [`Error::OutcomeUnknown`] | a money-moving call may have gone through | **maybe** | reconcile with `find_payout` before anything else |
+//! | [`Error::Decode`] | the provider's answer made no sense | yes | report; retry a read later |
+//! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx |
+//! | [`Error::Unsupported`] | the provider has no such operation | no | use another provider |
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{ProviderId, Reference};
+use crate::webhook::WebhookError;
+
+/// A boxed error cause, kept whole so `source()` chains reach it.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Shorthand for results with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, by phase.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request was refused before anything was sent.
+    #[error("invalid request: `{field}` {reason}")]
+    InvalidRequest {
+        /// The offending field (`amount`, `destination.msisdn`, …).
+        field: &'static str,
+        /// Why it was refused.
+        reason: String,
+        /// The underlying validation error, where there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// A client could not be built from its configuration.
+    #[error("configuration error: {message}")]
+    Config {
+        /// What is wrong.
+        message: String,
+        /// The underlying error, where there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The provider refused the credentials, or the account may not do this.
+    #[error("{provider}: not authorized ({kind:?}): {message}")]
+    Auth {
+        /// The provider.
+        provider: ProviderId,
+        /// The HTTP status, when the provider answered.
+        status: Option<u16>,
+        /// The normalized kind.
+        kind: AuthFailure,
+        /// The provider's message.
+        message: String,
+    },
+
+    /// The provider understood the request and refused it; nothing was processed.
+    #[error("{provider}: rejected with HTTP {status} ({code:?}): {message}")]
+    Rejected {
+        /// The provider.
+        provider: ProviderId,
+        /// The HTTP status.
+        status: u16,
+        /// The normalized reason.
+        code: RejectCode,
+        /// The provider's own error code, where it gives one.
+        provider_code: Option<String>,
+        /// The provider's message, word for word.
+        message: String,
+        /// The request parameter the provider blamed, where it names one.
+        param: Option<String>,
+    },
+
+    /// The provider throttled the request; it was not processed.
+    #[error("{provider}: rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The provider.
+        provider: ProviderId,
+        /// How long the provider asked to wait.
+        retry_after: Option<Duration>,
+        /// The provider's message.
+        message: String,
+    },
+
+    /// The request never left: the connection could not be made. Safe to retry.
+    #[error("{provider}: {operation} was not sent: could not connect")]
+    NotSent {
+        /// The provider.
+        provider: ProviderId,
+        /// The operation (`create_payout`, `get_payout`, …).
+        operation: &'static str,
+        /// The transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A read (not a money-moving call) failed after it was sent: timeout or connection lost.
+    #[error("{provider}: {operation} failed in transit")]
+    Network {
+        /// The provider.
+        provider: ProviderId,
+        /// The operation.
+        operation: &'static str,
+        /// The transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A money-moving request may have reached the provider, and its outcome is not known.
+    ///
+    /// Do not send a new payout: look the existing one up with `find_payout(reference)` (or
+    /// retry with the same reference on a provider that deduplicates).
+    #[error("{provider}: outcome of {operation} for reference {} is unknown ({cause})", reference.as_ref().map(Reference::as_str).unwrap_or("-"))]
+    OutcomeUnknown {
+        /// The provider.
+        provider: ProviderId,
+        /// The operation.
+        operation: &'static str,
+        /// The merchant reference, to reconcile with.
+        reference: Option<Reference>,
+        /// What made it ambiguous.
+        cause: Ambiguity,
+        /// The underlying error, where there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The provider failed a read with a server error, after the allowed retries.
+    #[error("{provider}: server error HTTP {status}: {message}")]
+    ServerError {
+        /// The provider.
+        provider: ProviderId,
+        /// The HTTP status.
+        status: u16,
+        /// The provider's message or a body snippet.
+        message: String,
+    },
+
+    /// The provider's answer could not be understood (bad JSON, wrong types, an HTML page, empty).
+    #[error("{provider}: undecodable response (HTTP {status}): {snippet:?}")]
+    Decode {
+        /// The provider.
+        provider: ProviderId,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The first bytes of the body, for diagnosis.
+        snippet: String,
+        /// The decoding error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A webhook delivery was refused.
+    #[error("webhook rejected: {0}")]
+    Webhook(#[from] WebhookError),
+
+    /// The provider has no such operation.
+    #[error("{provider} does not support {operation}")]
+    Unsupported {
+        /// The provider.
+        provider: ProviderId,
+        /// The operation.
+        operation: &'static str,
+    },
+}
+
+/// What made a money-moving call's outcome unknown.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ambiguity {
+    /// No answer within the timeout after the request was sent.
+    Timeout,
+    /// The connection broke after the request was sent.
+    ConnectionLost,
+    /// The provider answered with a server error (5xx).
+    ServerError {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The provider answered 2xx with a body that could not be understood.
+    UndecodableResponse {
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl fmt::Display for Ambiguity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ambiguity::Timeout => f.write_str("timed out after sending"),
+            Ambiguity::ConnectionLost => f.write_str("connection lost after sending"),
+            Ambiguity::ServerError { status } => write!(f, "server error HTTP {status}"),
+            Ambiguity::UndecodableResponse { status } => {
+                write!(f, "undecodable answer with HTTP {status}")
+            }
+        }
+    }
+}
+
+/// Why the provider refused credentials or access.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// The keys or secrets are wrong.
+    InvalidCredentials,
+    /// The access token expired or was revoked, and renewing it did not help.
+    TokenExpired,
+    /// The merchant account is not approved for this.
+    MerchantNotApproved,
+    /// The app or integration is inactive.
+    AppInactive,
+    /// The product (payouts) is not enabled for the account.
+    ProductNotEnabled,
+    /// The caller's IP address is not on the allow-list.
+    IpNotAllowed,
+    /// Forbidden for another reason.
+    Forbidden,
+}
+
+/// The normalized reason a provider rejected a request.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectCode {
+    /// The amount is invalid (zero, negative, out of range, wrong format).
+    InvalidAmount,
+    /// The merchant's wallet cannot cover it.
+    InsufficientBalance,
+    /// The original payment does not exist.
+    PaymentNotFound,
+    /// The object asked for does not exist.
+    NotFound,
+    /// The refund is more than what is left to refund.
+    RefundExceedsRefundableBalance,
+    /// The recipient is not valid (number, account).
+    InvalidRecipient,
+    /// The channel code is not valid.
+    InvalidChannel,
+    /// The merchant reference was used before.
+    DuplicateReference,
+    /// The idempotency key was reused with a different request.
+    IdempotencyConflict,
+    /// Another parameter is invalid.
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+impl Error {
+    /// An [`Error::InvalidRequest`] for `field`.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
+        Error::InvalidRequest {
+            field,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::InvalidRequest`] for `field` with its cause.
+    pub fn invalid_with_source(
+        field: &'static str,
+        reason: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Error {
+        Error::InvalidRequest {
+            field,
+            reason: reason.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An [`Error::Config`].
+    pub fn config(message: impl Into<String>) -> Error {
+        Error::Config {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Unsupported`].
+    pub fn unsupported(provider: ProviderId, operation: &'static str) -> Error {
+        Error::Unsupported {
+            provider,
+            operation,
+        }
+    }
+
+    /// True when the same call may simply be made again (after `retry_after` for
+    /// [`Error::RateLimited`]). False for [`Error::OutcomeUnknown`]: reconcile first.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::NotSent { .. }
+                | Error::Network { .. }
+                | Error::RateLimited { .. }
+                | Error::ServerError { .. }
+        )
+    }
+
+    /// True when the request may have reached the provider. False only when it certainly did
+    /// not: invalid input, configuration, a failed connect, an unsupported operation.
+    pub fn may_have_been_sent(&self) -> bool {
+        !matches!(
+            self,
+            Error::InvalidRequest { .. }
+                | Error::Config { .. }
+                | Error::NotSent { .. }
+                | Error::Unsupported { .. }
+                | Error::Webhook(_)
+        )
+    }
+
+    /// True for [`Error::OutcomeUnknown`]: money may have moved.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
+    }
+
+    /// The HTTP status the provider answered with, where it answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. } => *status,
+            Error::Rejected { status, .. }
+            | Error::ServerError { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            Error::OutcomeUnknown {
+                cause: Ambiguity::ServerError { status } | Ambiguity::UndecodableResponse { status },
+                ..
+            } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The normalized rejection code, for [`Error::Rejected`].
+    pub fn reject_code(&self) -> Option<&RejectCode> {
+        match self {
+            Error::Rejected { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The merchant reference of an [`Error::OutcomeUnknown`].
+    pub fn reference(&self) -> Option<&Reference> {
+        match self {
+            Error::OutcomeUnknown { reference, .. } => reference.as_ref(),
+            _ => None,
+        }
+    }
+}

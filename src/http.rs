@@ -1,0 +1,715 @@
+//! The one place requests are sent: auth hook, timeouts, retries, error mapping, decoding, tracing.
+//!
+//! Every adapter describes a request as a [`Call`] and hands it to [`HttpClient::send`] (or
+//! [`HttpClient::send_json`]) together with its [`ProviderHooks`]: how to authorize a request, how
+//! to renew credentials after a 401, and how to read the provider's error bodies. Everything else
+//! lives here, once.
+//!
+//! # Retry policy
+//!
+//! | what happened | read (`GET`) | money-moving, provider deduplicates ([`Idempotency::Keyed`]) | money-moving, no deduplication ([`Idempotency::Unprotected`]) |
+//! |---|---|---|---|
+//! | connect failed (nothing left) | retry | retry | retry |
+//! | timeout / connection lost after sending | retry | retry, byte-identical | **outcome unknown**, no retry |
+//! | 500, 502, 503, 504 | retry | retry, byte-identical | **outcome unknown**, no retry |
+//! | 429 (throttled before processing) | retry | retry | retry |
+//! | 408 | retry | retry | **outcome unknown** |
+//! | 409 | no | retry (a concurrent twin holds the key) | no |
+//! | 401 | renew credentials once, repeat once | same | same |
+//! | any other 4xx | no | no | no |
+//!
+//! Attempts are capped by [`RetryPolicy::max_attempts`] (3 by default) with jittered exponential
+//! backoff. A `Retry-After` (seconds or HTTP date) is honoured up to [`RetryPolicy::max_retry_after`];
+//! a longer wait is not slept through but returned as [`Error::RateLimited`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use crate::error::{Ambiguity, BoxError, Error};
+use crate::model::{ProviderId, Reference};
+
+/// The crate's `User-Agent`.
+pub const USER_AGENT: &str = concat!("disburse/", env!("CARGO_PKG_VERSION"));
+
+/// The largest response body read; a longer one is an undecodable response.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Timeouts and retries, shared by every adapter's config.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long one attempt may take, from sending to the last body byte.
+    pub timeout: Duration,
+    /// When and how often to retry.
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Sets the per-attempt timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+/// How often and how patiently to retry.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// The backoff before the first retry; it doubles each time.
+    pub initial_backoff: Duration,
+    /// The longest backoff.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` slept through; longer ones end the call with `RateLimited`.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Sets the number of attempts (at least 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the initial and maximum backoff.
+    #[must_use]
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Sets the longest `Retry-After` honoured.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// The jittered backoff before retry number `retry` (1 for the first retry): between half and
+    /// all of `initial × 2^(retry-1)`, capped at `max_backoff`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32 << retry.saturating_sub(1).min(16);
+        let full = self
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
+        full / 2 + full / 2 * fastrand::u32(0..=100) / 100
+    }
+}
+
+/// Whether a call may be repeated, and why.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// A read: repeating it changes nothing.
+    Read,
+    /// Moves money, and the provider deduplicates on a key that is identical on every attempt
+    /// (Payonify's `Idempotency-Key`, JPay's unique `ref_no`).
+    Keyed,
+    /// Moves money with no deduplication: never repeated once it may have left.
+    Unprotected,
+}
+
+impl Idempotency {
+    fn moves_money(self) -> bool {
+        !matches!(self, Idempotency::Read)
+    }
+}
+
+/// One request, described once and sent as often as the policy allows, byte for byte the same.
+#[derive(Clone)]
+pub struct Call {
+    operation: &'static str,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    idempotency: Idempotency,
+    reference: Option<Reference>,
+}
+
+impl fmt::Debug for Call {
+    // Bodies and headers may hold personal data or secrets: only the shape is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("idempotency", &self.idempotency)
+            .field("reference", &self.reference)
+            .field("body_bytes", &self.body.as_ref().map(|b| b.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Call {
+    /// A read.
+    pub fn get(operation: &'static str, path: impl Into<String>) -> Call {
+        Call {
+            operation,
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotency: Idempotency::Read,
+            reference: None,
+        }
+    }
+
+    /// A POST with a JSON body, serialized once here. Its [`Idempotency`] must be stated.
+    pub fn post_json<T: Serialize + ?Sized>(
+        operation: &'static str,
+        path: impl Into<String>,
+        body: &T,
+        idempotency: Idempotency,
+    ) -> Result<Call, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest {
+            field: "body",
+            reason: "could not be encoded as JSON".into(),
+            source: Some(Box::new(e)),
+        })?;
+        Ok(Call {
+            operation,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: Some(Bytes::from(bytes)),
+            idempotency,
+            reference: None,
+        })
+    }
+
+    /// Adds a query parameter.
+    #[must_use]
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header (e.g. `Idempotency-Key`).
+    pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| Error::invalid_with_source("header", format!("{name} is not valid"), e))?;
+        self.headers.insert(HeaderName::from_static(name), value);
+        Ok(self)
+    }
+
+    /// Names the merchant reference, for tracing and for [`Error::OutcomeUnknown`].
+    #[must_use]
+    pub fn reference(mut self, reference: &Reference) -> Self {
+        self.reference = Some(reference.clone());
+        self
+    }
+
+    /// The operation name.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The serialized body, if any.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+}
+
+/// A 2xx answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+/// A decoded 2xx answer with the raw JSON kept for audit.
+#[derive(Debug, Clone)]
+pub struct Decoded<T> {
+    /// The typed value.
+    pub value: T,
+    /// The whole body as JSON.
+    pub raw: serde_json::Value,
+    /// The HTTP status.
+    pub status: StatusCode,
+}
+
+/// What an adapter contributes to sending: auth and error reading.
+#[async_trait]
+pub trait ProviderHooks: Send + Sync {
+    /// Adds credentials to an outgoing request (headers, basic auth, a bearer token).
+    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error>;
+
+    /// Called once after a 401. Return `Ok(true)` when credentials were renewed and the call
+    /// should be repeated once (the same bytes, the same reference).
+    async fn renew_credentials(&self) -> Result<bool, Error> {
+        Ok(false)
+    }
+
+    /// Turns a non-2xx answer into the crate's error, reading the provider's error body.
+    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error;
+}
+
+/// The shared HTTP client: one connection pool, one retry policy, per provider base URL.
+///
+/// Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    base_url: String,
+    provider: ProviderId,
+    config: HttpConfig,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base_url)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl HttpClient {
+    /// A client for `provider` at `base_url` (`https://api.example.com/v1`; paths are appended).
+    pub fn new(provider: ProviderId, base_url: &str, config: HttpConfig) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| Error::Config {
+                message: "could not build the HTTP client".into(),
+                source: Some(Box::new(e)),
+            })?;
+        Self::with_client(provider, base_url, config, client)
+    }
+
+    /// Like [`HttpClient::new`], sharing a `reqwest::Client` (and its connection pool) the
+    /// caller built. The per-attempt timeout still comes from `config`.
+    pub fn with_client(
+        provider: ProviderId,
+        base_url: &str,
+        config: HttpConfig,
+        client: reqwest::Client,
+    ) -> Result<Self, Error> {
+        let parsed = url::Url::parse(base_url).map_err(|e| Error::Config {
+            message: format!("{provider}: base URL is not a URL"),
+            source: Some(Box::new(e)),
+        })?;
+        if !matches!(parsed.scheme(), "https" | "http") {
+            return Err(Error::config(format!(
+                "{provider}: base URL must be http(s), got {}",
+                parsed.scheme()
+            )));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(Error::config(format!(
+                "{provider}: base URL must not have a query or fragment"
+            )));
+        }
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                client,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                provider,
+                config,
+            }),
+        })
+    }
+
+    /// The provider this client talks to.
+    pub fn provider(&self) -> ProviderId {
+        self.inner.provider
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// Sends `call`, retrying as the policy allows; returns the 2xx answer or the mapped error.
+    pub async fn send(&self, hooks: &dyn ProviderHooks, call: &Call) -> Result<Reply, Error> {
+        let span = tracing::info_span!(
+            "disburse.http",
+            provider = %self.inner.provider,
+            operation = call.operation,
+            reference = call.reference.as_ref().map(Reference::as_str),
+            method = %call.method,
+            path = %call.path,
+        );
+        self.send_inner(hooks, call).instrument(span).await
+    }
+
+    /// Sends `call` and decodes the 2xx body into `T`, keeping the raw JSON.
+    ///
+    /// A 2xx body that does not decode is [`Error::Decode`] for a read, and
+    /// [`Error::OutcomeUnknown`] for a money-moving call (the provider said yes to *something*).
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        hooks: &dyn ProviderHooks,
+        call: &Call,
+    ) -> Result<Decoded<T>, Error> {
+        let reply = self.send(hooks, call).await?;
+        match decode_json::<T>(self.inner.provider, reply.status.as_u16(), &reply.body) {
+            Ok((value, raw)) => Ok(Decoded {
+                value,
+                raw,
+                status: reply.status,
+            }),
+            Err(e) if call.idempotency.moves_money() => Err(Error::OutcomeUnknown {
+                provider: self.inner.provider,
+                operation: call.operation,
+                reference: call.reference.clone(),
+                cause: Ambiguity::UndecodableResponse {
+                    status: reply.status.as_u16(),
+                },
+                source: Some(Box::new(e)),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send_inner(&self, hooks: &dyn ProviderHooks, call: &Call) -> Result<Reply, Error> {
+        let policy = &self.inner.config.retry;
+        let mut attempt: u32 = 0;
+        let mut renewed = false;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let outcome = self.attempt_once(hooks, call).await?;
+            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let can_retry = attempt < policy.max_attempts.max(1);
+            match outcome {
+                Outcome::Transport(err) => {
+                    let connect = err.is_connect();
+                    tracing::warn!(
+                        attempt,
+                        elapsed_ms,
+                        connect,
+                        timeout = err.is_timeout(),
+                        "request failed in transport"
+                    );
+                    let safe = connect || call.idempotency != Idempotency::Unprotected;
+                    if safe && can_retry {
+                        tokio::time::sleep(policy.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(self.transport_error(call, err));
+                }
+                Outcome::Answer {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    tracing::info!(attempt, elapsed_ms, http_status = status.as_u16(), "answer");
+                    if status.is_success() {
+                        return Ok(Reply {
+                            status,
+                            headers,
+                            body,
+                            attempts: attempt,
+                        });
+                    }
+                    if status == StatusCode::UNAUTHORIZED && !renewed {
+                        renewed = true;
+                        if hooks.renew_credentials().await? {
+                            tracing::info!("credentials renewed after 401; repeating once");
+                            attempt -= 1;
+                            continue;
+                        }
+                    }
+                    let retry_after = parse_retry_after(&headers);
+                    if can_retry && self.status_is_retryable(status, call.idempotency) {
+                        let wait = match retry_after {
+                            Some(wait) if wait > policy.max_retry_after => None,
+                            Some(wait) => Some(wait),
+                            None => Some(policy.backoff(attempt)),
+                        };
+                        if let Some(wait) = wait {
+                            tracing::warn!(
+                                attempt,
+                                http_status = status.as_u16(),
+                                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                                "retrying"
+                            );
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(self.answer_error(hooks, call, status, retry_after, &body));
+                }
+            }
+        }
+    }
+
+    fn status_is_retryable(&self, status: StatusCode, idempotency: Idempotency) -> bool {
+        match status.as_u16() {
+            429 => true,
+            408 | 500 | 502 | 503 | 504 => idempotency != Idempotency::Unprotected,
+            409 => idempotency == Idempotency::Keyed,
+            _ => false,
+        }
+    }
+
+    async fn attempt_once(&self, hooks: &dyn ProviderHooks, call: &Call) -> Result<Outcome, Error> {
+        let url = format!("{}{}", self.inner.base_url, call.path);
+        let mut request = self
+            .inner
+            .client
+            .request(call.method.clone(), url)
+            .timeout(self.inner.config.timeout)
+            .headers(call.headers.clone())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !call.query.is_empty() {
+            request = request.query(&call.query);
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let request = hooks.authorize(request).await?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => return Ok(Outcome::Transport(e)),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        match read_body(response).await {
+            Ok(body) => Ok(Outcome::Answer {
+                status,
+                headers,
+                body,
+            }),
+            Err(BodyError::Transport(e)) => Ok(Outcome::Transport(e)),
+            Err(BodyError::TooLarge) => Err(Error::Decode {
+                provider: self.inner.provider,
+                status: status.as_u16(),
+                snippet: String::new(),
+                source: format!("body larger than {MAX_BODY_BYTES} bytes").into(),
+            }),
+        }
+    }
+
+    fn transport_error(&self, call: &Call, err: reqwest::Error) -> Error {
+        let provider = self.inner.provider;
+        let operation = call.operation;
+        if err.is_connect() {
+            return Error::NotSent {
+                provider,
+                operation,
+                source: Box::new(err),
+            };
+        }
+        if call.idempotency.moves_money() {
+            let cause = if err.is_timeout() {
+                Ambiguity::Timeout
+            } else {
+                Ambiguity::ConnectionLost
+            };
+            return Error::OutcomeUnknown {
+                provider,
+                operation,
+                reference: call.reference.clone(),
+                cause,
+                source: Some(Box::new(err)),
+            };
+        }
+        Error::Network {
+            provider,
+            operation,
+            source: Box::new(err),
+        }
+    }
+
+    fn answer_error(
+        &self,
+        hooks: &dyn ProviderHooks,
+        call: &Call,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Error {
+        let provider = self.inner.provider;
+        let code = status.as_u16();
+        let ambiguous = call.idempotency.moves_money() && (status.is_server_error() || code == 408);
+        if ambiguous {
+            let mapped = hooks.map_error(status, body);
+            return Error::OutcomeUnknown {
+                provider,
+                operation: call.operation,
+                reference: call.reference.clone(),
+                cause: if code == 408 {
+                    Ambiguity::Timeout
+                } else {
+                    Ambiguity::ServerError { status: code }
+                },
+                source: Some(Box::new(mapped) as BoxError),
+            };
+        }
+        let mapped = hooks.map_error(status, body);
+        if code == 429 {
+            return match mapped {
+                Error::RateLimited {
+                    provider,
+                    retry_after: own,
+                    message,
+                } => Error::RateLimited {
+                    provider,
+                    retry_after: own.or(retry_after),
+                    message,
+                },
+                other => Error::RateLimited {
+                    provider,
+                    retry_after,
+                    message: other.to_string(),
+                },
+            };
+        }
+        mapped
+    }
+}
+
+enum Outcome {
+    Transport(reqwest::Error),
+    Answer {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    },
+}
+
+enum BodyError {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Decodes a JSON body into `T` and into a raw `Value`, or an [`Error::Decode`] with a snippet.
+///
+/// Adapters use this for error bodies and webhook payloads too, so "undecodable" means one thing.
+pub fn decode_json<T: DeserializeOwned>(
+    provider: ProviderId,
+    status: u16,
+    body: &[u8],
+) -> Result<(T, serde_json::Value), Error> {
+    let decode_error = |e: BoxError| Error::Decode {
+        provider,
+        status,
+        snippet: snippet(body),
+        source: e,
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(decode_error("empty body".into()));
+    }
+    let raw: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
+    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
+    Ok((value, raw))
+}
+
+/// The first 200 characters of a body, lossily decoded, for error messages.
+pub fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
+    let mut out: String = text.chars().take(MAX).collect();
+    if text.chars().count() > MAX {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,42 @@
+//! # disburse
+//!
+//! Send money out (payouts) and give money back (refunds) through African mobile-money and bank
+//! rails, with one typed API over several providers:
+//!
+//! | provider | countries | rails |
+//! |---|---|---|
+//! | Vesicash | Nigeria, Zambia and more | mobile money, bank |
+//! | JPay | Kenya | M-Pesa, Airtel Money, T-Kash, banks |
+//! | Payonify | Zimbabwe | EcoCash (USD, ZWG) |
+//!
+//! The pieces:
+//! - [`Money`] and [`Currency`]: exact decimal amounts, converted exactly to each provider's wire
+//!   form (JSON number, two-decimal string, integer minor units) or refused.
+//! - [`Msisdn`]: every common way of writing a mobile number, canonical E.164 inside.
+//! - [`PayoutRequest`], [`RefundRequest`], [`Payout`], [`Refund`], [`Status`]: one model.
+//! - [`Error`]: one error that says which phase failed and whether money may have moved.
+//! - [`PayoutProvider`]: one trait, usable as `Arc<dyn PayoutProvider>`.
+//! - [`webhook`]: constant-time HMAC verification and one [`WebhookEvent`].
+//! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod money;
+pub mod phone;
+pub mod provider;
+pub mod providers;
+pub mod webhook;
+
+pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};
+pub use model::{
+    Balance, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest, ProviderId,
+    RecipientCheck, Reference, Refund, RefundRequest, Status,
+};
+pub use money::{Currency, Money, MoneyError};
+pub use phone::{Country, Msisdn, Network, PhoneError};
+pub use provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};

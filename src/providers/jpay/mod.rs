@@ -1,0 +1,1 @@
+//! The jpay adapter (not built yet).

@@ -1,0 +1,5 @@
+//! One adapter per provider. Provider knowledge lives in its adapter and nowhere else.
+
+pub mod jpay;
+pub mod payonify;
+pub mod vesicash;

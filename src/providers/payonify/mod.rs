@@ -1,0 +1,1 @@
+//! The payonify adapter (not built yet).

@@ -1,0 +1,1 @@
+//! The vesicash adapter (not built yet).

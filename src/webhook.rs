@@ -1,0 +1,360 @@
+//! Webhook verification shared by every adapter, and the normalized [`WebhookEvent`].
+//!
+//! Each adapter supplies three small things (which header, which bytes are signed, how the
+//! signature is encoded) and calls [`HmacVerifier::verify`], which does the part that must be
+//! right everywhere: HMAC-SHA256 over the raw bytes, compared in constant time
+//! (`Mac::verify_slice`), an optional symmetric timestamp window with an injectable clock, several
+//! secrets (rotation) and several candidate signatures, and empty secrets or signatures refused.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use reqwest::header::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+
+use crate::model::{ProviderId, Status};
+use crate::money::Money;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The default timestamp tolerance: 300 seconds either way.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Why a delivery was refused. Each reason is precise so a log says what was wrong.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    /// The signature header (or token parameter) is absent.
+    #[error("missing {0}")]
+    MissingSignature(String),
+    /// The signature header appears more than once.
+    #[error("header {0} appears more than once")]
+    DuplicateHeader(String),
+    /// The signature header could not be parsed.
+    #[error("malformed signature header: {0}")]
+    MalformedHeader(String),
+    /// The header carries no signature in a scheme this crate accepts.
+    #[error("no signature with a supported scheme")]
+    NoSupportedScheme,
+    /// No secret is configured (or it is empty): nothing can be verified.
+    #[error("the webhook secret is empty")]
+    EmptySecret,
+    /// The signature is empty.
+    #[error("the signature is empty")]
+    EmptySignature,
+    /// The signature is not valid hex or base64.
+    #[error("the signature is not valid {0}")]
+    BadEncoding(&'static str),
+    /// No signature matched the message under any configured secret.
+    #[error("signature mismatch")]
+    SignatureMismatch,
+    /// The timestamp is not a whole number of seconds.
+    #[error("invalid timestamp")]
+    InvalidTimestamp,
+    /// The timestamp is outside the tolerance window.
+    #[error("timestamp is {skew_secs}s away from now, more than the {tolerance_secs}s allowed")]
+    TimestampOutOfWindow {
+        /// Signed distance from now, in seconds (positive: in the future).
+        skew_secs: i64,
+        /// The window, in seconds.
+        tolerance_secs: u64,
+    },
+    /// The body is not what the provider sends.
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+}
+
+/// A source of the current time, so tests can pin it.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// Seconds since the Unix epoch.
+    fn now_unix(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock stopped at one instant, for tests.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now_unix(&self) -> i64 {
+        self.0
+    }
+}
+
+/// How a signature is written.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureEncoding {
+    /// Hexadecimal, either case.
+    Hex,
+    /// Standard base64, with padding.
+    Base64,
+}
+
+impl SignatureEncoding {
+    fn decode(self, text: &str) -> Result<Vec<u8>, WebhookError> {
+        match self {
+            SignatureEncoding::Hex => {
+                hex::decode(text).map_err(|_| WebhookError::BadEncoding("hex"))
+            }
+            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| WebhookError::BadEncoding("base64")),
+        }
+    }
+
+    fn encode(self, bytes: &[u8]) -> String {
+        match self {
+            SignatureEncoding::Hex => hex::encode(bytes),
+            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+}
+
+/// HMAC-SHA256 verification with secret rotation, candidates and a timestamp window.
+#[derive(Clone)]
+pub struct HmacVerifier {
+    secrets: Vec<SecretString>,
+    tolerance: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for HmacVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HmacVerifier")
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .field("tolerance", &self.tolerance)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl HmacVerifier {
+    /// A verifier with one secret, the default tolerance and the system clock.
+    pub fn new(secret: SecretString) -> HmacVerifier {
+        HmacVerifier {
+            secrets: vec![secret],
+            tolerance: DEFAULT_TOLERANCE,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Adds a further accepted secret (during a rotation both old and new verify).
+    #[must_use]
+    pub fn with_secret(mut self, secret: SecretString) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Sets the timestamp tolerance (symmetric).
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Sets the clock (tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The timestamp tolerance.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Checks that `timestamp` (Unix seconds, as text) is within the window.
+    pub fn check_timestamp(&self, timestamp: &str) -> Result<i64, WebhookError> {
+        let ts = timestamp
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| WebhookError::InvalidTimestamp)?;
+        let skew = ts.saturating_sub(self.clock.now_unix());
+        let tolerance_secs = self.tolerance.as_secs();
+        if skew.unsigned_abs() > tolerance_secs {
+            return Err(WebhookError::TimestampOutOfWindow {
+                skew_secs: skew,
+                tolerance_secs,
+            });
+        }
+        Ok(ts)
+    }
+
+    /// Verifies that one of `candidates` is HMAC-SHA256(`message`) under one of the secrets.
+    ///
+    /// Candidates that do not decode are skipped when another candidate decodes; if none decodes
+    /// the decoding error is returned. Comparison is constant-time per candidate.
+    pub fn verify(
+        &self,
+        message: &[u8],
+        candidates: &[&str],
+        encoding: SignatureEncoding,
+    ) -> Result<(), WebhookError> {
+        if self.secrets.is_empty() || self.secrets.iter().all(|s| s.expose_secret().is_empty()) {
+            return Err(WebhookError::EmptySecret);
+        }
+        if candidates.is_empty() || candidates.iter().all(|c| c.trim().is_empty()) {
+            return Err(WebhookError::EmptySignature);
+        }
+        let mut decoded = Vec::with_capacity(candidates.len());
+        let mut decode_error = None;
+        for candidate in candidates {
+            let candidate = candidate.trim();
+            if candidate.is_empty() {
+                continue;
+            }
+            match encoding.decode(candidate) {
+                Ok(bytes) => decoded.push(bytes),
+                Err(e) => decode_error = Some(e),
+            }
+        }
+        if decoded.is_empty() {
+            return Err(decode_error.unwrap_or(WebhookError::EmptySignature));
+        }
+        for secret in &self.secrets {
+            let key = secret.expose_secret().as_bytes();
+            if key.is_empty() {
+                continue;
+            }
+            for signature in &decoded {
+                let mut mac = mac_for(key);
+                mac.update(message);
+                if mac.verify_slice(signature).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        Err(WebhookError::SignatureMismatch)
+    }
+}
+
+fn mac_for(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    }
+}
+
+/// HMAC-SHA256 of `message` under `secret`, encoded: what a provider (or the sandbox) sends.
+pub fn sign(secret: &[u8], message: &[u8], encoding: SignatureEncoding) -> String {
+    let mut mac = mac_for(secret);
+    mac.update(message);
+    encoding.encode(&mac.finalize().into_bytes())
+}
+
+/// One webhook delivery as the merchant's HTTP server received it.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    /// The HTTP method (`POST`).
+    pub method: &'a str,
+    /// The full URL the provider called, including the query string.
+    pub url: &'a str,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The raw body bytes, exactly as received.
+    pub body: &'a [u8],
+}
+
+impl<'a> WebhookRequest<'a> {
+    /// A POST delivery.
+    pub fn post(url: &'a str, headers: &'a HeaderMap, body: &'a [u8]) -> WebhookRequest<'a> {
+        WebhookRequest {
+            method: "POST",
+            url,
+            headers,
+            body,
+        }
+    }
+
+    /// The single value of one of `names` (case-insensitive), trying them in order.
+    ///
+    /// Refuses a header that appears more than once or is not text, and reports the first name
+    /// when none is present.
+    pub fn single_header(&self, names: &[&str]) -> Result<&'a str, WebhookError> {
+        for name in names {
+            let mut values = self.headers.get_all(*name).iter();
+            if let Some(first) = values.next() {
+                if values.next().is_some() {
+                    return Err(WebhookError::DuplicateHeader((*name).to_owned()));
+                }
+                return first
+                    .to_str()
+                    .map_err(|_| WebhookError::MalformedHeader(format!("{name} is not text")));
+            }
+        }
+        Err(WebhookError::MissingSignature(format!(
+            "header {}",
+            names.first().copied().unwrap_or("signature")
+        )))
+    }
+}
+
+/// What a webhook event is about.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventObject {
+    /// A payout.
+    Payout,
+    /// A refund.
+    Refund,
+}
+
+/// A verified webhook delivery, normalized.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEvent {
+    /// The provider that sent it.
+    pub provider: ProviderId,
+    /// The provider's event id, where it gives one: use it to drop redelivered events.
+    pub event_id: Option<String>,
+    /// Payout or refund.
+    pub object: EventObject,
+    /// The provider's identifier of the payout or refund.
+    pub provider_reference: Option<String>,
+    /// The merchant's reference, where the payload carries it.
+    pub reference: Option<String>,
+    /// The amount, where the payload carries it.
+    pub amount: Option<Money>,
+    /// The normalized status the event reports.
+    pub status: Status,
+    /// The payload, kept for audit.
+    pub raw: serde_json::Value,
+}
+
+impl WebhookEvent {
+    /// An event with the required fields; the rest start empty.
+    pub fn new(provider: ProviderId, object: EventObject, status: Status) -> WebhookEvent {
+        WebhookEvent {
+            provider,
+            event_id: None,
+            object,
+            provider_reference: None,
+            reference: None,
+            amount: None,
+            status,
+            raw: serde_json::Value::Null,
+        }
+    }
+}
