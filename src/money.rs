@@ -309,8 +309,10 @@ impl fmt::Display for Money {
 /// A decimal that serializes as a JSON *number* with exactly its own digits, and deserializes
 /// from a JSON number or a numeric string without passing through binary floating point.
 ///
-/// Serializing works with `serde_json` only (it goes through [`RawValue`]); deserializing a number
-/// needs `serde_json::from_slice`/`from_str` (not `from_value`, which has already lost the digits).
+/// Serializing works with `serde_json`'s serializer only (it goes through [`RawValue`]): put it in
+/// a typed struct and call `serde_json::to_vec`, never `json!`/`to_value`, which turn it into a
+/// binary float. Deserializing a number likewise needs `serde_json::from_slice`/`from_str` (not
+/// `from_value`, which has already lost the digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct JsonDecimal(pub Decimal);
 
@@ -348,13 +350,9 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, MoneyError> {
     if !valid {
         return Err(MoneyError::NotANumber(truncate(text, 32)));
     }
-    Decimal::from_str_exact(t).map_err(|e| match e {
-        rust_decimal::Error::ExceedsMaximumPossibleValue
-        | rust_decimal::Error::LessThanMinimumPossibleValue
-        | rust_decimal::Error::ScaleExceedsMaximumPrecision(_)
-        | rust_decimal::Error::Underflow => MoneyError::Overflow,
-        _ => MoneyError::NotANumber(truncate(text, 32)),
-    })
+    // The syntax is valid, so the only failure left is a value or scale beyond what a decimal
+    // holds (28 digits of scale, 96 bits of mantissa).
+    Decimal::from_str_exact(t).map_err(|_| MoneyError::Overflow)
 }
 
 /// Like [`parse_decimal`], and also accepts the exponent form a JSON number may take (`1e3`).
