@@ -64,7 +64,9 @@ impl Msisdn {
             .find(|c| d.starts_with(c.calling_code()));
         Ok(Msisdn { digits: d, country })
     }
-    pub fn parse_with_default(input: &str, _c: Country) -> Result<Msisdn, PhoneError> { Self::parse(input) }
+    pub fn parse_with_default(input: &str, _c: Country) -> Result<Msisdn, PhoneError> {
+        Self::parse(input)
+    }
     pub fn e164(&self) -> String {
         format!("+{}", self.digits)
     }
