@@ -84,10 +84,10 @@
 //! 9. **Errors.** The body shape `{type, code, message, param, doc_url}` comes from third-party
 //!    specs; the `{error: {…}}` form is read too. By type: `authentication_error` →
 //!    [`Error::Auth`] (`InvalidCredentials`), `rate_limit_error` → [`Error::RateLimited`],
-//!    `idempotency_error` → [`Error::Rejected`] with [`RejectCode::IdempotencyConflict`],
+//!    `idempotency_error` → [`Error::Rejected`] with [`RejectCode::IdempotencyConflict`](crate::RejectCode::IdempotencyConflict),
 //!    `invalid_request_error` → [`Error::Rejected`] with the `param` and a code read from it
 //!    (`amount`/`currency` → `InvalidAmount`, `destination…` → `InvalidRecipient`, else
-//!    `InvalidRequest`), code `resource_missing` → `Rejected` with [`RejectCode::NotFound`],
+//!    `InvalidRequest`), code `resource_missing` → `Rejected` with [`RejectCode::NotFound`](crate::RejectCode::NotFound),
 //!    `api_error` → [`Error::ServerError`]. A body that is not such JSON maps by HTTP status: a
 //!    **non-JSON 500 on a read is [`Error::ServerError`]** carrying a body snippet (retryable);
 //!    on a create the core turns any 5xx into [`Error::OutcomeUnknown`]. A 409 on a create is a
@@ -393,10 +393,7 @@ impl PayonifyClient {
         let mode = config.mode()?;
         let publishable = config.publishable_key.expose_secret();
         let prefix = mode.publishable_prefix();
-        if !publishable
-            .strip_prefix(prefix)
-            .is_some_and(|rest| !rest.is_empty())
-        {
+        if publishable.strip_prefix(prefix).is_none_or(str::is_empty) {
             return Err(Error::config(format!(
                 "payonify: the secret key is a {mode:?}-mode key, so the publishable key must \
                  start with {prefix}"
@@ -887,6 +884,52 @@ mod tests {
             Err(Error::InvalidRequest { field: "destination", reason, .. })
                 if reason.ends_with("bank accounts are not supported")
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn amounts_convert_exactly_or_are_refused(minor in 0i64..=1_000_000_000_000) {
+            let (Ok(reference), Ok(money), Ok(msisdn)) = (
+                Reference::new("po-1"),
+                Money::from_minor_units(minor, Currency::USD),
+                Msisdn::parse("+263771111111"),
+            ) else {
+                panic!("valid test inputs")
+            };
+            let request = PayoutRequest::new(reference, money, Destination::mobile(msisdn));
+            match create_body(&request) {
+                Ok(body) => {
+                    proptest::prop_assert!(minor >= MIN_AMOUNT_MINOR);
+                    proptest::prop_assert_eq!(body.amount, minor);
+                }
+                Err(e) => {
+                    proptest::prop_assert!(minor < MIN_AMOUNT_MINOR);
+                    let is_amount = matches!(e, Error::InvalidRequest { field: "amount", .. });
+                    proptest::prop_assert!(is_amount);
+                }
+            }
+        }
+
+        #[test]
+        fn metadata_validation_never_panics(
+            entries in proptest::collection::btree_map(".{0,45}", ".{0,510}", 0..7),
+            narration in proptest::option::of(".{0,160}"),
+        ) {
+            let (Ok(reference), Ok(money), Ok(msisdn)) = (
+                Reference::new("po-1"),
+                Money::parse("1.00", Currency::USD),
+                Msisdn::parse("+263771111111"),
+            ) else {
+                panic!("valid test inputs")
+            };
+            let mut request = PayoutRequest::new(reference, money, Destination::mobile(msisdn));
+            request.metadata = entries;
+            request.narration = narration;
+            if let Ok(body) = create_body(&request) {
+                proptest::prop_assert!(body.metadata.len() <= MAX_METADATA_KEYS);
+                proptest::prop_assert_eq!(body.metadata.get(REFERENCE_METADATA_KEY), Some(&"po-1"));
+            }
+        }
     }
 
     #[test]

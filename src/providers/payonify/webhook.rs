@@ -179,3 +179,30 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn header_parsing_never_panics(header in ".{0,200}") {
+            let _ = parse_signature_header(&header);
+        }
+
+        #[test]
+        fn well_formed_headers_round_trip(t in 0u64..=u64::from(u32::MAX), sigs in prop::collection::vec("[0-9a-f]{64}", 1..4)) {
+            let header = format!("t={t},{}", sigs.iter().map(|s| format!("v1={s}")).collect::<Vec<_>>().join(","));
+            let parsed = parse_signature_header(&header);
+            let t = t.to_string();
+            prop_assert_eq!(parsed, Ok(SignatureHeader { timestamp: &t, signatures: sigs.iter().map(String::as_str).collect() }));
+        }
+
+        #[test]
+        fn event_mapping_never_panics(body in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = to_event(&body);
+        }
+    }
+}

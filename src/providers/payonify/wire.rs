@@ -554,3 +554,30 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn error_mapping_never_panics(status in 400u16..600, body in prop::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(status) = StatusCode::from_u16(status) {
+                let _ = map_error(status, &body);
+            }
+        }
+
+        #[test]
+        fn payout_objects_never_panic(value in any::<i64>(), created in any::<i64>(), currency in "[a-z]{0,4}", status in "[a-z_]{0,10}") {
+            let raw = serde_json::json!({
+                "id": "po_1", "object": "payout", "amount": {"value": value, "currency": currency},
+                "created": created, "status": status, "metadata": {REFERENCE_METADATA_KEY: "r-1"}
+            });
+            if let Ok(wire) = serde_json::from_value::<WirePayout>(raw.clone()) {
+                let _ = wire.into_payout(raw);
+            }
+        }
+    }
+}
