@@ -503,6 +503,29 @@ async fn a_failed_countries_fetch_is_not_cached() {
 }
 
 #[tokio::test]
+async fn an_empty_countries_list_is_a_decode_error_and_not_cached() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/countries"))
+        .respond_with(json_response(
+            200,
+            r#"{"status":"success","code":200,"message":"ok","data":[]}"#.into(),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_countries(&server, 1).await;
+    let client = client(&server);
+
+    let err = client.countries().await.unwrap_err();
+    assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
+    assert_eq!(client.countries().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn a_failed_countries_fetch_stops_the_payout_before_it_is_sent() {
     let server = MockServer::start().await;
     catch_all(&server).await;

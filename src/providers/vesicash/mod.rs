@@ -251,7 +251,8 @@ impl VesicashClient {
         })
     }
 
-    /// Replaces the webhook verifier's clock (tests of the timestamped scheme).
+    /// Replaces the webhook verifier's clock (tests of the timestamped scheme). The returned
+    /// client starts with empty countries and banks caches.
     #[must_use]
     pub fn with_webhook_clock(self, clock: Arc<dyn crate::webhook::Clock>) -> Self {
         let inner = &self.inner;
@@ -323,6 +324,15 @@ impl VesicashClient {
                 })
             })
             .collect::<Vec<_>>();
+        if countries.is_empty() {
+            // Not cached: an empty list would refuse every payout for the client's life.
+            return Err(Error::Decode {
+                provider: PROVIDER,
+                status: data.status,
+                snippet: crate::http::snippet(data.raw.to_string().as_bytes()),
+                source: "the countries list has no entry with an id and a country_code".into(),
+            });
+        }
         tracing::debug!(count = countries.len(), "vesicash countries fetched");
         Ok(countries.into())
     }

@@ -190,4 +190,13 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn mobile_check_never_panics(national in "\\PC{0,14}") {
+            for country in [Country::Kenya, Country::Zambia, Country::Nigeria, Country::Ghana] {
+                let _ = is_mobile_number(country, &national);
+            }
+        }
+    }
 }

@@ -176,4 +176,18 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = parse(&body);
+        }
+
+        #[test]
+        fn any_status_word_parses_to_some_status(word in "\\PC{0,16}", amount in "\\PC{0,8}") {
+            let body = serde_json::json!({"data": {"reference": "PY_1", "status": word, "amount": amount, "currency": "NGN"}});
+            let event = parse(body.to_string().as_bytes());
+            proptest::prop_assert!(event.is_ok());
+        }
+    }
 }
