@@ -1,0 +1,440 @@
+//! The Vesicash client's configuration: keys, environment, paths and the webhook scheme.
+//!
+//! Every path and header name the documentation leaves open is a constant here and a field of
+//! [`VesicashConfig`], so a documented alternative is one setter away.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::config::{env_optional, env_secret};
+use crate::error::Error;
+use crate::http::HttpConfig;
+use crate::model::CallbackUrl;
+use crate::webhook::{DEFAULT_TOLERANCE, SignatureEncoding};
+
+/// The sandbox base URL (official SDKs).
+pub const SANDBOX_BASE_URL: &str = "https://sandbox.api.vesicash.com";
+/// The live base URL (official SDKs).
+pub const LIVE_BASE_URL: &str = "https://api.vesicash.com";
+
+/// The payout path of the spec text. The docs' heading shows `/v1/payment/payouts/process`;
+/// select it with [`VesicashConfig::with_payout_path`].
+pub const PAYOUT_PATH: &str = "/v1/payment/payout/process";
+/// The refund path.
+pub const REFUND_PATH: &str = "/v1/payment/refunds/process";
+/// The countries list.
+pub const COUNTRIES_PATH: &str = "/v1/countries";
+/// The banks list.
+pub const BANKS_PATH: &str = "/v1/banks";
+/// The query parameter naming the country on [`BANKS_PATH`] (the spec's name; docs revisions
+/// disagree, see [`VesicashConfig::with_banks_country_param`]).
+pub const BANKS_COUNTRY_PARAM: &str = "country_id";
+/// The status lookup, with `{reference}` standing for the Vesicash reference (`PY_…`).
+///
+/// Vesicash documents no payout status endpoint; this is the one lookup by reference its docs
+/// show (for payments). Override it with [`VesicashConfig::with_status_path`].
+pub const STATUS_PATH: &str = "/v1/payment/{reference}";
+/// The placeholder in a status path template.
+pub const REFERENCE_PLACEHOLDER: &str = "{reference}";
+
+/// The webhook signature header of the spec.
+pub const SIGNATURE_HEADER: &str = "X-Vesicash-Signature";
+/// The webhook signature header of the public docs.
+pub const DOCS_SIGNATURE_HEADER: &str = "mor-signature";
+/// The timestamp header used when the signed message is `timestamp + "." + body` (undocumented:
+/// set the real name with [`SignedMessage::TimestampDotBody`]).
+pub const TIMESTAMP_HEADER: &str = "X-Vesicash-Timestamp";
+
+/// Which Vesicash to talk to.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://sandbox.api.vesicash.com`.
+    Sandbox,
+    /// `https://api.vesicash.com`: real money.
+    Live,
+    /// Any other base URL (the embedded sandbox, a mock server, a proxy).
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL, without a trailing path.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Sandbox => SANDBOX_BASE_URL,
+            Environment::Live => LIVE_BASE_URL,
+            Environment::Custom(url) => url,
+        }
+    }
+
+    /// Reads `"sandbox"`, `"live"` (any case) or a base URL.
+    pub fn parse(text: &str) -> Environment {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("sandbox") {
+            Environment::Sandbox
+        } else if text.eq_ignore_ascii_case("live") {
+            Environment::Live
+        } else {
+            Environment::Custom(text.to_owned())
+        }
+    }
+}
+
+/// The bytes a webhook signature covers.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedMessage {
+    /// The raw body (the default, and what the docs' signing page shows).
+    Body,
+    /// `timestamp + "." + raw body`, the timestamp read from `header` and checked against a
+    /// symmetric window of `tolerance` (one docs revision).
+    TimestampDotBody {
+        /// The header holding the Unix timestamp.
+        header: String,
+        /// How far the timestamp may be from now, either way.
+        tolerance: Duration,
+    },
+}
+
+impl SignedMessage {
+    /// `timestamp.body` with the default header name and the default 300 s window.
+    pub fn timestamp_dot_body() -> SignedMessage {
+        SignedMessage::TimestampDotBody {
+            header: TIMESTAMP_HEADER.to_owned(),
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+}
+
+/// How webhook deliveries are authenticated: the one place header names and the signed message
+/// are chosen.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookScheme {
+    /// Signature headers, tried in order (names are case-insensitive). Default:
+    /// `X-Vesicash-Signature`, then `mor-signature`.
+    pub signature_headers: Vec<String>,
+    /// What is signed. Default: the raw body.
+    pub signed_message: SignedMessage,
+    /// How the signature is written. Default: hex (either case).
+    pub encoding: SignatureEncoding,
+}
+
+impl Default for WebhookScheme {
+    fn default() -> Self {
+        WebhookScheme {
+            signature_headers: vec![
+                SIGNATURE_HEADER.to_owned(),
+                DOCS_SIGNATURE_HEADER.to_owned(),
+            ],
+            signed_message: SignedMessage::Body,
+            encoding: SignatureEncoding::Hex,
+        }
+    }
+}
+
+impl WebhookScheme {
+    /// Sets the signature headers, tried in order.
+    #[must_use]
+    pub fn with_signature_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.signature_headers = headers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets what is signed.
+    #[must_use]
+    pub fn with_signed_message(mut self, message: SignedMessage) -> Self {
+        self.signed_message = message;
+        self
+    }
+
+    /// Sets the signature encoding.
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+}
+
+/// Everything a [`super::VesicashClient`] needs.
+///
+/// `Debug` never prints a key or secret.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct VesicashConfig {
+    /// The secret key, sent as the `secret-key` header.
+    pub secret_key: SecretString,
+    /// The public key, sent as the `public-key` header.
+    pub public_key: SecretString,
+    /// The webhook secret signatures are checked with.
+    pub webhook_secret: SecretString,
+    /// Further accepted webhook secrets, during a rotation.
+    pub previous_webhook_secrets: Vec<SecretString>,
+    /// Which Vesicash.
+    pub environment: Environment,
+    /// Timeouts and retries.
+    pub http: HttpConfig,
+    /// The payout path ([`PAYOUT_PATH`]).
+    pub payout_path: String,
+    /// The refund path ([`REFUND_PATH`]).
+    pub refund_path: String,
+    /// The status path template ([`STATUS_PATH`]), holding `{reference}`.
+    pub status_path: String,
+    /// The banks list's country query parameter ([`BANKS_COUNTRY_PARAM`]).
+    pub banks_country_param: String,
+    /// The `webhook_url` sent when a request names none. `None` sends no `webhook_url`, and
+    /// Vesicash uses the dashboard's.
+    pub default_webhook_url: Option<CallbackUrl>,
+    /// How webhooks are authenticated.
+    pub webhook: WebhookScheme,
+}
+
+impl fmt::Debug for VesicashConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const REDACTED: &str = "** redacted **";
+        f.debug_struct("VesicashConfig")
+            .field("secret_key", &format_args!("{REDACTED}"))
+            .field("public_key", &format_args!("{REDACTED}"))
+            .field("webhook_secret", &format_args!("{REDACTED}"))
+            .field(
+                "previous_webhook_secrets",
+                &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
+            )
+            .field("environment", &self.environment)
+            .field("http", &self.http)
+            .field("payout_path", &self.payout_path)
+            .field("refund_path", &self.refund_path)
+            .field("status_path", &self.status_path)
+            .field("banks_country_param", &self.banks_country_param)
+            .field(
+                "default_webhook_url",
+                &self.default_webhook_url.as_ref().map(CallbackUrl::as_str),
+            )
+            .field("webhook", &self.webhook)
+            .finish()
+    }
+}
+
+impl VesicashConfig {
+    /// A configuration for `environment` with the documented defaults.
+    pub fn new(
+        secret_key: SecretString,
+        public_key: SecretString,
+        webhook_secret: SecretString,
+        environment: Environment,
+    ) -> VesicashConfig {
+        VesicashConfig {
+            secret_key,
+            public_key,
+            webhook_secret,
+            previous_webhook_secrets: Vec::new(),
+            environment,
+            http: HttpConfig::default(),
+            payout_path: PAYOUT_PATH.to_owned(),
+            refund_path: REFUND_PATH.to_owned(),
+            status_path: STATUS_PATH.to_owned(),
+            banks_country_param: BANKS_COUNTRY_PARAM.to_owned(),
+            default_webhook_url: None,
+            webhook: WebhookScheme::default(),
+        }
+    }
+
+    /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY`, `VESICASH_WEBHOOK_SECRET` (required)
+    /// and `VESICASH_BASE_URL` (optional: `sandbox`, `live` or a URL; unset means the sandbox, so
+    /// a missing variable never moves real money).
+    pub fn from_env() -> Result<VesicashConfig, Error> {
+        let secret_key = env_secret("VESICASH_SECRET_KEY")?;
+        let public_key = env_secret("VESICASH_PUBLIC_KEY")?;
+        let webhook_secret = env_secret("VESICASH_WEBHOOK_SECRET")?;
+        let environment = env_optional("VESICASH_BASE_URL")?
+            .map(|text| Environment::parse(&text))
+            .unwrap_or(Environment::Sandbox);
+        Ok(VesicashConfig::new(
+            secret_key,
+            public_key,
+            webhook_secret,
+            environment,
+        ))
+    }
+
+    /// Sets timeouts and retries.
+    #[must_use]
+    pub fn with_http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
+    #[must_use]
+    pub fn with_payout_path(mut self, path: impl Into<String>) -> Self {
+        self.payout_path = path.into();
+        self
+    }
+
+    /// Sets the refund path.
+    #[must_use]
+    pub fn with_refund_path(mut self, path: impl Into<String>) -> Self {
+        self.refund_path = path.into();
+        self
+    }
+
+    /// Sets the status path template; it must hold `{reference}`.
+    #[must_use]
+    pub fn with_status_path(mut self, template: impl Into<String>) -> Self {
+        self.status_path = template.into();
+        self
+    }
+
+    /// Sets the banks list's country query parameter.
+    #[must_use]
+    pub fn with_banks_country_param(mut self, name: impl Into<String>) -> Self {
+        self.banks_country_param = name.into();
+        self
+    }
+
+    /// Sets the `webhook_url` sent when a request names none.
+    #[must_use]
+    pub fn with_default_webhook_url(mut self, url: CallbackUrl) -> Self {
+        self.default_webhook_url = Some(url);
+        self
+    }
+
+    /// Accepts a further webhook secret (the old one, during a rotation).
+    #[must_use]
+    pub fn with_previous_webhook_secret(mut self, secret: SecretString) -> Self {
+        self.previous_webhook_secrets.push(secret);
+        self
+    }
+
+    /// Sets how webhooks are authenticated.
+    #[must_use]
+    pub fn with_webhook_scheme(mut self, scheme: WebhookScheme) -> Self {
+        self.webhook = scheme;
+        self
+    }
+
+    /// Checks what can be checked without the network.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        use secrecy::ExposeSecret as _;
+        for (name, value) in [
+            ("secret key", &self.secret_key),
+            ("public key", &self.public_key),
+        ] {
+            let text = value.expose_secret();
+            if text.trim().is_empty() {
+                return Err(Error::config(format!("vesicash: the {name} is empty")));
+            }
+            if reqwest::header::HeaderValue::from_str(text).is_err() {
+                return Err(Error::config(format!(
+                    "vesicash: the {name} is not a valid header value"
+                )));
+            }
+        }
+        for (name, path) in [
+            ("payout path", &self.payout_path),
+            ("refund path", &self.refund_path),
+            ("status path", &self.status_path),
+        ] {
+            if !path.starts_with('/') {
+                return Err(Error::config(format!(
+                    "vesicash: the {name} must start with '/', got {path:?}"
+                )));
+            }
+        }
+        if !self.status_path.contains(REFERENCE_PLACEHOLDER) {
+            return Err(Error::config(format!(
+                "vesicash: the status path must hold {REFERENCE_PLACEHOLDER}, got {:?}",
+                self.status_path
+            )));
+        }
+        if self.banks_country_param.trim().is_empty() {
+            return Err(Error::config(
+                "vesicash: the banks country parameter is empty",
+            ));
+        }
+        if self.webhook.signature_headers.is_empty() {
+            return Err(Error::config(
+                "vesicash: at least one webhook signature header is needed",
+            ));
+        }
+        for name in &self.webhook.signature_headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(Error::config(format!(
+                    "vesicash: {name:?} is not a valid header name"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> VesicashConfig {
+        VesicashConfig::new(
+            SecretString::from("sk_live_very_secret"),
+            SecretString::from("pk_live_public"),
+            SecretString::from("whsec_hidden"),
+            Environment::Sandbox,
+        )
+    }
+
+    #[test]
+    fn debug_redacts_every_secret_exactly() {
+        let config = config().with_previous_webhook_secret(SecretString::from("old_hidden"));
+        let text = format!("{config:?}");
+        let http = format!("{:?}", HttpConfig::default());
+        let webhook = format!("{:?}", WebhookScheme::default());
+        assert_eq!(
+            text,
+            format!(
+                "VesicashConfig {{ secret_key: ** redacted **, public_key: ** redacted **, \
+                 webhook_secret: ** redacted **, previous_webhook_secrets: [1 redacted], \
+                 environment: Sandbox, http: {http}, payout_path: \"/v1/payment/payout/process\", \
+                 refund_path: \"/v1/payment/refunds/process\", status_path: \
+                 \"/v1/payment/{{reference}}\", banks_country_param: \"country_id\", \
+                 default_webhook_url: None, webhook: {webhook} }}"
+            )
+        );
+        for secret in ["very_secret", "pk_live_public", "hidden"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+
+    #[test]
+    fn environments_have_the_documented_base_urls() {
+        assert_eq!(
+            Environment::Sandbox.base_url(),
+            "https://sandbox.api.vesicash.com"
+        );
+        assert_eq!(Environment::Live.base_url(), "https://api.vesicash.com");
+        assert_eq!(Environment::parse("LIVE"), Environment::Live);
+        assert_eq!(
+            Environment::parse("http://127.0.0.1:9"),
+            Environment::Custom("http://127.0.0.1:9".into())
+        );
+    }
+
+    #[test]
+    fn validate_refuses_empty_keys_and_bad_paths() {
+        let mut c = config();
+        c.secret_key = SecretString::from("  ");
+        assert!(matches!(c.validate(), Err(Error::Config { .. })));
+        let c = config().with_status_path("/v1/payment/status");
+        assert!(matches!(c.validate(), Err(Error::Config { .. })));
+        let c = config().with_payout_path("v1/payment/payout/process");
+        assert!(matches!(c.validate(), Err(Error::Config { .. })));
+        let c = config()
+            .with_webhook_scheme(WebhookScheme::default().with_signature_headers(["bad header"]));
+        assert!(matches!(c.validate(), Err(Error::Config { .. })));
+        assert!(config().validate().is_ok());
+    }
+}
