@@ -1161,16 +1161,22 @@ async fn a_landline_number_is_refused_before_sending() {
     catch_all(&server).await;
     let client = client(&server);
 
-    // Nairobi and Lusaka landlines. Where the phone module already refuses them, that is the
-    // same outcome: nothing is sent.
+    // Nairobi and Lusaka landlines never become an `Msisdn`: the phone module refuses them.
     for landline in ["+254 20 2222222", "+260 211 234567"] {
-        let Ok(number) = Msisdn::parse(landline) else {
-            continue;
-        };
-        let request = PayoutRequest::new(reference("l-1"), zmw("10"), Destination::mobile(number));
-        let err = client.create_payout(&request).await.unwrap_err();
-        assert_invalid(&err, "destination.msisdn");
+        assert!(
+            matches!(
+                Msisdn::parse(landline),
+                Err(disburse::PhoneError::NotMobile { .. })
+            ),
+            "{landline}"
+        );
     }
+    // A number of a country Vesicash cannot pay (generic E.164, no country) is refused by the
+    // adapter before anything is sent.
+    let foreign = Msisdn::parse("+44 7911 123456").unwrap();
+    let request = PayoutRequest::new(reference("l-1"), zmw("10"), Destination::mobile(foreign));
+    let err = client.create_payout(&request).await.unwrap_err();
+    assert_invalid(&err, "destination.msisdn");
 }
 
 #[tokio::test]
