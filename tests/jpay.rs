@@ -164,7 +164,6 @@ async fn received(server: &MockServer, http_method: &str, url_path: &str) -> Vec
         .collect()
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Token lifecycle
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +207,12 @@ async fn hundred_concurrent_payouts_on_a_cold_client_make_one_token_request() {
     let refs: std::collections::BTreeSet<String> = received(&server, "POST", PAYOUT_PATH)
         .await
         .iter()
-        .map(|r| r.body_json::<Value>().unwrap()["ref_no"].as_str().unwrap().to_owned())
+        .map(|r| {
+            r.body_json::<Value>().unwrap()["ref_no"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(refs.len(), 100);
     assert_eq!(received(&server, "POST", "/auth/app/token").await.len(), 1);
@@ -230,7 +234,10 @@ async fn a_token_near_expiry_is_refreshed_before_the_call() {
         .await;
     Mock::given(method("POST"))
         .and(path(PAYOUT_PATH))
-        .and(header("authorization", bearer("jpay/refresh.json").as_str()))
+        .and(header(
+            "authorization",
+            bearer("jpay/refresh.json").as_str(),
+        ))
         .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
         .named("payout with the refreshed token")
         .expect(1)
@@ -323,7 +330,10 @@ async fn a_401_refreshes_once_and_repeats_the_payout_once_with_the_same_ref_no()
         .await;
     Mock::given(method("POST"))
         .and(path(PAYOUT_PATH))
-        .and(header("authorization", bearer("jpay/refresh.json").as_str()))
+        .and(header(
+            "authorization",
+            bearer("jpay/refresh.json").as_str(),
+        ))
         .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
         .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
         .named("repeated payout")
@@ -339,7 +349,10 @@ async fn a_401_refreshes_once_and_repeats_the_payout_once_with_the_same_ref_no()
     assert_eq!(payout.id, "PAYOUT-2024-001-ABC123");
     let attempts = received(&server, "POST", PAYOUT_PATH).await;
     assert_eq!(attempts.len(), 2);
-    assert_eq!(attempts[0].body, attempts[1].body, "the repeat is byte-identical");
+    assert_eq!(
+        attempts[0].body, attempts[1].body,
+        "the repeat is byte-identical"
+    );
     assert_eq!(
         attempts[0].body_json::<Value>().unwrap(),
         fixture_json("jpay/payout-request-mpesa.json")
@@ -594,7 +607,13 @@ async fn amounts_outside_the_rules_are_refused_before_anything_is_sent() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, Error::InvalidRequest { field: "amount", .. }),
+            matches!(
+                &err,
+                Error::InvalidRequest {
+                    field: "amount",
+                    ..
+                }
+            ),
             "{amount}: {err:?}"
         );
     }
@@ -605,7 +624,9 @@ async fn amounts_outside_the_rules_are_refused_before_anything_is_sent() {
     )
     .with_callback_url(callback_url(MERCHANT_CALLBACK));
     let err = client.create_payout(&dollars).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest { field: "amount", reason, .. } if reason.contains("KES")));
+    assert!(
+        matches!(&err, Error::InvalidRequest { field: "amount", reason, .. } if reason.contains("KES"))
+    );
 }
 
 #[tokio::test]
@@ -677,7 +698,9 @@ async fn the_callers_channel_and_network_win_over_the_prefix() {
     for (ref_no, channel) in [("CH-CALLER", 63907), ("CH-NETWORK", 63903), ("CH-BANK", 7)] {
         Mock::given(method("POST"))
             .and(path(PAYOUT_PATH))
-            .and(body_partial_json(json!({"ref_no": ref_no, "channel": channel})))
+            .and(body_partial_json(
+                json!({"ref_no": ref_no, "channel": channel}),
+            ))
             .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
             .expect(1)
             .mount(&server)
@@ -716,7 +739,13 @@ async fn a_bank_payout_without_a_channel_sends_nothing() {
         .unwrap_err();
 
     assert!(
-        matches!(&err, Error::InvalidRequest { field: "channel", .. }),
+        matches!(
+            &err,
+            Error::InvalidRequest {
+                field: "channel",
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -732,7 +761,16 @@ async fn unusable_channels_and_networks_are_refused_before_sending() {
         .create_payout(&request_to("CH-TEXT", "10", wallet).with_channel("M-Pesa"))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest { field: "channel", .. }), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::InvalidRequest {
+                field: "channel",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     let econet = Destination::mobile_on(phone("+254712345678"), Network::Econet);
     let err = client
@@ -740,7 +778,13 @@ async fn unusable_channels_and_networks_are_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidRequest { field: "destination.network", .. }),
+        matches!(
+            &err,
+            Error::InvalidRequest {
+                field: "destination.network",
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -750,7 +794,10 @@ async fn channels_are_typed_and_read_page_by_page() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     mount_token(&server, "jpay/token.json", 1).await;
-    for (page, fixture_path) in [("1", "jpay/channels.json"), ("2", "jpay/channels-page-2.json")] {
+    for (page, fixture_path) in [
+        ("1", "jpay/channels.json"),
+        ("2", "jpay/channels-page-2.json"),
+    ] {
         Mock::given(method("GET"))
             .and(path("/channels"))
             .and(query_param("active_only", "true"))
@@ -844,7 +891,12 @@ fn is_forbidden(err: &Error, kind: AuthFailure, text: &str) -> bool {
 async fn error_invalid_phone_number_is_an_invalid_recipient() {
     let err = payout_answered(400, "jpay/error-invalid-phone.json").await;
     assert!(
-        is_rejected(&err, 400, RejectCode::InvalidRecipient, "Invalid phone number"),
+        is_rejected(
+            &err,
+            400,
+            RejectCode::InvalidRecipient,
+            "Invalid phone number"
+        ),
         "{err:?}"
     );
 }
@@ -1116,7 +1168,10 @@ async fn a_timed_out_payout_resent_and_refused_as_duplicate_resolves_to_the_exis
     assert_eq!(payout.status, Status::Pending);
     let posts = received(&server, "POST", PAYOUT_PATH).await;
     assert_eq!(posts.len(), 2);
-    assert_eq!(posts[0].body, posts[1].body, "the re-send is byte-identical");
+    assert_eq!(
+        posts[0].body, posts[1].body,
+        "the re-send is byte-identical"
+    );
     assert_eq!(ledger.payouts().len(), 1, "JPay booked one payout");
 }
 
@@ -1258,7 +1313,10 @@ async fn get_payout_of_an_unknown_id_is_not_found_and_a_bad_id_is_not_sent() {
     );
     for bad in ["", "../wallets/balance", "a b", "x?y=1"] {
         let err = client.get_payout(bad).await.unwrap_err();
-        assert!(matches!(&err, Error::InvalidRequest { field: "id", .. }), "{bad:?}");
+        assert!(
+            matches!(&err, Error::InvalidRequest { field: "id", .. }),
+            "{bad:?}"
+        );
     }
 }
 
@@ -1267,7 +1325,10 @@ async fn find_payout_pages_through_the_list() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     mount_token(&server, "jpay/token.json", 1).await;
-    for (page, fixture_path) in [("1", "jpay/payouts-page-1.json"), ("2", "jpay/payouts-page-2.json")] {
+    for (page, fixture_path) in [
+        ("1", "jpay/payouts-page-1.json"),
+        ("2", "jpay/payouts-page-2.json"),
+    ] {
         Mock::given(method("GET"))
             .and(path("/payments/payouts"))
             .and(query_param("ref_no", "PAYOUT-2024-001"))
@@ -1379,7 +1440,16 @@ async fn a_refund_is_a_payout_naming_the_original_payment() {
     )
     .with_callback_url(callback_url(MERCHANT_CALLBACK));
     let err = client.create_refund(&to_bank).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest { field: "destination", .. }), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::InvalidRequest {
+                field: "destination",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -1399,8 +1469,14 @@ async fn the_balance_is_three_exact_kes_amounts() {
 
     let text = |m: &Money| format!("{} {}", m.amount(), m.currency());
     assert_eq!(text(&balance.payout), "8250.00 KES");
-    assert_eq!(balance.collection.as_ref().map(text).as_deref(), Some("15000.50 KES"));
-    assert_eq!(balance.total.as_ref().map(text).as_deref(), Some("23250.50 KES"));
+    assert_eq!(
+        balance.collection.as_ref().map(text).as_deref(),
+        Some("15000.50 KES")
+    );
+    assert_eq!(
+        balance.total.as_ref().map(text).as_deref(),
+        Some("23250.50 KES")
+    );
 }
 
 #[tokio::test]
@@ -1432,11 +1508,7 @@ fn signed_mpesa_callback_url() -> String {
         .to_owned()
 }
 
-fn deliver(
-    client: &JpayClient,
-    url: &str,
-    body: &str,
-) -> Result<disburse::WebhookEvent, Error> {
+fn deliver(client: &JpayClient, url: &str, body: &str) -> Result<disburse::WebhookEvent, Error> {
     let headers = HeaderMap::new();
     client.parse_webhook(&WebhookRequest::post(url, &headers, body.as_bytes()))
 }
@@ -1509,9 +1581,23 @@ async fn a_callback_with_the_token_of_another_payout_is_rejected() {
         .unwrap()
         .to_owned();
 
-    let err = deliver(&client(&server), &other, &fixture("jpay/callback-completed.json"))
-        .unwrap_err();
+    let client = client(&server);
 
+    let err = deliver(&client, &other, &fixture("jpay/callback-completed.json")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Webhook(WebhookError::SignatureMismatch)),
+        "{err:?}"
+    );
+
+    // And the other way round: PAYOUT-2024-001's valid token on a body about PAYOUT-2024-002.
+    let mut about_other = fixture_json("jpay/callback-completed.json");
+    about_other["data"]["ref_no"] = json!("PAYOUT-2024-002");
+    let err = deliver(
+        &client,
+        &signed_mpesa_callback_url(),
+        &about_other.to_string(),
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, Error::Webhook(WebhookError::SignatureMismatch)),
         "{err:?}"
@@ -1560,12 +1646,18 @@ async fn a_callback_that_is_not_a_jpay_payout_callback_is_rejected() {
     let url = signed_mpesa_callback_url();
 
     let err = deliver(&client, &url, "not json").unwrap_err();
-    assert!(matches!(&err, Error::Webhook(WebhookError::InvalidBody(_))), "{err:?}");
+    assert!(
+        matches!(&err, Error::Webhook(WebhookError::InvalidBody(_))),
+        "{err:?}"
+    );
 
     let mut collection = fixture_json("jpay/callback-completed.json");
     collection["notification"]["type"] = json!("collection");
     let err = deliver(&client, &url, &collection.to_string()).unwrap_err();
-    assert!(matches!(&err, Error::Webhook(WebhookError::InvalidBody(_))), "{err:?}");
+    assert!(
+        matches!(&err, Error::Webhook(WebhookError::InvalidBody(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

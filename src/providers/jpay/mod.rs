@@ -79,7 +79,7 @@
 //! - **Failures.** A payout or callback failure's reason is read from JPay's description
 //!   (`insufficient` → insufficient funds, `limit`, `timeout`, `blocked`, `invalid … account /
 //!   number`, `declined`/`cancelled`), else kept verbatim. A `transaction.completed` callback
-//!   without a `result_code` is not taken as success ([`Status::Unknown`]); any non-zero
+//!   without a `result_code` is not taken as success ([`Status::Unknown`](crate::Status::Unknown)); any non-zero
 //!   `result_code` is a failure. The callback's `trans_id` (else `external_ref`) is the event's
 //!   `provider_reference`; JPay gives no event id. A callback whose `notification.type` is not
 //!   `payout` is refused.
@@ -124,7 +124,9 @@ use crate::model::{
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
 use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
-use crate::webhook::{Clock, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest};
+use crate::webhook::{
+    Clock, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
+};
 
 /// The sandbox base URL.
 pub const SANDBOX_URL: &str = "https://sandbox.api.jpay.africa/api/v1";
@@ -305,9 +307,8 @@ impl JpayConfig {
         get: impl Fn(&'static str) -> Result<Option<String>, Error>,
     ) -> Result<JpayConfig, Error> {
         let required = |name: &'static str| {
-            get(name)?.ok_or_else(|| {
-                Error::config(format!("environment variable {name} is not set"))
-            })
+            get(name)?
+                .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
         };
         let mut config = JpayConfig::new(
             SecretString::from(required("JPAY_APP_KEY")?),
@@ -641,12 +642,15 @@ impl JpayClient {
         if money.amount() < min_amount() || money.amount() > max_amount() {
             return Err(Error::invalid(
                 "amount",
-                format!("must be between 1.00 and 999999.99 KES, got {}", money.amount()),
+                format!(
+                    "must be between 1.00 and 999999.99 KES, got {}",
+                    money.amount()
+                ),
             ));
         }
-        let amount = money
-            .to_fixed_2()
-            .map_err(|e| Error::invalid_with_source("amount", "cannot be written with two decimals", e))?;
+        let amount = money.to_fixed_2().map_err(|e| {
+            Error::invalid_with_source("amount", "cannot be written with two decimals", e)
+        })?;
         let caller_channel = request.channel.as_deref().map(parse_channel).transpose()?;
         let (recipient, payto, channel) = match &request.destination {
             Destination::MobileWallet { msisdn, .. } => {
@@ -711,7 +715,10 @@ impl JpayClient {
             Some(text) => Some(text.clone()),
         };
         let callback = request.callback_url.as_ref().ok_or_else(|| {
-            Error::invalid("callback_url", "JPay requires a callback URL for every payout")
+            Error::invalid(
+                "callback_url",
+                "JPay requires a callback URL for every payout",
+            )
         })?;
         let callback_url =
             callback::signed_url(&self.inner.callback_secret, callback, &request.reference)?;
@@ -954,7 +961,12 @@ impl PayoutProvider for JpayClient {
             return Err(Error::invalid("payment_reference", "must not be empty"));
         }
         let mut narration = format!("Refund of payment {payment_reference}");
-        if let Some(reason) = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        if let Some(reason) = request
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
             narration.push_str(": ");
             narration.push_str(reason);
         }
@@ -1108,7 +1120,13 @@ mod tests {
         assert_eq!(parse_channel(" 63902 ").unwrap(), 63902);
         for bad in ["", "0", "-1", "+5", "63902a", "M-Pesa", "99999999999"] {
             assert!(
-                matches!(parse_channel(bad), Err(Error::InvalidRequest { field: "channel", .. })),
+                matches!(
+                    parse_channel(bad),
+                    Err(Error::InvalidRequest {
+                        field: "channel",
+                        ..
+                    })
+                ),
                 "{bad}"
             );
         }

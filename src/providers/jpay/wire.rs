@@ -144,10 +144,7 @@ pub(super) fn payout_status(word: &str, description: Option<&str>) -> Status {
 /// A failure, its reason read from JPay's description where there is one.
 pub(super) fn failed(description: Option<&str>) -> Status {
     let description = description.map(str::trim).filter(|d| !d.is_empty());
-    Status::failed(
-        failure_reason(description),
-        description.map(str::to_owned),
-    )
+    Status::failed(failure_reason(description), description.map(str::to_owned))
 }
 
 /// The normalized reason for a failure description. JPay documents no failure codes, only a free
@@ -551,7 +548,10 @@ mod tests {
             Status::failed(FailureReason::Other("failed".into()), None)
         );
         assert_eq!(
-            payout_status("failed", Some("The balance is insufficient for the transaction")),
+            payout_status(
+                "failed",
+                Some("The balance is insufficient for the transaction")
+            ),
             Status::failed(
                 FailureReason::InsufficientFunds,
                 Some("The balance is insufficient for the transaction".into())
@@ -575,7 +575,10 @@ mod tests {
         );
         assert_eq!(
             callback_status("transaction.completed", Some(2001), Some("Invalid account")),
-            Status::failed(FailureReason::InvalidRecipient, Some("Invalid account".into()))
+            Status::failed(
+                FailureReason::InvalidRecipient,
+                Some("Invalid account".into())
+            )
         );
         assert_eq!(
             callback_status("transaction.failed", Some(0), Some("Declined by user")),
@@ -655,8 +658,13 @@ mod tests {
         let page = |v: Value| serde_json::from_value::<PageWire<Value>>(v).unwrap();
         let one = json!([{}]);
         assert!(!page(json!({"items": one, "pagination": {"has_next": false}})).has_more(1, 1));
-        assert!(page(json!({"items": one, "pagination": {"page": 1, "total_pages": 2}})).has_more(1, 1));
-        assert!(!page(json!({"items": one, "pagination": {"page": 2, "total_pages": 2}})).has_more(2, 1));
+        assert!(
+            page(json!({"items": one, "pagination": {"page": 1, "total_pages": 2}})).has_more(1, 1)
+        );
+        assert!(
+            !page(json!({"items": one, "pagination": {"page": 2, "total_pages": 2}}))
+                .has_more(2, 1)
+        );
         assert!(page(json!({"items": one, "pagination": {"total": 3}})).has_more(2, 1));
         assert!(!page(json!({"results": one, "next": null})).has_more(1, 1));
         assert!(page(json!({"results": one, "next": "https://x/?page=2"})).has_more(1, 1));
