@@ -87,7 +87,7 @@ pub struct ChannelQuery {
     pub active_only: Option<bool>,
     /// The page, from 1.
     pub page: u32,
-    /// Channels per page (1–100).
+    /// Channels per page (at least 1).
     pub page_size: u32,
 }
 

@@ -79,10 +79,12 @@
 //! - **Failures.** A payout or callback failure's reason is read from JPay's description
 //!   (`insufficient` → insufficient funds, `limit`, `timeout`, `blocked`, `invalid … account /
 //!   number`, `declined`/`cancelled`), else kept verbatim. A `transaction.completed` callback
-//!   without a `result_code` is not taken as success ([`Status::Unknown`](crate::Status::Unknown)); any non-zero
-//!   `result_code` is a failure. The callback's `trans_id` (else `external_ref`) is the event's
-//!   `provider_reference`; JPay gives no event id. A callback whose `notification.type` is not
-//!   `payout` is refused.
+//!   without a `result_code` is not taken as success
+//!   ([`Status::Unknown`](crate::Status::Unknown)); any non-zero `result_code` is a failure. The
+//!   callback's `trans_id` (else `external_ref`) is the event's `provider_reference`; JPay gives
+//!   no event id. A callback whose `notification.type` is not `payout` is refused. A payout
+//!   object's `result_description`/`failure_reason` and `trans_id` are not documented; they are
+//!   read when present.
 //! - **Errors.** "App not found" (404) is [`RejectCode::NotFound`] with `param` `app_code`, to set
 //!   it apart from a payout that does not exist. Any other 400 is [`RejectCode::InvalidRequest`].
 //! - **Refunds.** JPay's docs name payouts as the way to refund: [`JpayClient::create_refund`]
@@ -558,8 +560,8 @@ impl JpayClient {
         if query.page == 0 {
             return Err(Error::invalid("page", "pages start at 1"));
         }
-        if !(1..=100).contains(&query.page_size) {
-            return Err(Error::invalid("page_size", "must be between 1 and 100"));
+        if query.page_size == 0 {
+            return Err(Error::invalid("page_size", "must be at least 1"));
         }
         let mut call = Call::get("list_channels", "/channels");
         if let Some(kind) = &query.kind {
@@ -782,9 +784,11 @@ impl JpayClient {
         let existing = match self.find(&draft.ref_no).await {
             Ok(existing) => existing,
             Err(lookup) => {
+                // Not the error's text: a decode error quotes the list body (phone numbers).
                 tracing::warn!(
                     reference = draft.ref_no.as_str(),
-                    error = %lookup,
+                    http_status = lookup.http_status(),
+                    retryable = lookup.is_retryable(),
                     "duplicate ref_no: the existing payout could not be looked up"
                 );
                 return Err(rejection);

@@ -112,6 +112,9 @@ pub(super) struct PayoutWire {
     pub result_description: Option<String>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// Not documented on the payout object; the gateway's code where JPay gives it.
+    #[serde(default)]
+    pub trans_id: Option<String>,
 }
 
 impl PayoutWire {
@@ -121,7 +124,7 @@ impl PayoutWire {
         Payout {
             provider: PROVIDER,
             id: self.id,
-            provider_reference: None,
+            provider_reference: self.trans_id.filter(|t| !t.trim().is_empty()),
             reference: self.ref_no.and_then(|r| Reference::new(r).ok()),
             amount: self.amount.map(|a| a.0),
             status,
