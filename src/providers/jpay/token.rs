@@ -1,0 +1,382 @@
+//! JPay's token lifecycle: issue, refresh ahead of expiry, renew after a 401, single flight.
+//!
+//! - `POST /auth/app/token` `{app_key, app_secret}` issues an access token (15 minutes) and a
+//!   refresh token (7 days), with the app's `app_code` and `products`.
+//! - `POST /auth/refresh` `{refresh}` issues a new access token (and possibly a new refresh token).
+//!   When JPay rejects the refresh token (a 4xx answer), a new token is issued instead.
+//! - The state lives behind one `tokio::sync::Mutex`, held across the token request: concurrent
+//!   callers on a cold or expiring client wait for the first one's request and reuse its token,
+//!   so 100 simultaneous payouts cause one token request.
+//! - Lifetimes are the documented ones, shortened when the token is a JWT whose `exp - iat` says
+//!   less, and measured on the configured clock from the moment the token request was sent. A
+//!   token is renewed when less than the refresh margin is left (at most half its lifetime, so a
+//!   token shorter than the margin is still used once before it is renewed).
+//! - After a 401 on a call, [`TokenManager::renew_after_rejection`] renews once; callers whose 401
+//!   arrives while another renewal is running, or just after one, reuse that renewal.
+//! - Tokens are held as `SecretString`; no `Debug`, log or error shows them (a token response that
+//!   fails to decode gives an error without a body snippet).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use reqwest::{RequestBuilder, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+
+use super::wire::{self, RefreshRequest, TokenRequest, TokenResponse};
+use crate::error::{AuthFailure, Error};
+use crate::http::{Call, HttpClient, Idempotency, ProviderHooks};
+use crate::model::ProviderId;
+use crate::webhook::Clock;
+
+/// How long an access token lives, as documented.
+pub(super) const ACCESS_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How long a refresh token lives, as documented.
+pub(super) const REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// A renewal this recent is reused by a caller whose 401 arrives after it.
+const RENEWAL_REUSE: Duration = Duration::from_secs(5);
+
+/// What a call needs from the current token.
+#[derive(Clone)]
+pub(super) struct Session {
+    pub access: SecretString,
+    pub app_code: Option<u64>,
+    pub products: Option<Vec<String>>,
+}
+
+struct Tokens {
+    access: SecretString,
+    /// Unix second from which the access token is renewed before use.
+    renew_at: i64,
+    refresh: Option<SecretString>,
+    /// Unix second from which the refresh token is no longer used.
+    refresh_until: i64,
+    app_code: Option<u64>,
+    products: Option<Vec<String>>,
+}
+
+impl Tokens {
+    fn session(&self) -> Session {
+        Session {
+            access: self.access.clone(),
+            app_code: self.app_code,
+            products: self.products.clone(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    tokens: Option<Tokens>,
+    last_renewal: Option<Instant>,
+}
+
+/// Owns JPay's tokens. See the module docs.
+pub(super) struct TokenManager {
+    http: HttpClient,
+    app_key: SecretString,
+    app_secret: SecretString,
+    margin: Duration,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    /// Bumped on every new token, read without the lock by callers about to wait for it.
+    generation: AtomicU64,
+}
+
+impl fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("TokenManager");
+        s.field("margin", &self.margin)
+            .field("generation", &self.generation.load(Ordering::Relaxed));
+        match self.state.try_lock() {
+            Ok(state) => match &state.tokens {
+                Some(t) => s
+                    .field("token", &"** redacted **")
+                    .field(
+                        "renew_in_secs",
+                        &t.renew_at.saturating_sub(self.clock.now_unix()),
+                    )
+                    .field("app_code", &t.app_code)
+                    .field("products", &t.products),
+                None => s.field("token", &"none"),
+            },
+            Err(_) => s.field("token", &"being renewed"),
+        };
+        s.finish()
+    }
+}
+
+impl TokenManager {
+    pub(super) fn new(
+        http: HttpClient,
+        app_key: SecretString,
+        app_secret: SecretString,
+        margin: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> TokenManager {
+        TokenManager {
+            http,
+            app_key,
+            app_secret,
+            margin,
+            clock,
+            state: Mutex::new(State::default()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The current token and what came with it, renewed first when it is missing or near expiry.
+    pub(super) async fn session(&self) -> Result<Session, Error> {
+        let mut state = self.state.lock().await;
+        if let Some(tokens) = &state.tokens {
+            if self.clock.now_unix() < tokens.renew_at {
+                return Ok(tokens.session());
+            }
+        }
+        self.renew_locked(&mut state).await?;
+        state
+            .tokens
+            .as_ref()
+            .map(Tokens::session)
+            .ok_or_else(|| Error::config("JPay token state lost after renewal"))
+    }
+
+    /// Renews the tokens after JPay answered 401 to a call, unless another caller renewed them
+    /// while this one waited, or moments ago.
+    pub(super) async fn renew_after_rejection(&self) -> Result<(), Error> {
+        let seen = self.generation.load(Ordering::Acquire);
+        let mut state = self.state.lock().await;
+        if self.generation.load(Ordering::Acquire) != seen {
+            return Ok(());
+        }
+        if state
+            .last_renewal
+            .is_some_and(|at| at.elapsed() < RENEWAL_REUSE)
+        {
+            return Ok(());
+        }
+        self.renew_locked(&mut state).await?;
+        state.last_renewal = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Refreshes when a refresh token is usable, else (or when JPay rejects it) issues a new
+    /// token. Called with the lock held: this is the single flight.
+    async fn renew_locked(&self, state: &mut State) -> Result<(), Error> {
+        let now = self.clock.now_unix();
+        let usable_refresh = state
+            .tokens
+            .as_ref()
+            .filter(|t| now < t.refresh_until)
+            .and_then(|t| t.refresh.clone());
+        if let Some(refresh) = usable_refresh {
+            match self.request_refresh(&refresh).await {
+                Ok(fresh) => {
+                    let previous = state.tokens.take();
+                    state.tokens = Some(merge(fresh, previous));
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                    return Ok(());
+                }
+                Err(e @ (Error::Auth { .. } | Error::Rejected { .. })) => {
+                    tracing::info!(error = %e, "JPay refused the refresh token; requesting a new token");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let fresh = self.request_token().await?;
+        state.tokens = Some(fresh);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    async fn request_token(&self) -> Result<Tokens, Error> {
+        let body = TokenRequest {
+            app_key: self.app_key.expose_secret(),
+            app_secret: self.app_secret.expose_secret(),
+        };
+        // Issuing a token moves no money and may be repeated freely: a read for the retry policy.
+        let call = Call::post_json("issue_token", "/auth/app/token", &body, Idempotency::Read)?;
+        let hooks = TokenHooks {
+            on_refusal: AuthFailure::InvalidCredentials,
+        };
+        let sent = self.clock.now_unix();
+        let response = self.send(&hooks, &call).await?;
+        tokens_from(response, sent, self.margin, None)
+    }
+
+    async fn request_refresh(&self, refresh: &SecretString) -> Result<Tokens, Error> {
+        let body = RefreshRequest {
+            refresh: refresh.expose_secret(),
+        };
+        let call = Call::post_json("refresh_token", "/auth/refresh", &body, Idempotency::Read)?;
+        let hooks = TokenHooks {
+            on_refusal: AuthFailure::TokenExpired,
+        };
+        let sent = self.clock.now_unix();
+        let response = self.send(&hooks, &call).await?;
+        tokens_from(response, sent, self.margin, Some(refresh))
+    }
+
+    /// Sends a token call through the shared HTTP path and decodes the answer without ever
+    /// putting its body into an error.
+    async fn send(&self, hooks: &TokenHooks, call: &Call) -> Result<TokenResponse, Error> {
+        let reply = self.http.send(hooks, call).await?;
+        serde_json::from_slice::<TokenResponse>(&reply.body).map_err(|e| Error::Decode {
+            provider: ProviderId::JPAY,
+            status: reply.status.as_u16(),
+            snippet: "(token response withheld)".to_owned(),
+            source: format!(
+                "{} answer is not a token response ({:?} at line {} column {})",
+                call.operation(),
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+            .into(),
+        })
+    }
+}
+
+/// A refresh answer may carry only `access`: keep what it leaves out from the previous tokens.
+fn merge(mut fresh: Tokens, previous: Option<Tokens>) -> Tokens {
+    if let Some(previous) = previous {
+        if fresh.app_code.is_none() {
+            fresh.app_code = previous.app_code;
+        }
+        if fresh.products.is_none() {
+            fresh.products = previous.products;
+        }
+    }
+    fresh
+}
+
+fn tokens_from(
+    response: TokenResponse,
+    sent: i64,
+    margin: Duration,
+    previous_refresh: Option<&SecretString>,
+) -> Result<Tokens, Error> {
+    if response.access.trim().is_empty() {
+        return Err(Error::Decode {
+            provider: ProviderId::JPAY,
+            status: 200,
+            snippet: "(token response withheld)".to_owned(),
+            source: "the token response has an empty access token".into(),
+        });
+    }
+    let renew_at = renewal_point(sent, lifetime(&response.access, ACCESS_LIFETIME), margin);
+    let (refresh, refresh_until) = match response.refresh.filter(|r| !r.trim().is_empty()) {
+        Some(refresh) => {
+            let until = renewal_point(sent, lifetime(&refresh, REFRESH_LIFETIME), margin);
+            (Some(SecretString::from(refresh)), until)
+        }
+        // Refreshed without rotation: the old refresh token stays. Its expiry is not known
+        // better than "it worked just now", so it is kept for at most a documented lifetime.
+        None => (
+            previous_refresh.cloned(),
+            renewal_point(sent, REFRESH_LIFETIME, margin),
+        ),
+    };
+    Ok(Tokens {
+        access: SecretString::from(response.access),
+        renew_at,
+        refresh,
+        refresh_until,
+        app_code: response.app_code,
+        products: response.products.as_ref().and_then(wire::product_names),
+    })
+}
+
+/// The Unix second from which a token issued at `sent` and living `lifetime` is renewed: `margin`
+/// before it expires, but no earlier than half-way through its life.
+fn renewal_point(sent: i64, lifetime: Duration, margin: Duration) -> i64 {
+    let early = margin.min(lifetime / 2);
+    let usable = lifetime.saturating_sub(early).as_secs();
+    sent.saturating_add(i64::try_from(usable).unwrap_or(i64::MAX))
+}
+
+/// The documented lifetime, shortened when the token is a JWT that says it lives less: by
+/// `exp - iat` when both are present (immune to clock skew). A JWT without `iat` is not read: its
+/// `exp` would have to be compared with this machine's clock.
+fn lifetime(token: &str, documented: Duration) -> Duration {
+    jwt_lifetime(token).map_or(documented, |l| l.min(documented))
+}
+
+fn jwt_lifetime(token: &str) -> Option<Duration> {
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        exp: Option<i64>,
+        iat: Option<i64>,
+    }
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
+    let secs = claims.exp?.saturating_sub(claims.iat?).max(0);
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// Hooks for the token endpoints: no authorization, and a refusal is an auth failure.
+struct TokenHooks {
+    on_refusal: AuthFailure,
+}
+
+#[async_trait]
+impl ProviderHooks for TokenHooks {
+    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+        Ok(request)
+    }
+
+    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
+        match status.as_u16() {
+            400 | 401 => Error::Auth {
+                provider: ProviderId::JPAY,
+                status: Some(status.as_u16()),
+                kind: self.on_refusal.clone(),
+                message: wire::error_text(body).0,
+            },
+            _ => wire::map_error(status, body),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.sig",
+            enc(r#"{"alg":"HS256","typ":"JWT"}"#),
+            enc(claims)
+        )
+    }
+
+    #[test]
+    fn lifetime_is_documented_unless_the_jwt_says_less() {
+        assert_eq!(lifetime("opaque-token", ACCESS_LIFETIME), ACCESS_LIFETIME);
+        let short = jwt(r#"{"exp": 1712932275, "iat": 1712932245}"#);
+        assert_eq!(lifetime(&short, ACCESS_LIFETIME), Duration::from_secs(30));
+        let long = jwt(r#"{"exp": 1712999999, "iat": 1712932245}"#);
+        assert_eq!(lifetime(&long, ACCESS_LIFETIME), ACCESS_LIFETIME);
+        let backwards = jwt(r#"{"exp": 1000, "iat": 2000}"#);
+        assert_eq!(lifetime(&backwards, ACCESS_LIFETIME), Duration::ZERO);
+        let no_iat = jwt(r#"{"exp": 1000}"#);
+        assert_eq!(lifetime(&no_iat, ACCESS_LIFETIME), ACCESS_LIFETIME);
+        assert_eq!(lifetime("a.!!!.c", ACCESS_LIFETIME), ACCESS_LIFETIME);
+    }
+
+    #[test]
+    fn renewal_is_a_margin_early_but_never_before_half_life() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(renewal_point(1000, ACCESS_LIFETIME, minute), 1000 + 840);
+        assert_eq!(renewal_point(1000, Duration::from_secs(30), minute), 1015);
+        assert_eq!(renewal_point(1000, Duration::ZERO, minute), 1000);
+    }
+}
