@@ -321,6 +321,8 @@ impl Error {
                 | Error::NotSent { .. }
                 | Error::Unsupported { .. }
                 | Error::Webhook(_)
+                // An authorization refused before any request (e.g. a token without the product).
+                | Error::Auth { status: None, .. }
         )
     }
 
@@ -358,6 +360,28 @@ impl Error {
         match self {
             Error::OutcomeUnknown { reference, .. } => reference.as_ref(),
             _ => None,
+        }
+    }
+}
+
+impl From<crate::phone::PhoneError> for Error {
+    /// A phone number that did not parse is invalid input for the `msisdn` field.
+    fn from(e: crate::phone::PhoneError) -> Error {
+        Error::InvalidRequest {
+            field: "msisdn",
+            reason: e.to_string(),
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+impl From<crate::money::MoneyError> for Error {
+    /// An amount that was refused is invalid input for the `amount` field.
+    fn from(e: crate::money::MoneyError) -> Error {
+        Error::InvalidRequest {
+            field: "amount",
+            reason: e.to_string(),
+            source: Some(Box::new(e)),
         }
     }
 }

@@ -703,13 +703,74 @@ pub fn decode_json<T: DeserializeOwned>(
     Ok((value, raw))
 }
 
-/// The first 200 characters of a body, lossily decoded, for error messages.
+/// The first 200 characters of a body, lossily decoded, for error messages, with long digit runs
+/// (phone and account numbers a provider may echo) masked so they never reach a log.
 pub fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
-    let mut out: String = text.chars().take(MAX).collect();
+    let mut out: String = mask_digit_runs(&text.chars().take(MAX).collect::<String>());
     if text.chars().count() > MAX {
         out.push('…');
     }
     out
+}
+
+/// Masks every run of 9 or more digits, keeping its first 4 and last 3 (`254712345678` becomes
+/// `2547*****678`): long enough for any mobile or account number, short enough to keep amounts,
+/// dates and HTTP statuses readable.
+fn mask_digit_runs(text: &str) -> String {
+    const MIN_RUN: usize = 9;
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        if run.len() >= MIN_RUN {
+            out.extend(&run[..4]);
+            out.extend(std::iter::repeat_n('*', run.len() - 7));
+            out.extend(&run[run.len() - 3..]);
+        } else {
+            out.extend(run);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mask_long_digit_runs_and_keep_short_ones() {
+        assert_eq!(
+            snippet(br#"{"detail":"Invalid phone number +254712345678","amount":"1000.00"}"#),
+            r#"{"detail":"Invalid phone number +2547*****678","amount":"1000.00"}"#
+        );
+        assert_eq!(snippet(b"HTTP 502 at 2024-04-12"), "HTTP 502 at 2024-04-12");
+        assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
+        assert_eq!(snippet(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn backoff_stays_within_half_and_full_of_the_capped_exponential() {
+        let policy = RetryPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(1000));
+        for _ in 0..200 {
+            let first = policy.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = policy.backoff(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            let tenth = policy.backoff(10);
+            assert!(tenth >= Duration::from_millis(500) && tenth <= Duration::from_millis(1000));
+        }
+    }
 }

@@ -40,3 +40,8 @@ pub use money::{Currency, Money, MoneyError};
 pub use phone::{Country, Msisdn, Network, PhoneError};
 pub use provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
+
+/// The README's code blocks, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -162,3 +162,27 @@ fn error_classification() {
     );
     assert!(!unsupported.may_have_been_sent());
 }
+
+#[test]
+fn phone_and_money_errors_convert_to_invalid_request_with_their_cause() {
+    fn parse() -> Result<(Msisdn, Money), Error> {
+        let phone = Msisdn::parse_with_default("0712345678", Country::Kenya)?;
+        let amount = Money::parse("1.5", Currency::UGX)?;
+        Ok((phone, amount))
+    }
+    let err = parse().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { field: "amount", reason, .. } if reason == "UGX allows 0 decimal places, the amount has 1"),
+        "{err:?}"
+    );
+    let cause = std::error::Error::source(&err).unwrap();
+    assert!(cause.downcast_ref::<disburse::MoneyError>().is_some());
+    let phone_err: Error = Msisdn::parse("12").unwrap_err().into();
+    assert!(matches!(
+        phone_err,
+        Error::InvalidRequest {
+            field: "msisdn",
+            ..
+        }
+    ));
+}
