@@ -118,6 +118,8 @@ pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 
 use self::token::TokenManager;
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
+pub use crate::config::Environment;
+use crate::config::ProviderUrls;
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks};
 use crate::model::{
@@ -163,40 +165,11 @@ fn max_amount() -> Decimal {
     Decimal::new(99_999_999, 2)
 }
 
-/// Where the client sends its requests.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Environment {
-    /// [`SANDBOX_URL`].
-    Sandbox,
-    /// [`LIVE_URL`].
-    Live,
-    /// Any other base URL (a proxy, a mock server), without a trailing slash.
-    Custom(String),
-}
-
-impl Environment {
-    /// The base URL paths are appended to.
-    pub fn base_url(&self) -> &str {
-        match self {
-            Environment::Sandbox => SANDBOX_URL,
-            Environment::Live => LIVE_URL,
-            Environment::Custom(url) => url,
-        }
-    }
-
-    /// `sandbox`, `live` (or `production`), or a URL.
-    fn from_setting(value: &str) -> Environment {
-        let trimmed = value.trim().trim_end_matches('/');
-        match trimmed.to_ascii_lowercase().as_str() {
-            "sandbox" => Environment::Sandbox,
-            "live" | "production" => Environment::Live,
-            _ if trimmed == SANDBOX_URL => Environment::Sandbox,
-            _ if trimmed == LIVE_URL => Environment::Live,
-            _ => Environment::Custom(trimmed.to_owned()),
-        }
-    }
-}
+/// JPay's sandbox and live base URLs.
+pub const URLS: ProviderUrls = ProviderUrls {
+    sandbox: SANDBOX_URL,
+    live: LIVE_URL,
+};
 
 /// JPay's transaction category (`category`), for reporting and compliance.
 #[non_exhaustive]
@@ -325,7 +298,7 @@ impl JpayConfig {
             config.app_code = Some(code);
         }
         if let Some(url) = get("JPAY_BASE_URL")? {
-            config.environment = Environment::from_setting(&url);
+            config.environment = Environment::parse(&url);
         }
         Ok(config)
     }
@@ -497,7 +470,7 @@ impl JpayClient {
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
             ));
         }
-        let http = HttpClient::new(PROVIDER, config.environment.base_url(), config.http)?;
+        let http = HttpClient::new(PROVIDER, config.environment.base_url(&URLS), config.http)?;
         let tokens = TokenManager::new(
             http.clone(),
             config.app_key,

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::{env_optional, env_secret};
+pub use crate::config::Environment;
+use crate::config::{ProviderUrls, env_optional, env_secret};
 use crate::error::Error;
 use crate::http::HttpConfig;
 use crate::model::CallbackUrl;
@@ -47,40 +48,11 @@ pub const DOCS_SIGNATURE_HEADER: &str = "mor-signature";
 /// set the real name with [`SignedMessage::TimestampDotBody`]).
 pub const TIMESTAMP_HEADER: &str = "X-Vesicash-Timestamp";
 
-/// Which Vesicash to talk to.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Environment {
-    /// `https://sandbox.api.vesicash.com`.
-    Sandbox,
-    /// `https://api.vesicash.com`: real money.
-    Live,
-    /// Any other base URL (the embedded sandbox, a mock server, a proxy).
-    Custom(String),
-}
-
-impl Environment {
-    /// The base URL, without a trailing path.
-    pub fn base_url(&self) -> &str {
-        match self {
-            Environment::Sandbox => SANDBOX_BASE_URL,
-            Environment::Live => LIVE_BASE_URL,
-            Environment::Custom(url) => url,
-        }
-    }
-
-    /// Reads `"sandbox"`, `"live"` (any case) or a base URL.
-    pub fn parse(text: &str) -> Environment {
-        let text = text.trim();
-        if text.eq_ignore_ascii_case("sandbox") {
-            Environment::Sandbox
-        } else if text.eq_ignore_ascii_case("live") {
-            Environment::Live
-        } else {
-            Environment::Custom(text.to_owned())
-        }
-    }
-}
+/// Vesicash's sandbox and live base URLs.
+pub const URLS: ProviderUrls = ProviderUrls {
+    sandbox: SANDBOX_BASE_URL,
+    live: LIVE_BASE_URL,
+};
 
 /// The bytes a webhook signature covers.
 #[non_exhaustive]
@@ -412,10 +384,13 @@ mod tests {
     #[test]
     fn environments_have_the_documented_base_urls() {
         assert_eq!(
-            Environment::Sandbox.base_url(),
+            Environment::Sandbox.base_url(&URLS),
             "https://sandbox.api.vesicash.com"
         );
-        assert_eq!(Environment::Live.base_url(), "https://api.vesicash.com");
+        assert_eq!(
+            Environment::Live.base_url(&URLS),
+            "https://api.vesicash.com"
+        );
         assert_eq!(Environment::parse("LIVE"), Environment::Live);
         assert_eq!(
             Environment::parse("http://127.0.0.1:9"),

@@ -214,7 +214,11 @@ impl VesicashClient {
     /// A client for `config`; refuses empty keys, a bad base URL and malformed paths.
     pub fn new(config: VesicashConfig) -> Result<VesicashClient, Error> {
         config.validate()?;
-        let http = HttpClient::new(PROVIDER, config.environment.base_url(), config.http.clone())?;
+        let http = HttpClient::new(
+            PROVIDER,
+            config.environment.base_url(&config::URLS),
+            config.http.clone(),
+        )?;
         let mut verifier = HmacVerifier::new(config.webhook_secret.clone());
         for secret in &config.previous_webhook_secrets {
             verifier = verifier.with_secret(secret.clone());
