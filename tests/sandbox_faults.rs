@@ -23,7 +23,11 @@ fn vesicash_body(reason: &str) -> String {
 }
 
 /// Sends a Vesicash payout and returns the raw result, transport errors included.
-async fn vesicash_raw(sandbox: &Sandbox, reason: &str, timeout: Duration) -> reqwest::Result<reqwest::Response> {
+async fn vesicash_raw(
+    sandbox: &Sandbox,
+    reason: &str,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Response> {
     client()
         .post(format!("{}{VESICASH_PAYOUT}", sandbox.base_url_vesicash()))
         .timeout(timeout)
@@ -37,13 +41,26 @@ async fn vesicash_raw(sandbox: &Sandbox, reason: &str, timeout: Duration) -> req
 #[tokio::test]
 async fn vesicash_commit_then_drop_is_a_transport_error_and_the_payout_exists() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::VESICASH, Route::post(VESICASH_PAYOUT), Fault::CommitThenDrop, 1);
-    let error = vesicash_raw(&sandbox, "DROP-1", Duration::from_secs(5)).await.unwrap_err();
-    assert!(!error.is_connect() && !error.is_timeout() && error.status().is_none(), "{error:?}");
+    sandbox.inject(
+        ProviderId::VESICASH,
+        Route::post(VESICASH_PAYOUT),
+        Fault::CommitThenDrop,
+        1,
+    );
+    let error = vesicash_raw(&sandbox, "DROP-1", Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(
+        !error.is_connect() && !error.is_timeout() && error.status().is_none(),
+        "{error:?}"
+    );
     let entries = sandbox.payouts_for_reference(ProviderId::VESICASH, "DROP-1");
     assert_eq!(entries.len(), 1);
     let record = sandbox.requests().pop().unwrap();
-    assert_eq!((record.status, record.fault), (None, Some(Fault::CommitThenDrop)));
+    assert_eq!(
+        (record.status, record.fault),
+        (None, Some(Fault::CommitThenDrop))
+    );
     // The status endpoint resolves it.
     let (status, body) = vesicash_get(&sandbox, &format!("/v1/payment/{}", entries[0].id)).await;
     assert_eq!(status, 200, "{body}");
@@ -53,7 +70,12 @@ async fn vesicash_commit_then_drop_is_a_transport_error_and_the_payout_exists() 
 async fn jpay_commit_then_drop_then_retry_is_a_duplicate_and_the_list_finds_the_payout() {
     let sandbox = sandbox().await;
     let (token, _) = jpay_token(&sandbox).await;
-    sandbox.inject(ProviderId::JPAY, Route::post(JPAY_INITIATE), Fault::CommitThenDrop, 1);
+    sandbox.inject(
+        ProviderId::JPAY,
+        Route::post(JPAY_INITIATE),
+        Fault::CommitThenDrop,
+        1,
+    );
     let body = jpay_payout("+254712345678", "10.00", "DROP-2");
     let error = client()
         .post(format!("{}{JPAY_INITIATE}", sandbox.base_url_jpay()))
@@ -66,17 +88,30 @@ async fn jpay_commit_then_drop_then_retry_is_a_duplicate_and_the_list_finds_the_
     let (status, answer) = jpay_post(&sandbox, &token, JPAY_INITIATE, &body).await;
     assert_eq!(
         (status, answer),
-        (400, jpay_detail("Duplicate ref_no: a payout with ref_no DROP-2 already exists"))
+        (
+            400,
+            jpay_detail("Duplicate ref_no: a payout with ref_no DROP-2 already exists")
+        )
     );
     let (_, list) = jpay_get(&sandbox, &token, "/payments/payouts?ref_no=DROP-2").await;
     assert_eq!(list["pagination"]["total"], 1);
-    assert_eq!(sandbox.payouts_for_reference(ProviderId::JPAY, "DROP-2").len(), 1);
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::JPAY, "DROP-2")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn payonify_commit_then_drop_then_retry_with_the_key_returns_the_same_payout() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::PAYONIFY, Route::post("/v1/payouts"), Fault::CommitThenDrop, 1);
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::CommitThenDrop,
+        1,
+    );
     let body = payonify_payout(1000, "usd", "771111111");
     let error = payonify_request(&sandbox, Method::POST, "/v1/payouts")
         .header("Idempotency-Key", "DROP-3")
@@ -90,7 +125,12 @@ async fn payonify_commit_then_drop_then_retry_with_the_key_returns_the_same_payo
     let (status, replayed) = payonify_post(&sandbox, "/v1/payouts", Some("DROP-3"), &body).await;
     assert_eq!(status, 200);
     assert_eq!(replayed["id"], committed[0].id.as_str());
-    assert_eq!(sandbox.payouts_for_reference(ProviderId::PAYONIFY, "DROP-3").len(), 1);
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::PAYONIFY, "DROP-3")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -102,15 +142,27 @@ async fn commit_then_delay_outlasts_the_client_timeout_but_commits() {
         Fault::CommitThenDelay(Duration::from_secs(3)),
         1,
     );
-    let error = vesicash_raw(&sandbox, "SLOW-1", Duration::from_millis(300)).await.unwrap_err();
+    let error = vesicash_raw(&sandbox, "SLOW-1", Duration::from_millis(300))
+        .await
+        .unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
-    assert_eq!(sandbox.payouts_for_reference(ProviderId::VESICASH, "SLOW-1").len(), 1);
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::VESICASH, "SLOW-1")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn latency_delays_a_normal_answer() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::JPAY, Route::any(), Fault::Latency(Duration::from_millis(300)), 1);
+    sandbox.inject(
+        ProviderId::JPAY,
+        Route::any(),
+        Fault::Latency(Duration::from_millis(300)),
+        1,
+    );
     let started = Instant::now();
     let (token, _) = jpay_token(&sandbox).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -120,16 +172,40 @@ async fn latency_delays_a_normal_answer() {
 #[tokio::test]
 async fn a_status_fault_answers_the_provider_error_body_for_n_requests_and_commits_nothing() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::VESICASH, Route::post(VESICASH_PAYOUT), Fault::Status(503), 2);
+    sandbox.inject(
+        ProviderId::VESICASH,
+        Route::post(VESICASH_PAYOUT),
+        Fault::Status(503),
+        2,
+    );
     for _ in 0..2 {
         let (status, body) = vesicash_post(&sandbox, VESICASH_PAYOUT, &vesicash_body("S-1")).await;
-        assert_eq!((status, body), (503, vesicash_error(503, "service unavailable")));
+        assert_eq!(
+            (status, body),
+            (503, vesicash_error(503, "service unavailable"))
+        );
     }
     assert!(sandbox.ledger(ProviderId::VESICASH).is_empty());
-    assert_eq!(vesicash_post(&sandbox, VESICASH_PAYOUT, &vesicash_body("S-1")).await.0, 200);
+    assert_eq!(
+        vesicash_post(&sandbox, VESICASH_PAYOUT, &vesicash_body("S-1"))
+            .await
+            .0,
+        200
+    );
 
-    sandbox.inject(ProviderId::PAYONIFY, Route::post("/v1/payouts"), Fault::Status(500), 1);
-    let (status, body) = payonify_post(&sandbox, "/v1/payouts", Some("S-2"), &payonify_payout(100, "usd", "771111111")).await;
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::Status(500),
+        1,
+    );
+    let (status, body) = payonify_post(
+        &sandbox,
+        "/v1/payouts",
+        Some("S-2"),
+        &payonify_payout(100, "usd", "771111111"),
+    )
+    .await;
     assert_eq!(status, 500);
     assert_eq!(body["type"], "api_error");
     assert!(sandbox.ledger(ProviderId::PAYONIFY).is_empty());
@@ -142,13 +218,18 @@ async fn too_many_requests_carries_retry_after_and_the_provider_body() {
     sandbox.inject(
         ProviderId::JPAY,
         Route::get("/payments/payouts/{id}"),
-        Fault::TooManyRequests { retry_after: Duration::from_millis(1500) },
+        Fault::TooManyRequests {
+            retry_after: Duration::from_millis(1500),
+        },
         1,
     );
     // Another route is not affected.
     assert_eq!(jpay_get(&sandbox, &token, "/wallets/balance").await.0, 200);
     let response = client()
-        .get(format!("{}/payments/payouts/ANY-1", sandbox.base_url_jpay()))
+        .get(format!(
+            "{}/payments/payouts/ANY-1",
+            sandbox.base_url_jpay()
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -156,23 +237,36 @@ async fn too_many_requests_carries_retry_after_and_the_provider_body() {
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "2");
     let (_, body) = answer(response).await;
-    assert_eq!(body, jpay_detail("Request was throttled. Expected available in 2 seconds."));
+    assert_eq!(
+        body,
+        jpay_detail("Request was throttled. Expected available in 2 seconds.")
+    );
 
     sandbox.inject(
         ProviderId::PAYONIFY,
         Route::any(),
-        Fault::TooManyRequests { retry_after: Duration::from_secs(1) },
+        Fault::TooManyRequests {
+            retry_after: Duration::from_secs(1),
+        },
         1,
     );
     let (status, body) = payonify_get(&sandbox, "/v1/payouts").await;
     assert_eq!(status, 429);
-    assert_eq!((body["type"].clone(), body["code"].clone()), (json!("rate_limit_error"), json!("rate_limit")));
+    assert_eq!(
+        (body["type"].clone(), body["code"].clone()),
+        (json!("rate_limit_error"), json!("rate_limit"))
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_keeps_the_status_and_commits() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::PAYONIFY, Route::post("/v1/payouts"), Fault::MalformedJson, 1);
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::MalformedJson,
+        1,
+    );
     let response = payonify_request(&sandbox, Method::POST, "/v1/payouts")
         .header("Idempotency-Key", "MAL-1")
         .body(payonify_payout(100, "usd", "771111111"))
@@ -184,27 +278,56 @@ async fn malformed_json_keeps_the_status_and_commits() {
     let bytes = response.bytes().await.unwrap();
     assert!(!bytes.is_empty());
     assert!(serde_json::from_slice::<Value>(&bytes).is_err());
-    assert_eq!(sandbox.payouts_for_reference(ProviderId::PAYONIFY, "MAL-1").len(), 1);
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::PAYONIFY, "MAL-1")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_truncated_body_declares_more_than_it_sends_and_commits() {
     let sandbox = sandbox().await;
-    sandbox.inject(ProviderId::VESICASH, Route::post(VESICASH_PAYOUT), Fault::TruncatedBody, 1);
-    let response = vesicash_raw(&sandbox, "TRUNC-1", Duration::from_secs(5)).await.unwrap();
+    sandbox.inject(
+        ProviderId::VESICASH,
+        Route::post(VESICASH_PAYOUT),
+        Fault::TruncatedBody,
+        1,
+    );
+    let response = vesicash_raw(&sandbox, "TRUNC-1", Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    let declared: usize = response.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let declared: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(declared > 0);
     let error = response.bytes().await.unwrap_err();
-    assert!(error.is_body() || error.is_decode() || error.is_request(), "{error:?}");
-    assert_eq!(sandbox.payouts_for_reference(ProviderId::VESICASH, "TRUNC-1").len(), 1);
+    assert!(
+        error.is_body() || error.is_decode() || error.is_request(),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::VESICASH, "TRUNC-1")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn an_html_error_page_is_a_502_that_commits_nothing() {
     let sandbox = sandbox().await;
     let (token, _) = jpay_token(&sandbox).await;
-    sandbox.inject(ProviderId::JPAY, Route::post(JPAY_INITIATE), Fault::HtmlErrorPage, 1);
+    sandbox.inject(
+        ProviderId::JPAY,
+        Route::post(JPAY_INITIATE),
+        Fault::HtmlErrorPage,
+        1,
+    );
     let response = client()
         .post(format!("{}{JPAY_INITIATE}", sandbox.base_url_jpay()))
         .bearer_auth(&token)
@@ -214,7 +337,13 @@ async fn an_html_error_page_is_a_502_that_commits_nothing() {
         .unwrap();
     assert_eq!(response.status(), 502);
     assert_eq!(response.headers()["content-type"], "text/html");
-    assert!(response.text().await.unwrap().contains("<title>502 Bad Gateway</title>"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>502 Bad Gateway</title>")
+    );
     assert!(sandbox.ledger(ProviderId::JPAY).is_empty());
 }
 
@@ -239,16 +368,43 @@ async fn the_request_log_has_paths_and_statuses_but_no_credentials() {
     payonify_get(&sandbox, "/v1/payouts?limit=1").await;
     vesicash_get(&sandbox, "/v1/banks").await;
     let log = sandbox.requests();
-    let seen: Vec<(String, &str, &str, Option<&str>, Option<u16>)> = log
+    type Seen<'a> = (String, &'a str, &'a str, Option<&'a str>, Option<u16>);
+    let seen: Vec<Seen<'_>> = log
         .iter()
-        .map(|r| (r.provider.to_string(), r.method.as_str(), r.path.as_str(), r.query.as_deref(), r.status))
+        .map(|r| {
+            (
+                r.provider.to_string(),
+                r.method.as_str(),
+                r.path.as_str(),
+                r.query.as_deref(),
+                r.status,
+            )
+        })
         .collect();
     assert_eq!(
         seen,
         [
-            ("jpay".to_owned(), "POST", "/auth/app/token", None, Some(200)),
-            ("jpay".to_owned(), "GET", "/channels", Some("type=bank"), Some(200)),
-            ("payonify".to_owned(), "GET", "/v1/payouts", Some("limit=1"), Some(200)),
+            (
+                "jpay".to_owned(),
+                "POST",
+                "/auth/app/token",
+                None,
+                Some(200)
+            ),
+            (
+                "jpay".to_owned(),
+                "GET",
+                "/channels",
+                Some("type=bank"),
+                Some(200)
+            ),
+            (
+                "payonify".to_owned(),
+                "GET",
+                "/v1/payouts",
+                Some("limit=1"),
+                Some(200)
+            ),
             ("vesicash".to_owned(), "GET", "/v1/banks", None, Some(200)),
         ]
     );
@@ -267,7 +423,12 @@ async fn the_request_log_has_paths_and_statuses_but_no_credentials() {
 async fn the_same_seed_gives_the_same_ids() {
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let sandbox = Sandbox::builder().seed(7).settle_after(Duration::ZERO).start().await.unwrap();
+        let sandbox = Sandbox::builder()
+            .seed(7)
+            .settle_after(Duration::ZERO)
+            .start()
+            .await
+            .unwrap();
         let (_, body) = vesicash_post(&sandbox, VESICASH_PAYOUT, &vesicash_body("SEED")).await;
         ids.push(body["data"]["reference"].as_str().unwrap().to_owned());
     }

@@ -32,7 +32,8 @@ fn refund(amount: &str, payment: &str, number: &str) -> String {
 }
 
 async fn status_of(sandbox: &disburse::sandbox::Sandbox, reference: &str) -> Value {
-    let (status, body) = vesicash_get(sandbox, &format!("/v1/payment/payout/status/{reference}")).await;
+    let (status, body) =
+        vesicash_get(sandbox, &format!("/v1/payment/payout/status/{reference}")).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -76,7 +77,10 @@ async fn countries_need_the_public_key_only_and_list_ng_zm_gh_ke() {
     );
 
     let (status, body) = answer(client().get(&url).send().await.unwrap()).await;
-    assert_eq!((status, body), (401, vesicash_error(401, "invalid public key")));
+    assert_eq!(
+        (status, body),
+        (401, vesicash_error(401, "invalid public key"))
+    );
 }
 
 #[tokio::test]
@@ -93,7 +97,10 @@ async fn a_payout_without_the_secret_key_is_401() {
             .unwrap(),
     )
     .await;
-    assert_eq!((status, body), (401, vesicash_error(401, "invalid secret key")));
+    assert_eq!(
+        (status, body),
+        (401, vesicash_error(401, "invalid secret key"))
+    );
     assert!(sandbox.ledger(ProviderId::VESICASH).is_empty());
 }
 
@@ -112,15 +119,25 @@ async fn banks_are_listed_per_country_under_either_query_name() {
     let (_, by_country) = vesicash_get(&sandbox, "/v1/banks?country=4").await;
     assert_eq!(by_country["data"], body["data"]);
     let (status, body) = vesicash_get(&sandbox, "/v1/banks?country_id=99").await;
-    assert_eq!((status, body), (400, vesicash_error(400, "country not found")));
+    assert_eq!(
+        (status, body),
+        (400, vesicash_error(400, "country not found"))
+    );
 }
 
 #[tokio::test]
 async fn a_mobile_payout_is_processing_then_successful_and_debits_the_balance() {
     let sandbox = sandbox().await;
-    let before = sandbox.balance(ProviderId::VESICASH, Currency::ZMW).unwrap();
+    let before = sandbox
+        .balance(ProviderId::VESICASH, Currency::ZMW)
+        .unwrap();
 
-    let (status, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout("1000.50", "260999993000", "ORDER-1")).await;
+    let (status, body) = vesicash_post(
+        &sandbox,
+        PAYOUT,
+        &momo_payout("1000.50", "260999993000", "ORDER-1"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let reference = body["data"]["reference"].as_str().unwrap().to_owned();
     assert!(reference.starts_with("PY_"), "{reference}");
@@ -133,8 +150,13 @@ async fn a_mobile_payout_is_processing_then_successful_and_debits_the_balance() 
             "data": {"reference": reference, "status": "processing", "amount": 1000.50},
         })
     );
-    let after = sandbox.balance(ProviderId::VESICASH, Currency::ZMW).unwrap();
-    assert_eq!(before.amount() - after.amount(), Decimal::from_str("1000.50").unwrap());
+    let after = sandbox
+        .balance(ProviderId::VESICASH, Currency::ZMW)
+        .unwrap();
+    assert_eq!(
+        before.amount() - after.amount(),
+        Decimal::from_str("1000.50").unwrap()
+    );
 
     let settled = final_status(&sandbox, &reference).await;
     assert_eq!(
@@ -180,7 +202,8 @@ async fn a_bank_payout_needs_a_bank_of_the_country() {
 async fn error_payout_amount_is_less_that_0() {
     let sandbox = sandbox().await;
     for amount in ["0", "-5", "\"abc\"", "null", "1.234"] {
-        let (status, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout(amount, "260999993000", "A")).await;
+        let (status, body) =
+            vesicash_post(&sandbox, PAYOUT, &momo_payout(amount, "260999993000", "A")).await;
         assert_eq!(
             (status, body),
             (400, vesicash_error(400, "payout amount is less that 0")),
@@ -198,7 +221,10 @@ async fn error_payout_provider_service_returned_an_error() {
         let (status, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout("10", number, "A")).await;
         assert_eq!(
             (status, body),
-            (400, vesicash_error(400, "Payout Provider service returned an error")),
+            (
+                400,
+                vesicash_error(400, "Payout Provider service returned an error")
+            ),
             "number {number}"
         );
     }
@@ -208,42 +234,72 @@ async fn error_payout_provider_service_returned_an_error() {
 async fn error_insufficient_funds_on_a_payout() {
     let sandbox = sandbox().await;
     sandbox.set_balance(ProviderId::VESICASH, zmw("99.99"));
-    let (status, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout("100", "260999993000", "A")).await;
+    let (status, body) =
+        vesicash_post(&sandbox, PAYOUT, &momo_payout("100", "260999993000", "A")).await;
     assert_eq!(
         (status, body),
         (
             400,
-            vesicash_error(400, "Insufficient funds or wallet error preventing refund processing")
+            vesicash_error(
+                400,
+                "Insufficient funds or wallet error preventing refund processing"
+            )
         )
     );
-    assert_eq!(sandbox.balance(ProviderId::VESICASH, Currency::ZMW), Some(zmw("99.99")));
+    assert_eq!(
+        sandbox.balance(ProviderId::VESICASH, Currency::ZMW),
+        Some(zmw("99.99"))
+    );
 }
 
 #[tokio::test]
 async fn error_payment_not_found() {
     let sandbox = sandbox().await;
-    let (status, body) = vesicash_post(&sandbox, REFUND, &refund("10", "PAY_NOPE", "2348031234567")).await;
-    assert_eq!((status, body), (400, vesicash_error(400, "payment not found")));
+    let (status, body) =
+        vesicash_post(&sandbox, REFUND, &refund("10", "PAY_NOPE", "2348031234567")).await;
+    assert_eq!(
+        (status, body),
+        (400, vesicash_error(400, "payment not found"))
+    );
     let (status, body) = vesicash_get(&sandbox, "/v1/payment/payout/status/PY_UNKNOWN").await;
-    assert_eq!((status, body), (400, vesicash_error(400, "payment not found")));
+    assert_eq!(
+        (status, body),
+        (400, vesicash_error(400, "payment not found"))
+    );
 }
 
 #[tokio::test]
 async fn refunds_never_exceed_the_payment_in_total() {
     let sandbox = sandbox().await;
     let payment = sandbox.vesicash_create_payment(Money::parse("1000", Currency::NGN).unwrap());
-    let exceeds = vesicash_error(400, "Refund amount exceeds the remaining refundable balance");
+    let exceeds = vesicash_error(
+        400,
+        "Refund amount exceeds the remaining refundable balance",
+    );
 
-    let (status, body) = vesicash_post(&sandbox, REFUND, &refund("600", &payment, "2348031234567")).await;
+    let (status, body) =
+        vesicash_post(&sandbox, REFUND, &refund("600", &payment, "2348031234567")).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body["data"]["reference"].as_str().unwrap().starts_with("RF_"));
+    assert!(
+        body["data"]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("RF_")
+    );
     assert_eq!(body["data"]["status"], "processing");
-    let (status, body) = vesicash_post(&sandbox, REFUND, &refund("400.01", &payment, "2348031234567")).await;
+    let (status, body) = vesicash_post(
+        &sandbox,
+        REFUND,
+        &refund("400.01", &payment, "2348031234567"),
+    )
+    .await;
     assert_eq!((status, body), (400, exceeds.clone()));
-    let (status, _) = vesicash_post(&sandbox, REFUND, &refund("400", &payment, "2348031234567")).await;
+    let (status, _) =
+        vesicash_post(&sandbox, REFUND, &refund("400", &payment, "2348031234567")).await;
     assert_eq!(status, 200);
     for amount in ["0.01", "0", "-1"] {
-        let (status, body) = vesicash_post(&sandbox, REFUND, &refund(amount, &payment, "2348031234567")).await;
+        let (status, body) =
+            vesicash_post(&sandbox, REFUND, &refund(amount, &payment, "2348031234567")).await;
         assert_eq!((status, body), (400, exceeds.clone()), "amount {amount}");
     }
     assert_eq!(sandbox.vesicash_refunded(&payment), Decimal::from(1000));
@@ -258,14 +314,16 @@ async fn refunds_never_exceed_the_payment_in_total() {
 async fn a_failed_refund_frees_its_amount_again() {
     let sandbox = sandbox().await;
     let payment = sandbox.vesicash_create_payment(Money::parse("100", Currency::NGN).unwrap());
-    let (status, body) = vesicash_post(&sandbox, REFUND, &refund("100", &payment, "2348031230001")).await;
+    let (status, body) =
+        vesicash_post(&sandbox, REFUND, &refund("100", &payment, "2348031230001")).await;
     assert_eq!(status, 200, "{body}");
     let reference = body["data"]["reference"].as_str().unwrap().to_owned();
     let settled = final_status(&sandbox, &reference).await;
     assert_eq!(settled["data"]["status"], "failed");
     assert_eq!(settled["data"]["reason"], "INSUFFICIENT_FUNDS");
     assert_eq!(settled["data"]["payment_reference"], payment.as_str());
-    let (status, _) = vesicash_post(&sandbox, REFUND, &refund("100", &payment, "2348031234567")).await;
+    let (status, _) =
+        vesicash_post(&sandbox, REFUND, &refund("100", &payment, "2348031234567")).await;
     assert_eq!(status, 200);
 }
 
@@ -277,7 +335,10 @@ async fn error_refund_provider_service_returned_an_error() {
         let (status, body) = vesicash_post(&sandbox, REFUND, &refund("10", &payment, number)).await;
         assert_eq!(
             (status, body),
-            (400, vesicash_error(400, "Refund Provider service returned an error")),
+            (
+                400,
+                vesicash_error(400, "Refund Provider service returned an error")
+            ),
             "number {number}"
         );
     }
@@ -287,13 +348,20 @@ async fn error_refund_provider_service_returned_an_error() {
 async fn error_insufficient_funds_on_a_refund() {
     let sandbox = sandbox().await;
     let payment = sandbox.vesicash_create_payment(Money::parse("100", Currency::NGN).unwrap());
-    sandbox.set_balance(ProviderId::VESICASH, Money::parse("5", Currency::NGN).unwrap());
-    let (status, body) = vesicash_post(&sandbox, REFUND, &refund("10", &payment, "2348031234567")).await;
+    sandbox.set_balance(
+        ProviderId::VESICASH,
+        Money::parse("5", Currency::NGN).unwrap(),
+    );
+    let (status, body) =
+        vesicash_post(&sandbox, REFUND, &refund("10", &payment, "2348031234567")).await;
     assert_eq!(
         (status, body),
         (
             400,
-            vesicash_error(400, "Insufficient funds or wallet error preventing refund processing")
+            vesicash_error(
+                400,
+                "Insufficient funds or wallet error preventing refund processing"
+            )
         )
     );
     assert_eq!(sandbox.vesicash_refunded(&payment), Decimal::ZERO);
@@ -302,7 +370,9 @@ async fn error_insufficient_funds_on_a_refund() {
 #[tokio::test]
 async fn scripted_recipients_fail_with_vesicash_codes_and_give_the_money_back() {
     let sandbox = sandbox().await;
-    let start = sandbox.balance(ProviderId::VESICASH, Currency::ZMW).unwrap();
+    let start = sandbox
+        .balance(ProviderId::VESICASH, Currency::ZMW)
+        .unwrap();
     let cases = [
         ("260999990001", "INSUFFICIENT_FUNDS"),
         ("260999990002", "ACCOUNT_NOT_FOUND"),
@@ -321,12 +391,18 @@ async fn scripted_recipients_fail_with_vesicash_codes_and_give_the_money_back() 
         let entry = sandbox.entry(ProviderId::VESICASH, &reference).unwrap();
         assert!(matches!(entry.status, EntryStatus::Failed { code: ref c, .. } if c == code));
     }
-    assert_eq!(sandbox.balance(ProviderId::VESICASH, Currency::ZMW), Some(start));
+    assert_eq!(
+        sandbox.balance(ProviderId::VESICASH, Currency::ZMW),
+        Some(start)
+    );
 
     let (_, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout("10", "260999990004", "P")).await;
     let reference = body["data"]["reference"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(status_of(&sandbox, &reference).await["data"]["status"], "processing");
+    assert_eq!(
+        status_of(&sandbox, &reference).await["data"]["status"],
+        "processing"
+    );
     let entry = sandbox.entry(ProviderId::VESICASH, &reference).unwrap();
     assert_eq!(entry.scripted, Some(ScriptedOutcome::StaysPending));
     assert_eq!(entry.status, EntryStatus::Pending);
@@ -336,8 +412,16 @@ async fn scripted_recipients_fail_with_vesicash_codes_and_give_the_money_back() 
 async fn the_scripted_amount_is_a_500_that_records_nothing() {
     let sandbox = sandbox().await;
     let start = sandbox.balance(ProviderId::VESICASH, Currency::ZMW);
-    let (status, body) = vesicash_post(&sandbox, PAYOUT, &momo_payout("666.66", "260999993000", "E")).await;
-    assert_eq!((status, body), (500, vesicash_error(500, "internal server error")));
+    let (status, body) = vesicash_post(
+        &sandbox,
+        PAYOUT,
+        &momo_payout("666.66", "260999993000", "E"),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (500, vesicash_error(500, "internal server error"))
+    );
     assert!(sandbox.ledger(ProviderId::VESICASH).is_empty());
     assert_eq!(sandbox.balance(ProviderId::VESICASH, Currency::ZMW), start);
 }
@@ -347,19 +431,47 @@ async fn undocumented_failures_use_the_sandbox_words() {
     let sandbox = sandbox().await;
     let cases = [
         ("not json", "invalid request body"),
-        (r#"{"amount": 10, "transfer_to": "mobile_number"}"#, "country_id is required"),
+        (
+            r#"{"amount": 10, "transfer_to": "mobile_number"}"#,
+            "country_id is required",
+        ),
         (r#"{"amount": 10, "country_id": "77"}"#, "country not found"),
-        (r#"{"amount": 10, "country_id": "4"}"#, "transfer_to is required"),
-        (r#"{"amount": 10, "country_id": "4", "transfer_to": "card"}"#, "transfer_to must be one of mobile_number, bank"),
-        (r#"{"amount": 10, "country_id": "4", "transfer_to": "bank"}"#, "bank_id is required"),
-        (r#"{"amount": 10, "country_id": "4", "transfer_to": "bank", "bank_id": "401"}"#, "account_number is required"),
-        (r#"{"amount": 10, "country_id": "4", "transfer_to": "bank", "bank_id": "401", "account_number": "12-34"}"#, "invalid account number"),
-        (r#"{"amount": 10, "country_id": "4", "transfer_to": "mobile_number", "momo_phone_number": "260999993000", "webhook_url": "not a url"}"#, "webhook_url must be a valid URL"),
+        (
+            r#"{"amount": 10, "country_id": "4"}"#,
+            "transfer_to is required",
+        ),
+        (
+            r#"{"amount": 10, "country_id": "4", "transfer_to": "card"}"#,
+            "transfer_to must be one of mobile_number, bank",
+        ),
+        (
+            r#"{"amount": 10, "country_id": "4", "transfer_to": "bank"}"#,
+            "bank_id is required",
+        ),
+        (
+            r#"{"amount": 10, "country_id": "4", "transfer_to": "bank", "bank_id": "401"}"#,
+            "account_number is required",
+        ),
+        (
+            r#"{"amount": 10, "country_id": "4", "transfer_to": "bank", "bank_id": "401", "account_number": "12-34"}"#,
+            "invalid account number",
+        ),
+        (
+            r#"{"amount": 10, "country_id": "4", "transfer_to": "mobile_number", "momo_phone_number": "260999993000", "webhook_url": "not a url"}"#,
+            "webhook_url must be a valid URL",
+        ),
     ];
     for (body, message) in cases {
         let (status, answer) = vesicash_post(&sandbox, PAYOUT, body).await;
-        assert_eq!((status, answer), (400, vesicash_error(400, message)), "{body}");
+        assert_eq!(
+            (status, answer),
+            (400, vesicash_error(400, message)),
+            "{body}"
+        );
     }
     let (status, answer) = vesicash_get(&sandbox, "/v1/nowhere").await;
-    assert_eq!((status, answer), (404, vesicash_error(404, "route not found")));
+    assert_eq!(
+        (status, answer),
+        (404, vesicash_error(404, "route not found"))
+    );
 }

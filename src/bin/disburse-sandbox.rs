@@ -48,16 +48,13 @@ fn parse_args() -> Result<Options, String> {
         if flag == "--help" || flag == "-h" {
             return Err(String::new());
         }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = |what: &str| format!("{flag}: not {what}: {value:?}");
         match flag.as_str() {
             "--port" => options.port = value.parse().map_err(|_| bad("a port"))?,
             "--host" => options.host = value.parse().map_err(|_| bad("an IP address"))?,
             "--settle-ms" => {
-                options.settle =
-                    Duration::from_millis(value.parse().map_err(|_| bad("a number"))?);
+                options.settle = Duration::from_millis(value.parse().map_err(|_| bad("a number"))?);
             }
             "--seed" => options.seed = value.parse().map_err(|_| bad("a number"))?,
             _ => return Err(format!("unknown option {flag}")),

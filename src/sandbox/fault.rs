@@ -149,7 +149,12 @@ impl FaultTable {
 
     /// The fault for this request, if one is waiting (the oldest matching injection), counting it
     /// as used.
-    pub(crate) fn take(&mut self, provider: ProviderKind, method: &str, path: &str) -> Option<Fault> {
+    pub(crate) fn take(
+        &mut self,
+        provider: ProviderKind,
+        method: &str,
+        path: &str,
+    ) -> Option<Fault> {
         let index = self
             .pending
             .iter()
@@ -174,9 +179,18 @@ mod tests {
         table.add(ProviderKind::Jpay, Route::post("/a"), Fault::Status(503), 2);
         table.add(ProviderKind::Jpay, Route::any(), Fault::HtmlErrorPage, 1);
         assert_eq!(table.take(ProviderKind::Payonify, "POST", "/a"), None);
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a"), Some(Fault::Status(503)));
-        assert_eq!(table.take(ProviderKind::Jpay, "GET", "/a"), Some(Fault::HtmlErrorPage));
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a"), Some(Fault::Status(503)));
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a"),
+            Some(Fault::Status(503))
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "GET", "/a"),
+            Some(Fault::HtmlErrorPage)
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a"),
+            Some(Fault::Status(503))
+        );
         assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a"), None);
     }
 

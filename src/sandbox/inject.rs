@@ -135,7 +135,9 @@ async fn truncated(response: Response) -> Response {
     let declared = bytes.len().max(1);
     let head = bytes.slice(..bytes.len() / 2);
     parts.headers.remove(TRANSFER_ENCODING);
-    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(declared));
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(declared));
     let stream = futures_util::stream::unfold(0u8, move |step| {
         let head = head.clone();
         async move {

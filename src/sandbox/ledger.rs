@@ -120,9 +120,9 @@ impl LedgerEntry {
                 .into_iter()
                 .flatten()
                 .any(|text| words(text).any(|w| w == reference)),
-            Details::Payonify { metadata, .. } => metadata
-                .values()
-                .any(|v| v.as_str() == Some(reference)),
+            Details::Payonify { metadata, .. } => {
+                metadata.values().any(|v| v.as_str() == Some(reference))
+            }
             Details::Jpay { .. } => false,
         }
     }

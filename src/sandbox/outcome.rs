@@ -90,7 +90,11 @@ mod tests {
             Some(ScriptedOutcome::StaysPending)
         );
         assert_eq!(ScriptedOutcome::for_recipient("260999993000"), None);
-        assert!(ScriptedOutcome::is_provider_error_amount(Decimal::new(666660, 3)));
-        assert!(!ScriptedOutcome::is_provider_error_amount(Decimal::new(66666, 3)));
+        assert!(ScriptedOutcome::is_provider_error_amount(Decimal::new(
+            666660, 3
+        )));
+        assert!(!ScriptedOutcome::is_provider_error_amount(Decimal::new(
+            66666, 3
+        )));
     }
 }

@@ -18,7 +18,11 @@ pub(crate) fn finish(reply: Reply) -> Response {
 pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => raw_json(status, Bytes::from(bytes)),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "sandbox: could not encode JSON").into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "sandbox: could not encode JSON",
+        )
+            .into_response(),
     }
 }
 

@@ -15,7 +15,10 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub(crate) const fn get(path: &'static str) -> Endpoint {
-        Endpoint { method: "GET", path }
+        Endpoint {
+            method: "GET",
+            path,
+        }
     }
 
     pub(crate) const fn post(path: &'static str) -> Endpoint {

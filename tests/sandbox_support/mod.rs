@@ -10,9 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use disburse::sandbox::{
-    JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, Sandbox, VESICASH_CREDENTIALS,
-};
+use disburse::sandbox::{JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, Sandbox, VESICASH_CREDENTIALS};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -40,7 +38,10 @@ pub fn client() -> reqwest::Client {
 pub async fn answer(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let bytes = response.bytes().await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// Polls `check` every 10 ms until it gives a value, failing the test after [`DEADLINE`].

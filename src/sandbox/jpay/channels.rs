@@ -38,15 +38,60 @@ pub(crate) const AIRTEL_MONEY: u32 = 63903;
 pub(crate) const TKASH: u32 = 63907;
 
 pub(crate) const CHANNELS: &[Channel] = &[
-    Channel { code: MPESA, name: "M-Pesa", bank: false, active: true },
-    Channel { code: AIRTEL_MONEY, name: "Airtel Money", bank: false, active: true },
-    Channel { code: TKASH, name: "T-Kash", bank: false, active: true },
-    Channel { code: 1, name: "KCB Bank", bank: true, active: true },
-    Channel { code: 3, name: "Absa Bank Kenya", bank: true, active: true },
-    Channel { code: 7, name: "NCBA Bank", bank: true, active: true },
-    Channel { code: 11, name: "Co-operative Bank", bank: true, active: true },
-    Channel { code: 68, name: "Equity Bank", bank: true, active: true },
-    Channel { code: 70, name: "Family Bank", bank: true, active: false },
+    Channel {
+        code: MPESA,
+        name: "M-Pesa",
+        bank: false,
+        active: true,
+    },
+    Channel {
+        code: AIRTEL_MONEY,
+        name: "Airtel Money",
+        bank: false,
+        active: true,
+    },
+    Channel {
+        code: TKASH,
+        name: "T-Kash",
+        bank: false,
+        active: true,
+    },
+    Channel {
+        code: 1,
+        name: "KCB Bank",
+        bank: true,
+        active: true,
+    },
+    Channel {
+        code: 3,
+        name: "Absa Bank Kenya",
+        bank: true,
+        active: true,
+    },
+    Channel {
+        code: 7,
+        name: "NCBA Bank",
+        bank: true,
+        active: true,
+    },
+    Channel {
+        code: 11,
+        name: "Co-operative Bank",
+        bank: true,
+        active: true,
+    },
+    Channel {
+        code: 68,
+        name: "Equity Bank",
+        bank: true,
+        active: true,
+    },
+    Channel {
+        code: 70,
+        name: "Family Bank",
+        bank: true,
+        active: false,
+    },
 ];
 
 pub(crate) fn channel(code: u32) -> Option<&'static Channel> {

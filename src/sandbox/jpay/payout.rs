@@ -83,7 +83,9 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
     let given_channel = match &req.channel {
         None | Some(Value::Null) => None,
         Some(value) => {
-            let shown = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
             let known = value
                 .as_u64()
                 .and_then(|c| u32::try_from(c).ok())
@@ -98,8 +100,8 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
         .ok_or_else(|| bad(INVALID_PHONE))?;
     let channel_code = match given_channel {
         Some(c) if c.bank => {
-            let valid = (5..=20).contains(&payto.len())
-                && payto.bytes().all(|b| b.is_ascii_alphanumeric());
+            let valid =
+                (5..=20).contains(&payto.len()) && payto.bytes().all(|b| b.is_ascii_alphanumeric());
             if !valid {
                 return Err(bad(INVALID_ACCOUNT));
             }
@@ -134,7 +136,9 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
         Some(value) => match value.as_str() {
             Some(c) if CATEGORIES.contains(&c) => c.to_owned(),
             _ => {
-                let shown = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                let shown = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
                 return Err(bad(&invalid_category(&shown)));
             }
         },

@@ -31,7 +31,13 @@ pub(crate) struct TokenStore {
 }
 
 impl TokenStore {
-    fn add(&mut self, access: String, access_until: Instant, refresh: String, refresh_until: Instant) {
+    fn add(
+        &mut self,
+        access: String,
+        access_until: Instant,
+        refresh: String,
+        refresh_until: Instant,
+    ) {
         let now = Instant::now();
         self.access.retain(|_, until| *until > now);
         self.refresh.retain(|_, until| *until > now);

@@ -37,7 +37,10 @@ pub(crate) async fn balance(State(shared): State<Arc<Shared>>, headers: HeaderMa
 
 fn balance_reply(shared: &Shared, headers: &HeaderMap) -> Reply {
     authorize(shared, headers)?;
-    let payout = shared.lock().ledger.balance(ProviderKind::Jpay, Currency::KES);
+    let payout = shared
+        .lock()
+        .ledger
+        .balance(ProviderKind::Jpay, Currency::KES);
     Ok(json(
         StatusCode::OK,
         &Balances {

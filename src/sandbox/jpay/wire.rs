@@ -93,10 +93,15 @@ pub(crate) const SUCCESS_DESCRIPTION: &str = "The service request is processed s
 /// The failed status a scripted outcome ends in: `result_code` and `result_description`.
 pub(crate) fn failure(outcome: ScriptedOutcome) -> EntryStatus {
     let (code, message) = match outcome {
-        ScriptedOutcome::InsufficientFunds => ("1", "The balance is insufficient for the transaction."),
+        ScriptedOutcome::InsufficientFunds => {
+            ("1", "The balance is insufficient for the transaction.")
+        }
         ScriptedOutcome::InvalidAccount => ("2040", "The recipient account was not found."),
         ScriptedOutcome::AccountBlocked => ("2041", "The recipient account is blocked."),
-        _ => ("2042", "The transaction was declined by the recipient's provider."),
+        _ => (
+            "2042",
+            "The transaction was declined by the recipient's provider.",
+        ),
     };
     EntryStatus::Failed {
         code: code.to_owned(),
@@ -172,9 +177,11 @@ pub(crate) fn payout_detail_json(entry: &LedgerEntry) -> PayoutDetailJson {
             Some(SUCCESS_DESCRIPTION.to_owned()),
             Some(trans_id),
         ),
-        EntryStatus::Failed { code, message } => {
-            (code.parse().ok(), Some(message.clone()), Some(String::new()))
-        }
+        EntryStatus::Failed { code, message } => (
+            code.parse().ok(),
+            Some(message.clone()),
+            Some(String::new()),
+        ),
     };
     PayoutDetailJson {
         payout: payout_json(entry),

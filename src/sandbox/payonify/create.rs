@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use super::auth::authorize;
 use super::destination::ecocash_number;
 use super::idempotency::{Lookup, Stored};
-use super::wire::{IDEMPOTENCY, INVALID_REQUEST, error, invalid, missing, payout_object, status_error};
+use super::wire::{
+    IDEMPOTENCY, INVALID_REQUEST, error, invalid, missing, payout_object, status_error,
+};
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
 use crate::sandbox::kind::ProviderKind;
@@ -87,7 +89,9 @@ struct Valid {
 fn validate(body: &Value) -> Result<Valid, Response> {
     let minor = match body.get("amount") {
         None | Some(Value::Null) => return Err(missing("amount")),
-        Some(v) => v.as_i64().ok_or_else(|| invalid("amount", AMOUNT_NOT_INTEGER))?,
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| invalid("amount", AMOUNT_NOT_INTEGER))?,
     };
     if minor < 100 {
         return Err(invalid("amount", AMOUNT_TOO_SMALL));
@@ -148,7 +152,13 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     let key = match header(headers, IDEMPOTENCY_HEADER) {
         None => None,
         Some(k) if k.is_empty() || k.len() > 255 => {
-            return Err(error(StatusCode::BAD_REQUEST, INVALID_REQUEST, None, INVALID_KEY, None));
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST,
+                None,
+                INVALID_KEY,
+                None,
+            ));
         }
         Some(k) => Some(k.to_owned()),
     };
@@ -193,11 +203,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     }
     let id = format!("po_{}", inner.random_alnum(24));
     let now = Utc::now();
-    let provider_reference = format!(
-        "MP{}.{}",
-        now.format("%y%m%d.%H%M"),
-        inner.random_upper(6)
-    );
+    let provider_reference = format!("MP{}.{}", now.format("%y%m%d.%H%M"), inner.random_upper(6));
     let entry = LedgerEntry {
         provider: ProviderId::PAYONIFY,
         kind: EntryKind::Payout,

@@ -46,15 +46,18 @@ pub(crate) async fn retrieve(
 fn retrieve_reply(shared: &Shared, headers: &HeaderMap, id: &str) -> Reply {
     authorize(headers)?;
     let inner = shared.lock();
-    let entry = inner.ledger.get(ProviderKind::Payonify, id).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            INVALID_REQUEST,
-            Some("resource_missing"),
-            &format!("No such payout: '{id}'"),
-            Some("id"),
-        )
-    })?;
+    let entry = inner
+        .ledger
+        .get(ProviderKind::Payonify, id)
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                INVALID_REQUEST,
+                Some("resource_missing"),
+                &format!("No such payout: '{id}'"),
+                Some("id"),
+            )
+        })?;
     Ok(json(StatusCode::OK, &payout_object(entry)))
 }
 
@@ -76,7 +79,10 @@ fn count(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>, R
             .filter(|n| (1..=100).contains(n))
             .map(Some)
             .ok_or_else(|| {
-                invalid(name, &format!("Invalid {name}: it must be an integer from 1 to 100."))
+                invalid(
+                    name,
+                    &format!("Invalid {name}: it must be an integer from 1 to 100."),
+                )
             }),
     }
 }
@@ -102,7 +108,12 @@ fn cursor(
             .iter()
             .position(|e| &e.id == id)
             .map(Some)
-            .ok_or_else(|| invalid(name, &format!("Invalid {name}: no payout has the id '{id}'."))),
+            .ok_or_else(|| {
+                invalid(
+                    name,
+                    &format!("Invalid {name}: no payout has the id '{id}'."),
+                )
+            }),
     }
 }
 
@@ -123,7 +134,10 @@ fn list_reply(shared: &Shared, headers: &HeaderMap, query: &HashMap<String, Stri
     let currency = query.get("currency").map(String::as_str);
     if let Some(c) = currency {
         if !matches!(c, "usd" | "zwg") {
-            return Err(invalid("currency", "Invalid currency: it must be one of usd, zwg."));
+            return Err(invalid(
+                "currency",
+                "Invalid currency: it must be one of usd, zwg.",
+            ));
         }
     }
     let start = date(query, "start_date")?;

@@ -58,7 +58,10 @@ fn validate_reply(headers: &HeaderMap, body: &[u8]) -> Reply {
         }
     } else {
         // The same number always gets the same name.
-        let seed: usize = number.bytes().map(|b| usize::from(b.saturating_sub(b'0'))).sum();
+        let seed: usize = number
+            .bytes()
+            .map(|b| usize::from(b.saturating_sub(b'0')))
+            .sum();
         Validation {
             valid: true,
             recipient: Some(Recipient {

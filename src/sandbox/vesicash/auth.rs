@@ -16,4 +16,3 @@ pub(crate) fn authorize(headers: &HeaderMap, secret: bool) -> Result<(), axum::r
     }
     Ok(())
 }
-

@@ -23,13 +23,48 @@ pub(crate) struct CountryRow {
 }
 
 pub(crate) const COUNTRIES: &[CountryRow] = &[
-    CountryRow { id: "1", name: "Nigeria", country: Country::Nigeria, currency: Currency::NGN },
-    CountryRow { id: "2", name: "Ghana", country: Country::Ghana, currency: Currency::GHS },
-    CountryRow { id: "3", name: "Kenya", country: Country::Kenya, currency: Currency::KES },
-    CountryRow { id: "4", name: "Zambia", country: Country::Zambia, currency: Currency::ZMW },
-    CountryRow { id: "5", name: "Uganda", country: Country::Uganda, currency: Currency::UGX },
-    CountryRow { id: "6", name: "Tanzania", country: Country::Tanzania, currency: Currency::TZS },
-    CountryRow { id: "7", name: "Rwanda", country: Country::Rwanda, currency: Currency::RWF },
+    CountryRow {
+        id: "1",
+        name: "Nigeria",
+        country: Country::Nigeria,
+        currency: Currency::NGN,
+    },
+    CountryRow {
+        id: "2",
+        name: "Ghana",
+        country: Country::Ghana,
+        currency: Currency::GHS,
+    },
+    CountryRow {
+        id: "3",
+        name: "Kenya",
+        country: Country::Kenya,
+        currency: Currency::KES,
+    },
+    CountryRow {
+        id: "4",
+        name: "Zambia",
+        country: Country::Zambia,
+        currency: Currency::ZMW,
+    },
+    CountryRow {
+        id: "5",
+        name: "Uganda",
+        country: Country::Uganda,
+        currency: Currency::UGX,
+    },
+    CountryRow {
+        id: "6",
+        name: "Tanzania",
+        country: Country::Tanzania,
+        currency: Currency::TZS,
+    },
+    CountryRow {
+        id: "7",
+        name: "Rwanda",
+        country: Country::Rwanda,
+        currency: Currency::RWF,
+    },
 ];
 
 /// A bank a payout can go to.
@@ -42,15 +77,60 @@ pub(crate) struct BankRow {
 }
 
 pub(crate) const BANKS: &[BankRow] = &[
-    BankRow { id: "101", name: "Access Bank", code: "044", country_id: "1" },
-    BankRow { id: "102", name: "Guaranty Trust Bank", code: "058", country_id: "1" },
-    BankRow { id: "103", name: "Zenith Bank", code: "057", country_id: "1" },
-    BankRow { id: "201", name: "GCB Bank", code: "040100", country_id: "2" },
-    BankRow { id: "202", name: "Ecobank Ghana", code: "130100", country_id: "2" },
-    BankRow { id: "301", name: "KCB Bank", code: "01", country_id: "3" },
-    BankRow { id: "302", name: "Equity Bank", code: "68", country_id: "3" },
-    BankRow { id: "401", name: "Zanaco", code: "010", country_id: "4" },
-    BankRow { id: "402", name: "Stanbic Bank Zambia", code: "040", country_id: "4" },
+    BankRow {
+        id: "101",
+        name: "Access Bank",
+        code: "044",
+        country_id: "1",
+    },
+    BankRow {
+        id: "102",
+        name: "Guaranty Trust Bank",
+        code: "058",
+        country_id: "1",
+    },
+    BankRow {
+        id: "103",
+        name: "Zenith Bank",
+        code: "057",
+        country_id: "1",
+    },
+    BankRow {
+        id: "201",
+        name: "GCB Bank",
+        code: "040100",
+        country_id: "2",
+    },
+    BankRow {
+        id: "202",
+        name: "Ecobank Ghana",
+        code: "130100",
+        country_id: "2",
+    },
+    BankRow {
+        id: "301",
+        name: "KCB Bank",
+        code: "01",
+        country_id: "3",
+    },
+    BankRow {
+        id: "302",
+        name: "Equity Bank",
+        code: "68",
+        country_id: "3",
+    },
+    BankRow {
+        id: "401",
+        name: "Zanaco",
+        code: "010",
+        country_id: "4",
+    },
+    BankRow {
+        id: "402",
+        name: "Stanbic Bank Zambia",
+        code: "040",
+        country_id: "4",
+    },
 ];
 
 pub(crate) fn country(id: &str) -> Option<&'static CountryRow> {
@@ -58,7 +138,9 @@ pub(crate) fn country(id: &str) -> Option<&'static CountryRow> {
 }
 
 pub(crate) fn bank(id: &str, country_id: &str) -> Option<&'static BankRow> {
-    BANKS.iter().find(|b| b.id == id && b.country_id == country_id)
+    BANKS
+        .iter()
+        .find(|b| b.id == id && b.country_id == country_id)
 }
 
 #[derive(Serialize)]
@@ -95,7 +177,10 @@ pub(crate) async fn countries(headers: HeaderMap) -> Response {
 
 /// `GET /v1/banks?country_id=…` (`country=` also accepted: the docs' revisions disagree); all
 /// banks without a filter.
-pub(crate) async fn banks(headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+pub(crate) async fn banks(
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     finish(banks_reply(&headers, &query))
 }
 

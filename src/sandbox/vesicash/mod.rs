@@ -36,7 +36,10 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
     (Endpoint::post("/v1/payment/payout/process"), Op::Payout),
     (Endpoint::post("/v1/payment/payouts/process"), Op::Payout),
     (Endpoint::post("/v1/payment/refunds/process"), Op::Refund),
-    (Endpoint::get("/v1/payment/payout/status/{reference}"), Op::Status),
+    (
+        Endpoint::get("/v1/payment/payout/status/{reference}"),
+        Op::Status,
+    ),
     (Endpoint::get("/v1/payment/{reference}"), Op::Status),
 ];
 

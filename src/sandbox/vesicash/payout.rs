@@ -14,8 +14,8 @@ use super::catalog::{bank, country};
 use super::checks::{amount, momo_number, parse_body, webhook_url};
 use super::wire::{
     ACCOUNT_INVALID, ACCOUNT_REQUIRED, BANK_ID_REQUIRED, BANK_NOT_FOUND, COUNTRY_NOT_FOUND,
-    COUNTRY_REQUIRED, EntryData, INSUFFICIENT, PAYOUT_AMOUNT, PAYOUT_PROVIDER,
-    TRANSFER_TO_INVALID, TRANSFER_TO_REQUIRED, error, id_text, status_error, success,
+    COUNTRY_REQUIRED, EntryData, INSUFFICIENT, PAYOUT_AMOUNT, PAYOUT_PROVIDER, TRANSFER_TO_INVALID,
+    TRANSFER_TO_REQUIRED, error, id_text, status_error, success,
 };
 use crate::model::ProviderId;
 use crate::money::Money;
