@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! disburse-sandbox [--port 8787] [--host 127.0.0.1] [--settle-ms 300] [--seed N]
+//!                  [--payonify-webhook-url URL] [--vesicash-webhook-url URL]
 //! ```
 //!
 //! The port also comes from `DISBURSE_SANDBOX_PORT`. It prints the three base URLs and the test
@@ -12,23 +13,28 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use disburse::ProviderId;
 use disburse::sandbox::{
     DEFAULT_SEED, JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, Sandbox, VESICASH_CREDENTIALS,
 };
 
 const DEFAULT_PORT: u16 = 8787;
 
-const USAGE: &str = "usage: disburse-sandbox [--port N] [--host ADDR] [--settle-ms N] [--seed N]
-  --port N       port to listen on (default 8787, or DISBURSE_SANDBOX_PORT)
-  --host ADDR    address to listen on (default 127.0.0.1)
-  --settle-ms N  how long payouts stay pending, in milliseconds (default 300)
-  --seed N       seed of the generator behind ids and tokens";
+const USAGE: &str = "usage: disburse-sandbox [OPTIONS]
+  --port N                    port to listen on (default 8787, or DISBURSE_SANDBOX_PORT)
+  --host ADDR                 address to listen on (default 127.0.0.1)
+  --settle-ms N               how long payouts stay pending, in milliseconds (default 300)
+  --seed N                    seed of the generator behind ids and tokens
+  --payonify-webhook-url URL  Payonify's dashboard webhook endpoint (none by default)
+  --vesicash-webhook-url URL  Vesicash's dashboard webhook URL, used when a request has none";
 
 struct Options {
     port: u16,
     host: IpAddr,
     settle: Duration,
     seed: u64,
+    payonify_webhook: Option<String>,
+    vesicash_webhook: Option<String>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -42,6 +48,8 @@ fn parse_args() -> Result<Options, String> {
         host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         settle: Duration::from_millis(300),
         seed: DEFAULT_SEED,
+        payonify_webhook: None,
+        vesicash_webhook: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -57,6 +65,8 @@ fn parse_args() -> Result<Options, String> {
                 options.settle = Duration::from_millis(value.parse().map_err(|_| bad("a number"))?);
             }
             "--seed" => options.seed = value.parse().map_err(|_| bad("a number"))?,
+            "--payonify-webhook-url" => options.payonify_webhook = Some(value),
+            "--vesicash-webhook-url" => options.vesicash_webhook = Some(value),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -95,6 +105,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    sandbox.set_webhook_url(ProviderId::PAYONIFY, options.payonify_webhook.as_deref());
+    sandbox.set_webhook_url(ProviderId::VESICASH, options.vesicash_webhook.as_deref());
     let v = VESICASH_CREDENTIALS;
     let j = JPAY_CREDENTIALS;
     let p = PAYONIFY_CREDENTIALS;
@@ -117,7 +129,11 @@ async fn main() -> ExitCode {
         "Scripted recipients: ...0001 insufficient funds, ...0002 invalid account, ...0003 \
          blocked, ...0004 stays pending, ...0005 declined; amount 666.66 -> HTTP 500."
     );
-    println!("Payonify webhooks need a dashboard URL; this binary sets none. Ctrl-C stops.");
+    match &options.payonify_webhook {
+        Some(url) => println!("Payonify webhooks go to {url}."),
+        None => println!("Payonify webhooks go nowhere: pass --payonify-webhook-url URL."),
+    }
+    println!("Ctrl-C stops.");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("disburse-sandbox: cannot wait for Ctrl-C: {e}");
     }
