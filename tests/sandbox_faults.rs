@@ -437,3 +437,58 @@ async fn the_same_seed_gives_the_same_ids() {
     let (_, body) = vesicash_post(&other, VESICASH_PAYOUT, &vesicash_body("SEED")).await;
     assert_ne!(body["data"]["reference"].as_str().unwrap(), ids[0]);
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+    assert_send_sync::<disburse::sandbox::LedgerEntry>();
+    assert_send_sync::<disburse::sandbox::RequestRecord>();
+    assert_send_sync::<disburse::sandbox::WebhookDelivery>();
+    assert_send_sync::<Fault>();
+}
+
+#[test]
+fn the_route_lists_are_what_the_module_docs_say() {
+    use disburse::sandbox::routes;
+    let list = |p| -> Vec<String> {
+        routes(p)
+            .iter()
+            .map(|e| format!("{} {}", e.method, e.path))
+            .collect()
+    };
+    assert_eq!(
+        list(ProviderId::VESICASH),
+        [
+            "GET /v1/countries",
+            "GET /v1/banks",
+            "POST /v1/payment/payout/process",
+            "POST /v1/payment/payouts/process",
+            "POST /v1/payment/refunds/process",
+            "GET /v1/payment/payout/status/{reference}",
+            "GET /v1/payment/{reference}",
+        ]
+    );
+    assert_eq!(
+        list(ProviderId::JPAY),
+        [
+            "POST /auth/app/token",
+            "POST /auth/refresh",
+            "POST /payments/payouts/initiate",
+            "GET /payments/payouts/{id}",
+            "GET /payments/payouts",
+            "GET /channels",
+            "GET /wallets/balance",
+        ]
+    );
+    assert_eq!(
+        list(ProviderId::PAYONIFY),
+        [
+            "POST /v1/payouts/validate",
+            "POST /v1/payouts",
+            "GET /v1/payouts",
+            "GET /v1/payouts/{id}",
+        ]
+    );
+    assert!(routes(ProviderId::custom("other")).is_empty());
+}

@@ -582,3 +582,49 @@ async fn channels_are_paged_and_filtered() {
     let (_, all_banks) = jpay_get(&sandbox, &token, "/channels?type=bank").await;
     assert_eq!(all_banks["pagination"]["total"], 6);
 }
+
+#[tokio::test]
+async fn error_the_documented_403_refusals() {
+    use disburse::sandbox::JpayRefusal;
+    let sandbox = sandbox().await;
+    let (token, _) = jpay_token(&sandbox).await;
+    let cases = [
+        (
+            JpayRefusal::MerchantNotApproved,
+            "Your merchant profile is not approved. Please ensure your profile has been verified before initiating payouts.",
+        ),
+        (JpayRefusal::AppInactive, "App is not active"),
+        (
+            JpayRefusal::PayoutsNotEnabled,
+            "App does not have payouts product enabled",
+        ),
+        (
+            JpayRefusal::IpNotAllowed,
+            "Access denied: IP address not allowed",
+        ),
+    ];
+    for (refusal, message) in cases {
+        sandbox.jpay_refuse(Some(refusal));
+        let (status, body) = jpay_post(
+            &sandbox,
+            &token,
+            INITIATE,
+            &jpay_payout("+254712345678", "10.00", "F-1"),
+        )
+        .await;
+        assert_eq!((status, body), (403, jpay_detail(message)), "{refusal:?}");
+    }
+    assert!(sandbox.ledger(ProviderId::JPAY).is_empty());
+    sandbox.jpay_refuse(None);
+    assert_eq!(
+        jpay_post(
+            &sandbox,
+            &token,
+            INITIATE,
+            &jpay_payout("+254712345678", "10.00", "F-1")
+        )
+        .await
+        .0,
+        200
+    );
+}

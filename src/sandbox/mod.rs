@@ -87,6 +87,7 @@
 //! | JPay | 400 | `Channel is required for bank account payouts` | digits-only `payto` without `channel` |
 //! | JPay | 400 | `Duplicate ref_no: a payout with ref_no <ref> already exists` | `ref_no` used before (agreed wording; not in the docs) |
 //! | JPay | 404 | `App not found` | `app_code` other than the sandbox app's |
+//! | JPay | 403 | the four documented refusals ([`JpayRefusal`]) | switched on by [`Sandbox::jpay_refuse`] |
 //! | Payonify | 401 | `authentication_error` | missing or wrong Basic credentials |
 //! | Payonify | 400 | `invalid_request_error` / `parameter_invalid`, `param` named | amount < 100 or not an integer, currency not `usd`/`zwg`, number not Econet 77/78/79, description > 150, metadata > 5 keys, key > 40, value > 500 or not a string |
 //! | Payonify | 400 | `invalid_request_error` / `parameter_missing` | `amount`, `currency`, `destination` or the EcoCash number absent |
@@ -184,6 +185,7 @@ pub use credentials::{
     VESICASH_CREDENTIALS, VesicashCredentials,
 };
 pub use fault::{Fault, Route};
+pub use jpay::refusal::JpayRefusal;
 pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
 pub use log::{RequestRecord, WebhookDelivery};
 pub use outcome::ScriptedOutcome;

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::app;
 use super::fault::{Fault, Route};
+use super::jpay::refusal::JpayRefusal;
 use super::kind::ProviderKind;
 use super::ledger::{LedgerEntry, Payment};
 use super::log::{RequestRecord, WebhookDelivery};
@@ -288,6 +289,12 @@ impl Sandbox {
     /// Makes every JPay refresh token issued so far invalid, so only a new app token helps.
     pub fn expire_jpay_refresh_tokens(&self) {
         self.shared.lock().jpay_tokens.expire_refresh();
+    }
+
+    /// Makes JPay refuse every payout with the documented 403 for `refusal` (the account's
+    /// state, not the request's fault); `None` lifts it.
+    pub fn jpay_refuse(&self, refusal: Option<JpayRefusal>) {
+        self.shared.lock().jpay_refusal = refusal;
     }
 
     /// The dashboard webhook endpoint of `provider`: where webhooks go when the request names no

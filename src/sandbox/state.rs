@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::fault::FaultTable;
+use super::jpay::refusal::JpayRefusal;
 use super::jpay::token::TokenStore;
 use super::kind::ProviderKind;
 use super::ledger::Ledger;
@@ -37,6 +38,7 @@ pub(crate) struct Inner {
     pub(crate) webhooks: Vec<WebhookDelivery>,
     pub(crate) faults: FaultTable,
     pub(crate) jpay_tokens: TokenStore,
+    pub(crate) jpay_refusal: Option<JpayRefusal>,
     pub(crate) idempotency: IdempotencyStore,
     pub(crate) webhook_urls: HashMap<ProviderKind, String>,
 }
@@ -103,6 +105,7 @@ impl Shared {
                 webhooks: Vec::new(),
                 faults: FaultTable::default(),
                 jpay_tokens: TokenStore::default(),
+                jpay_refusal: None,
                 idempotency: IdempotencyStore::default(),
                 webhook_urls: HashMap::new(),
             }),

@@ -3,6 +3,7 @@
 pub(crate) mod channels;
 pub(crate) mod payout;
 pub(crate) mod query;
+pub(crate) mod refusal;
 pub(crate) mod token;
 pub(crate) mod wallet;
 pub(crate) mod webhook;

@@ -73,6 +73,9 @@ fn text(value: Option<&Value>) -> Option<&str> {
 
 fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Reply {
     authorize(shared, headers)?;
+    if let Some(refusal) = shared.lock().jpay_refusal {
+        return Err(refusal.response());
+    }
     let req: InitiateBody = serde_json::from_slice(body).map_err(|_| bad(JSON_PARSE))?;
     if let Some(code) = &req.app_code {
         if code.as_u64() != Some(u64::from(JPAY_CREDENTIALS.app_code)) {
