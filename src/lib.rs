@@ -29,6 +29,8 @@ pub mod money;
 pub mod phone;
 pub mod provider;
 pub mod providers;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod webhook;
 
 pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};

@@ -1,0 +1,38 @@
+//! The whole server: each provider's router under its prefix, wrapped in the request log and the
+//! fault injector.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+
+use super::ctx::ProviderCtx;
+use super::kind::ProviderKind;
+use super::state::Shared;
+use super::{inject, jpay, payonify, record, vesicash};
+
+pub(crate) fn router(shared: &Arc<Shared>) -> Router {
+    let mut app = Router::new();
+    for kind in ProviderKind::ALL {
+        let inner = match kind {
+            ProviderKind::Vesicash => vesicash::router(Arc::clone(shared)),
+            ProviderKind::Jpay => jpay::router(Arc::clone(shared)),
+            ProviderKind::Payonify => payonify::router(Arc::clone(shared)),
+        };
+        let ctx = ProviderCtx {
+            shared: Arc::clone(shared),
+            kind,
+        };
+        let wrapped = inner
+            .layer(from_fn_with_state(ctx.clone(), inject::apply))
+            .layer(from_fn_with_state(ctx, record::record));
+        app = app.nest(kind.prefix(), wrapped);
+    }
+    app.fallback(|| async {
+        (
+            StatusCode::NOT_FOUND,
+            "not a sandbox route: providers live under /vesicash, /jpay/api/v1 and /payonify",
+        )
+    })
+}

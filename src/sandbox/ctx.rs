@@ -1,0 +1,12 @@
+//! The state a provider's middleware gets: the shared state and which provider it serves.
+
+use std::sync::Arc;
+
+use super::kind::ProviderKind;
+use super::state::Shared;
+
+#[derive(Debug, Clone)]
+pub(crate) struct ProviderCtx {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) kind: ProviderKind,
+}

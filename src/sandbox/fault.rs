@@ -1,0 +1,204 @@
+//! Fault injection: what can go wrong on the wire, per provider and route, for the next N requests.
+
+use std::time::Duration;
+
+use super::kind::ProviderKind;
+
+/// One thing that goes wrong on the wire. The [module docs](crate::sandbox#fault-injection) say
+/// for each whether the request is committed to the ledger.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Waits this long before handling the request; the answer is normal.
+    Latency(Duration),
+    /// Answers this status (500, 502, 503, 504, …) with the provider's error body; nothing is
+    /// committed.
+    Status(u16),
+    /// Answers 429 with the provider's rate-limit body and `Retry-After` in whole seconds
+    /// (rounded up); nothing is committed.
+    TooManyRequests {
+        /// The wait announced in `Retry-After`.
+        retry_after: Duration,
+    },
+    /// Handles the request (a payout is committed), then closes the connection without sending
+    /// a byte of the answer.
+    CommitThenDrop,
+    /// Handles the request (a payout is committed), then holds the answer back this long.
+    CommitThenDelay(Duration),
+    /// Handles the request (a payout is committed), then answers with the same status and a
+    /// `Content-Type: application/json` body that is not JSON.
+    MalformedJson,
+    /// Handles the request (a payout is committed), then sends the status, a `Content-Length`
+    /// of the full answer and only half of its bytes before closing the connection.
+    TruncatedBody,
+    /// Answers 502 with an HTML page, as a gateway in front of the provider would; nothing is
+    /// committed.
+    HtmlErrorPage,
+}
+
+impl Fault {
+    /// Whether the provider handles (and commits) the request before the fault shows.
+    pub fn commits(&self) -> bool {
+        matches!(
+            self,
+            Fault::Latency(_)
+                | Fault::CommitThenDrop
+                | Fault::CommitThenDelay(_)
+                | Fault::MalformedJson
+                | Fault::TruncatedBody
+        )
+    }
+}
+
+/// Which requests of a provider a fault applies to: a method (or any) and a path pattern relative
+/// to the provider's base URL, where a `{name}` segment matches any one segment.
+///
+/// ```
+/// use disburse::sandbox::Route;
+/// assert!(Route::post("/v1/payouts").matches("POST", "/v1/payouts"));
+/// assert!(Route::get("/payments/payouts/{id}").matches("GET", "/payments/payouts/PAYOUT-1-ABC123"));
+/// assert!(Route::any().matches("GET", "/channels"));
+/// assert!(!Route::post("/v1/payouts").matches("GET", "/v1/payouts"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    method: Option<String>,
+    pattern: Option<String>,
+}
+
+impl Route {
+    /// Every request to the provider.
+    pub fn any() -> Route {
+        Route {
+            method: None,
+            pattern: None,
+        }
+    }
+
+    /// `GET` requests to `pattern`.
+    pub fn get(pattern: &str) -> Route {
+        Route::new("GET", pattern)
+    }
+
+    /// `POST` requests to `pattern`.
+    pub fn post(pattern: &str) -> Route {
+        Route::new("POST", pattern)
+    }
+
+    /// Requests with `method` (any case) to `pattern`.
+    pub fn new(method: &str, pattern: &str) -> Route {
+        Route {
+            method: Some(method.to_ascii_uppercase()),
+            pattern: Some(pattern.to_owned()),
+        }
+    }
+
+    /// Whether a request with `method` to `path` (relative to the provider's base URL, no query)
+    /// is one of these.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if let Some(m) = &self.method {
+            if !m.eq_ignore_ascii_case(method) {
+                return false;
+            }
+        }
+        let Some(pattern) = &self.pattern else {
+            return true;
+        };
+        let mut want = pattern.trim_end_matches('/').split('/');
+        let mut have = path.trim_end_matches('/').split('/');
+        loop {
+            match (want.next(), have.next()) {
+                (None, None) => return true,
+                (Some(w), Some(h)) if w.starts_with('{') && w.ends_with('}') && !h.is_empty() => {}
+                (Some(w), Some(h)) if w == h => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Injection {
+    provider: ProviderKind,
+    route: Route,
+    fault: Fault,
+    remaining: u32,
+}
+
+/// The faults waiting to fire, in the order they were injected.
+#[derive(Debug, Default)]
+pub(crate) struct FaultTable {
+    pending: Vec<Injection>,
+}
+
+impl FaultTable {
+    pub(crate) fn add(&mut self, provider: ProviderKind, route: Route, fault: Fault, times: u32) {
+        if times > 0 {
+            self.pending.push(Injection {
+                provider,
+                route,
+                fault,
+                remaining: times,
+            });
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.pending.clear();
+    }
+
+    /// The fault for this request, if one is waiting (the oldest matching injection), counting it
+    /// as used.
+    pub(crate) fn take(
+        &mut self,
+        provider: ProviderKind,
+        method: &str,
+        path: &str,
+    ) -> Option<Fault> {
+        let index = self
+            .pending
+            .iter()
+            .position(|i| i.provider == provider && i.route.matches(method, path))?;
+        let injection = &mut self.pending[index];
+        injection.remaining -= 1;
+        let fault = injection.fault.clone();
+        if injection.remaining == 0 {
+            self.pending.remove(index);
+        }
+        Some(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injections_fire_the_given_number_of_times_in_order() {
+        let mut table = FaultTable::default();
+        table.add(ProviderKind::Jpay, Route::post("/a"), Fault::Status(503), 2);
+        table.add(ProviderKind::Jpay, Route::any(), Fault::HtmlErrorPage, 1);
+        assert_eq!(table.take(ProviderKind::Payonify, "POST", "/a"), None);
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a"),
+            Some(Fault::Status(503))
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "GET", "/a"),
+            Some(Fault::HtmlErrorPage)
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a"),
+            Some(Fault::Status(503))
+        );
+        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a"), None);
+    }
+
+    #[test]
+    fn patterns_match_one_segment_per_placeholder() {
+        let r = Route::get("/v1/payment/{reference}");
+        assert!(r.matches("get", "/v1/payment/PY_1"));
+        assert!(!r.matches("GET", "/v1/payment/payout/status/PY_1"));
+        assert!(!r.matches("GET", "/v1/payment/"));
+    }
+}

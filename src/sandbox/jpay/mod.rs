@@ -1,0 +1,63 @@
+//! The simulated JPay: app tokens, payouts, payout queries, channels, wallet balance.
+
+pub(crate) mod channels;
+pub(crate) mod payout;
+pub(crate) mod query;
+pub(crate) mod refusal;
+pub(crate) mod token;
+pub(crate) mod wallet;
+pub(crate) mod webhook;
+pub(crate) mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::on;
+
+use super::routes::Endpoint;
+use super::state::Shared;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Op {
+    AppToken,
+    Refresh,
+    Initiate,
+    Get,
+    List,
+    Channels,
+    Balance,
+}
+
+/// Every JPay endpoint, relative to `…/jpay/api/v1`.
+pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
+    (Endpoint::post("/auth/app/token"), Op::AppToken),
+    (Endpoint::post("/auth/refresh"), Op::Refresh),
+    (Endpoint::post("/payments/payouts/initiate"), Op::Initiate),
+    (Endpoint::get("/payments/payouts/{id}"), Op::Get),
+    (Endpoint::get("/payments/payouts"), Op::List),
+    (Endpoint::get("/channels"), Op::Channels),
+    (Endpoint::get("/wallets/balance"), Op::Balance),
+];
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let mut router = Router::new();
+    for (endpoint, op) in ROUTES {
+        let method_router = match op {
+            Op::AppToken => on(endpoint.filter(), token::app_token),
+            Op::Refresh => on(endpoint.filter(), token::refresh),
+            Op::Initiate => on(endpoint.filter(), payout::initiate),
+            Op::Get => on(endpoint.filter(), query::get),
+            Op::List => on(endpoint.filter(), query::list),
+            Op::Channels => on(endpoint.filter(), channels::list),
+            Op::Balance => on(endpoint.filter(), wallet::balance),
+        };
+        router = router.route(endpoint.path, method_router);
+    }
+    router.fallback(not_found).with_state(shared)
+}
+
+async fn not_found() -> Response {
+    wire::detail(StatusCode::NOT_FOUND, wire::NOT_FOUND)
+}

@@ -1,0 +1,196 @@
+//! An in-process simulator of Vesicash, JPay and Payonify (feature `sandbox`).
+//!
+//! [`Sandbox::start`] serves all three providers on one loopback port, each under its own prefix,
+//! with the documented paths, auth checks, validation messages (word for word), response shapes
+//! and status words. It keeps a ledger (balances that payouts debit, payouts that settle after a
+//! delay, refunds limited to what was paid), delivers signed webhooks, and can inject faults. The
+//! `disburse-sandbox` binary serves the same thing on a fixed port for integrations in any
+//! language.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), disburse::Error> {
+//! use std::time::Duration;
+//! use disburse::ProviderId;
+//! use disburse::sandbox::{Fault, Route, Sandbox};
+//!
+//! let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await?;
+//! let base = sandbox.base_url_payonify(); // point the Payonify client here
+//! sandbox.inject(ProviderId::PAYONIFY, Route::post("/v1/payouts"), Fault::CommitThenDrop, 1);
+//! // … drive the client, then inspect:
+//! let paid_once = sandbox.payouts_for_reference(ProviderId::PAYONIFY, "order-42").len() == 1;
+//! # let _ = (base, paid_once); Ok(()) }
+//! ```
+//!
+//! # Base URLs and credentials
+//!
+//! | provider | base URL | credentials |
+//! |---|---|---|
+//! | Vesicash | [`Sandbox::base_url_vesicash`] `http://127.0.0.1:PORT/vesicash` | [`VESICASH_CREDENTIALS`]: `secret-key`, `public-key` headers; webhook secret |
+//! | JPay | [`Sandbox::base_url_jpay`] `http://127.0.0.1:PORT/jpay/api/v1` | [`JPAY_CREDENTIALS`]: `app_key`, `app_secret`, `app_code` 12345 |
+//! | Payonify | [`Sandbox::base_url_payonify`] `http://127.0.0.1:PORT/payonify` | [`PAYONIFY_CREDENTIALS`]: `pk_test_…`:`sk_test_…` (Basic); `whsec_…` |
+//!
+//! # Routes
+//!
+//! Paths are relative to the base URL; [`routes`] returns the same list.
+//!
+//! | provider | method and path | answer |
+//! |---|---|---|
+//! | Vesicash | `GET /v1/countries` (public key only) | `data: [{id, name, country_code, currency_code}]`; ids `"1"` NG, `"2"` GH, `"3"` KE, `"4"` ZM, `"5"` UG, `"6"` TZ, `"7"` RW |
+//! | Vesicash | `GET /v1/banks?country_id=` (or `country=`; none: all) | `data: [{id, name, code, country_id}]` |
+//! | Vesicash | `POST /v1/payment/payout/process` and `POST /v1/payment/payouts/process` | `data: {reference: "PY_…", status: "processing", amount}` |
+//! | Vesicash | `POST /v1/payment/refunds/process` | `data: {reference: "RF_…", status: "processing", amount, payment_reference}` |
+//! | Vesicash | `GET /v1/payment/payout/status/{reference}` and `GET /v1/payment/{reference}` | the same `data` with the current status and, when failed, `reason` (the failure code); a test payment gives `{reference, status: "successful", amount, currency, refunded_amount}` |
+//! | JPay | `POST /auth/app/token`, `POST /auth/refresh` | `{access, refresh, merchant_id, app_code, products}`; `{access, refresh}` |
+//! | JPay | `POST /payments/payouts/initiate` | the documented payout object |
+//! | JPay | `GET /payments/payouts/{id}` | the payout object plus `narration`, `result_code`, `result_description`, `trans_id` (null until final) |
+//! | JPay | `GET /payments/payouts?ref_no=&status=&page=&page_size=` | `{items: [payout…], pagination: {page, page_size, total, pages}}`, newest first |
+//! | JPay | `GET /channels?type=&active_only=&page=&page_size=` | `{items: [{code, name, type, type_display, is_active}], pagination}` |
+//! | JPay | `GET /wallets/balance` | `{collection_wallet_balance, payout_wallet_balance, total_balance}` |
+//! | Payonify | `POST /v1/payouts/validate` | `{valid, recipient?: {first_name, last_name, account_status, mobile_number}}` |
+//! | Payonify | `POST /v1/payouts` | the payout object |
+//! | Payonify | `GET /v1/payouts/{id}` | the payout object, or 404 `resource_missing` |
+//! | Payonify | `GET /v1/payouts?limit&first&after&last&before&status&currency&start_date&end_date` | `{object: "list", data, paging: {has_previous_page, has_next_page, start_cursor, end_cursor, page_size}}`, newest first; cursors are payout ids |
+//!
+//! # Scripted outcomes
+//!
+//! Like card-network test numbers, these recipients and amounts end a known way in every
+//! provider. The recipient is the phone number (Vesicash `momo_phone_number`, JPay `payto`,
+//! Payonify `mobile_number`) or the account number; only its last four digits count.
+//!
+//! | trigger | outcome | Vesicash `reason` | JPay `result_code`: `result_description` | Payonify `failure_code` |
+//! |---|---|---|---|---|
+//! | ends in `0001` | fails after settling | `INSUFFICIENT_FUNDS` | `1`: The balance is insufficient for the transaction. | `insufficient_funds` |
+//! | ends in `0002` | fails after settling | `ACCOUNT_NOT_FOUND` | `2040`: The recipient account was not found. | `account_not_found` (validate: `valid: false`) |
+//! | ends in `0003` | fails after settling | `ACCOUNT_BLOCKED` | `2041`: The recipient account is blocked. | `account_blocked` (validate: `valid: false`) |
+//! | ends in `0004` | stays pending forever, no webhook | `processing` | `pending` | `pending` |
+//! | ends in `0005` | fails after settling | `DECLINED_TRANSACTION` | `2042`: The transaction was declined by the recipient's provider. | `declined` |
+//! | amount `666.66` (Payonify `66666`) | HTTP 500, nothing recorded | `{status: "error", code: 500, message: "internal server error"}` | `{"detail": "Internal server error"}` | `api_error` |
+//! | anything else | succeeds after settling | `successful` | `completed`, `0` | `paid` |
+//!
+//! A failed payout (or refund) gives its amount back to the balance.
+//!
+//! # Documented errors (word for word)
+//!
+//! | provider | HTTP | message | when |
+//! |---|---|---|---|
+//! | Vesicash | 400 | `payout amount is less that 0` | payout amount missing, not a number, zero, negative, or with more decimals than the currency |
+//! | Vesicash | 400 | `payment not found` | refund `payment_reference` unknown or missing; status lookup of an unknown reference |
+//! | Vesicash | 400 | `Refund amount exceeds the remaining refundable balance` | refund amount invalid, zero, negative, or above the payment less earlier refunds (failed ones do not count) |
+//! | Vesicash | 400 | `Insufficient funds or wallet error preventing refund processing` | the balance cannot cover a payout or refund |
+//! | Vesicash | 400 | `Payout Provider service returned an error` | `momo_phone_number` not digits-only E.164 of the payout's country |
+//! | Vesicash | 400 | `Refund Provider service returned an error` | refund `momo_phone_number` not digits-only E.164 |
+//! | JPay | 401 | `Invalid or expired token` | missing, unknown or expired Bearer token; unknown refresh token |
+//! | JPay | 400 | `Invalid phone number` | `payto` missing, not `+254…` Kenyan mobile E.164, or digits with a mobile channel |
+//! | JPay | 400 | `Invalid amount` | `amount` not a string with exactly two decimals from `1.00` to `999999.99` |
+//! | JPay | 400 | `Insufficient balance in payout wallet` | the payout wallet cannot cover it |
+//! | JPay | 400 | `Invalid channel code: N` | unknown or inactive `channel` (N as sent) |
+//! | JPay | 400 | `Channel is required for bank account payouts` | digits-only `payto` without `channel` |
+//! | JPay | 400 | `Duplicate ref_no: a payout with ref_no <ref> already exists` | `ref_no` used before (agreed wording; not in the docs) |
+//! | JPay | 404 | `App not found` | `app_code` other than the sandbox app's |
+//! | JPay | 403 | the four documented refusals ([`JpayRefusal`]) | switched on by [`Sandbox::jpay_refuse`] |
+//! | Payonify | 401 | `authentication_error` | missing or wrong Basic credentials |
+//! | Payonify | 400 | `invalid_request_error` / `parameter_invalid`, `param` named | amount < 100 or not an integer, currency not `usd`/`zwg`, number not Econet 77/78/79, description > 150, metadata > 5 keys, key > 40, value > 500 or not a string |
+//! | Payonify | 400 | `invalid_request_error` / `parameter_missing` | `amount`, `currency`, `destination` or the EcoCash number absent |
+//! | Payonify | 400 | `idempotency_error` | an `Idempotency-Key` reused with a different body |
+//! | Payonify | 400 | `invalid_request_error` / `balance_insufficient` | the balance cannot cover it |
+//! | Payonify | 404 | `invalid_request_error` / `resource_missing` | unknown payout id |
+//!
+//! # Choices where the docs are silent
+//!
+//! - **Vesicash**: the payout path is served under both spellings. The status lookup is served
+//!   at `GET /v1/payment/payout/status/{reference}` and `GET /v1/payment/{reference}`, both with
+//!   the payout envelope (the docs name no status endpoint). `data.amount` echoes the request's
+//!   JSON token as received (number stays number, string stays string). Messages for undocumented
+//!   failures: `invalid public key` / `invalid secret key` (401), `invalid request body`,
+//!   `country_id is required`, `country not found`, `transfer_to is required`,
+//!   `transfer_to must be one of mobile_number, bank`, `bank_id is required`, `bank not found`,
+//!   `account_number is required`, `invalid account number`, `webhook_url must be a valid URL`
+//!   (400). `webhook_url` is optional (the dashboard default of [`Sandbox::set_webhook_url`] is
+//!   used) and may be http. The merchant reference is the `reason` (else `narration`); there is
+//!   no idempotency. Refunds debit the balance; [`Sandbox::vesicash_create_payment`] credits it.
+//! - **JPay**: `created_at` is UTC. `app_code` may be omitted (the docs' curl example omits it).
+//!   A refresh issues a new pair and leaves the old refresh token valid until it expires. The
+//!   mobile channel is inferred from the carrier (Safaricom 63902, Airtel 63903, Telkom 63907,
+//!   unknown → M-Pesa). A page past the end is empty; `page_size` is capped at 100. Callbacks
+//!   go to `callback_url` exactly as given and are not signed; only final events
+//!   (`transaction.completed`, `transaction.failed`) are sent.
+//! - **Payonify**: the webhook endpoint is the dashboard one ([`Sandbox::set_webhook_url`]), as
+//!   the API has no per-request URL. The EcoCash number is accepted as `771111111`,
+//!   `0771111111`, `263771111111` or `+263771111111` and echoed in its 9-digit form.
+//!   `destination_details` is `{type: "mobile_money", mobile_money: {provider: "ecocash",
+//!   mobile_number, reference}}` (`reference` set once paid). Only a successful create is kept
+//!   under its `Idempotency-Key`; a replay carries `Idempotent-Replayed: true` and the first
+//!   body byte for byte. The merchant reference is the `Idempotency-Key` (or any metadata value).
+//!
+//! # Webhooks
+//!
+//! When an entry becomes final the provider's payload is POSTed to the request's callback URL
+//! (else the dashboard URL), retried up to 4 times with a doubling 50 ms backoff on anything but
+//! a 2xx; [`Sandbox::webhooks`] logs each delivery.
+//!
+//! | provider | body | signature |
+//! |---|---|---|
+//! | Vesicash | `{event: "payout.successful"/"payout.failed"/"refund.successful"/"refund.failed", data: {reference, status, amount, reason?, payment_reference?}}` | `X-Vesicash-Signature: hex(HMAC-SHA256(webhook secret, body))` |
+//! | JPay | `{notification: {type: "payout", event}, data: {result_code, result_description, amount, ref_no, beneficiary: {account, kyc: null}, transaction_date, external_ref, trans_id}}` | none (the callback URL carries the adapter's token) |
+//! | Payonify | `{id: "evt_…", object: "event", type: "payout.succeeded"/"payout.failed", created, livemode: false, data: {object: <payout>}}` | `Payonify-Signature: t=<unix>,v1=hex(HMAC-SHA256(whsec, "{t}.{body}"))`, signed afresh per attempt |
+//!
+//! # Fault injection
+//!
+//! [`Sandbox::inject`] makes the next N requests of a provider matching a [`Route`] suffer a
+//! [`Fault`]:
+//!
+//! | fault | committed? | what the client sees |
+//! |---|---|---|
+//! | [`Fault::Latency`] | yes | the normal answer, late |
+//! | [`Fault::Status`] | no | that status with the provider's error body |
+//! | [`Fault::TooManyRequests`] | no | 429, `Retry-After`, the provider's rate-limit body |
+//! | [`Fault::CommitThenDrop`] | yes | the connection closes with no answer |
+//! | [`Fault::CommitThenDelay`] | yes | the normal answer after the delay (past the client's timeout) |
+//! | [`Fault::MalformedJson`] | yes | the normal status, `application/json`, half the body |
+//! | [`Fault::TruncatedBody`] | yes | the normal status and `Content-Length`, half the body, then a closed connection |
+//! | [`Fault::HtmlErrorPage`] | no | 502 with an nginx-style HTML page |
+//!
+//! Ids and tokens come from a generator seeded by [`SandboxBuilder::seed`] (a fixed default), so
+//! runs are reproducible.
+
+// Handlers end early with the provider's error answer (`Result<_, Response>`, 128 bytes): boxing
+// it would only add noise to a simulator whose error path is the whole point.
+#![allow(
+    clippy::result_large_err,
+    reason = "the early-return value is a complete HTTP answer"
+)]
+
+mod app;
+mod credentials;
+mod ctx;
+mod deliver;
+mod fault;
+mod inject;
+mod jpay;
+mod kind;
+mod ledger;
+mod log;
+mod outcome;
+mod payonify;
+mod record;
+mod respond;
+mod routes;
+mod server;
+mod settle;
+mod state;
+mod vesicash;
+
+pub use credentials::{
+    JPAY_CREDENTIALS, JpayCredentials, PAYONIFY_CREDENTIALS, PayonifyCredentials,
+    VESICASH_CREDENTIALS, VesicashCredentials,
+};
+pub use fault::{Fault, Route};
+pub use jpay::refusal::JpayRefusal;
+pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
+pub use log::{RequestRecord, WebhookDelivery};
+pub use outcome::ScriptedOutcome;
+pub use routes::Endpoint;
+pub use server::{
+    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_SEED, DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME,
+    Sandbox, SandboxBuilder, routes,
+};
