@@ -161,6 +161,7 @@
 )]
 
 mod app;
+mod clients;
 mod credentials;
 mod ctx;
 mod deliver;
@@ -180,6 +181,7 @@ mod settle;
 mod state;
 mod vesicash;
 
+pub use clients::sandbox_http_config;
 pub use credentials::{
     JPAY_CREDENTIALS, JpayCredentials, PAYONIFY_CREDENTIALS, PayonifyCredentials,
     VESICASH_CREDENTIALS, VesicashCredentials,

@@ -1,0 +1,83 @@
+//! Ready-configured clients for the embedded sandbox: the same adapters a merchant uses in
+//! production, pointed at the simulator with its test credentials and short timeouts.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::config::Environment;
+use crate::error::Error;
+use crate::http::{HttpConfig, RetryPolicy};
+use crate::providers::jpay::{JpayClient, JpayConfig};
+use crate::providers::payonify::{PayonifyClient, PayonifyConfig};
+use crate::providers::vesicash::{VesicashClient, VesicashConfig};
+
+use super::credentials::{JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS};
+use super::server::Sandbox;
+
+/// Timeouts and retries suited to a simulator on loopback: a slow answer means an injected fault,
+/// so waiting 30 s for it helps nobody.
+pub fn sandbox_http_config() -> HttpConfig {
+    HttpConfig::default()
+        .with_connect_timeout(Duration::from_secs(2))
+        .with_timeout(Duration::from_secs(2))
+        .with_retry(
+            RetryPolicy::default()
+                .with_backoff(Duration::from_millis(20), Duration::from_millis(200))
+                .with_max_retry_after(Duration::from_secs(2)),
+        )
+}
+
+fn secret(text: &str) -> SecretString {
+    SecretString::from(text.to_owned())
+}
+
+impl Sandbox {
+    /// A Vesicash configuration for this sandbox (change anything before building a client).
+    pub fn vesicash_config(&self) -> VesicashConfig {
+        VesicashConfig::new(
+            secret(VESICASH_CREDENTIALS.secret_key),
+            secret(VESICASH_CREDENTIALS.public_key),
+            secret(VESICASH_CREDENTIALS.webhook_secret),
+            Environment::Custom(self.base_url_vesicash()),
+        )
+        .with_http(sandbox_http_config())
+    }
+
+    /// A JPay configuration for this sandbox.
+    pub fn jpay_config(&self) -> JpayConfig {
+        JpayConfig::new(
+            secret(JPAY_CREDENTIALS.app_key),
+            secret(JPAY_CREDENTIALS.app_secret),
+            secret(JPAY_CREDENTIALS.callback_secret),
+        )
+        .with_environment(Environment::Custom(self.base_url_jpay()))
+        .with_http(sandbox_http_config())
+    }
+
+    /// A Payonify configuration for this sandbox.
+    pub fn payonify_config(&self) -> PayonifyConfig {
+        PayonifyConfig::new(
+            secret(PAYONIFY_CREDENTIALS.publishable_key),
+            secret(PAYONIFY_CREDENTIALS.secret_key),
+            secret(PAYONIFY_CREDENTIALS.webhook_secret),
+        )
+        .with_base_url(self.base_url_payonify())
+        .with_http(sandbox_http_config())
+    }
+
+    /// A Vesicash client talking to this sandbox.
+    pub fn vesicash_client(&self) -> Result<VesicashClient, Error> {
+        VesicashClient::new(self.vesicash_config())
+    }
+
+    /// A JPay client talking to this sandbox.
+    pub fn jpay_client(&self) -> Result<JpayClient, Error> {
+        JpayClient::new(self.jpay_config())
+    }
+
+    /// A Payonify client talking to this sandbox.
+    pub fn payonify_client(&self) -> Result<PayonifyClient, Error> {
+        PayonifyClient::new(self.payonify_config())
+    }
+}
