@@ -77,8 +77,8 @@
 //! - **After a 401.** The token is renewed once; a caller whose 401 arrives while another renewal
 //!   runs, or within 5 seconds after one, reuses it instead of renewing again.
 //! - **Failures.** A payout or callback failure's reason is read from JPay's description
-//!   (`insufficient` → insufficient funds, `limit`, `timeout`, `blocked`, `invalid … account /
-//!   number`, `declined`/`cancelled`), else kept verbatim. A `transaction.completed` callback
+//!   (`insufficient` → insufficient funds, `limit`, `timeout`, `blocked`, `invalid`/`not found` with
+//!   `account`/`number`, `declined`/`cancelled`), else kept verbatim. A `transaction.completed` callback
 //!   without a `result_code` is not taken as success
 //!   ([`Status::Unknown`](crate::Status::Unknown)); any non-zero `result_code` is a failure. The
 //!   callback's `trans_id` (else `external_ref`) is the event's `provider_reference`; JPay gives

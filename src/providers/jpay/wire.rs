@@ -166,7 +166,7 @@ pub(super) fn failure_reason(description: Option<&str>) -> FailureReason {
         FailureReason::ProviderTimeout
     } else if lower.contains("blocked") || lower.contains("suspended") {
         FailureReason::RecipientBlocked
-    } else if lower.contains("invalid")
+    } else if (lower.contains("invalid") || lower.contains("not found"))
         && ["account", "number", "msisdn", "recipient", "receiver"]
             .iter()
             .any(|w| lower.contains(w))
