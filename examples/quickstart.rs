@@ -4,7 +4,7 @@
 //! Payonify) and an in-process webhook receiver, then:
 //!
 //! 1. one payout through each provider, its webhook received and verified with
-//!    `parse_webhook`, and its final status read back with `get_payout`;
+//!    `parse_webhook`, and its final status awaited with `await_final` (polling `get_payout` with backoff);
 //! 2. a partial refund on Vesicash, and a second refund refused for exceeding what is left;
 //! 3. a payout to a scripted number (ending `0001`) that fails with insufficient funds;
 //! 4. a short table of what happened, and the validators refusing bad input.
@@ -27,6 +27,7 @@ use disburse::providers::jpay::{JpayClient, JpayConfig};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
+use disburse::settle::Wait;
 use disburse::{
     CallbackUrl, Country, Currency, Destination, Error, FailureReason, Money, Msisdn, Payout,
     PayoutProvider, PayoutRequest, ProviderId, Reference, RefundRequest, RejectCode, Status,
@@ -126,22 +127,6 @@ async fn await_webhook(
             return Err(last_error.unwrap_or_else(|| "no webhook before the deadline".into()));
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// Polls `get_payout` until the status is final or the deadline passes.
-async fn await_final(
-    provider: &dyn PayoutProvider,
-    id: &str,
-    deadline: Duration,
-) -> Result<Status, Error> {
-    let until = Instant::now() + deadline;
-    loop {
-        let payout = provider.get_payout(id).await?;
-        if payout.status.is_final() || Instant::now() >= until {
-            return Ok(payout.status);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -262,12 +247,17 @@ async fn payout_step(
         );
     }
     let deadline = if target.simulated { 10 } else { 60 };
-    match await_final(provider, &payout.id, Duration::from_secs(deadline)).await {
-        Ok(status) => {
-            let ok = &status == expected || (!target.simulated && status.is_final());
-            report.record("final status (get_payout)", name, short(&status), ok);
+    let wait = Wait::new()
+        .timeout(Duration::from_secs(deadline))
+        .first_delay(Duration::from_millis(50))
+        .max_delay(Duration::from_secs(2));
+    match provider.await_final(&payout, &wait).await {
+        Ok(outcome) => {
+            let status = &outcome.payout().status;
+            let ok = status == expected || (!target.simulated && outcome.is_final());
+            report.record("final status (await_final)", name, short(status), ok);
         }
-        Err(e) => report.record("final status (get_payout)", name, e.to_string(), false),
+        Err(e) => report.record("final status (await_final)", name, e.to_string(), false),
     }
 }
 

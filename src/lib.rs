@@ -17,6 +17,7 @@
 //! - [`Error`]: one error that says which phase failed and whether money may have moved.
 //! - [`PayoutProvider`]: one trait, usable as `Arc<dyn PayoutProvider>`.
 //! - [`webhook`]: constant-time HMAC verification and one [`WebhookEvent`].
+//! - [`settle`]: wait for a payout's final status, by polling with backoff and by webhook.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,6 +32,7 @@ pub mod provider;
 pub mod providers;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod settle;
 pub mod webhook;
 
 pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};

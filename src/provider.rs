@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::money::Currency;
 use crate::phone::Country;
+use crate::settle::{Awaited, Wait};
 use crate::webhook::{WebhookEvent, WebhookRequest};
 
 /// How a provider handles refunds.
@@ -118,5 +119,12 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// The merchant's payout balance. Unsupported by default.
     async fn balance(&self) -> Result<Balance, Error> {
         Err(Error::unsupported(self.id(), "balance"))
+    }
+
+    /// Waits until `payout` is final or the wait's deadline passes, polling
+    /// [`PayoutProvider::get_payout`] with backoff and waking at once on a matching webhook
+    /// event. See [`crate::settle`] for the rules.
+    async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error> {
+        crate::settle::await_final(self, payout, wait).await
     }
 }
