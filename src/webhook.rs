@@ -4,7 +4,8 @@
 //! signature is encoded) and calls [`HmacVerifier::verify`], which does the part that must be
 //! right everywhere: HMAC-SHA256 over the raw bytes, compared in constant time
 //! (`Mac::verify_slice`), an optional symmetric timestamp window with an injectable clock, several
-//! secrets (rotation) and several candidate signatures, and empty secrets or signatures refused.
+//! secrets (rotation) and several candidate signatures, and empty (or blank) secrets and empty
+//! signatures refused.
 
 use std::fmt;
 use std::sync::Arc;
@@ -40,7 +41,7 @@ pub enum WebhookError {
     /// The header carries no signature in a scheme this crate accepts.
     #[error("no signature with a supported scheme")]
     NoSupportedScheme,
-    /// No secret is configured (or it is empty): nothing can be verified.
+    /// No secret is configured (or it is empty or blank): nothing can be verified.
     #[error("the webhook secret is empty")]
     EmptySecret,
     /// The signature is empty.
@@ -211,7 +212,9 @@ impl HmacVerifier {
         candidates: &[&str],
         encoding: SignatureEncoding,
     ) -> Result<(), WebhookError> {
-        if self.secrets.is_empty() || self.secrets.iter().all(|s| s.expose_secret().is_empty()) {
+        // A blank secret is as public as an empty one: neither can authenticate anything.
+        let usable = |s: &SecretString| !s.expose_secret().trim().is_empty();
+        if !self.secrets.iter().any(usable) {
             return Err(WebhookError::EmptySecret);
         }
         if candidates.is_empty() || candidates.iter().all(|c| c.trim().is_empty()) {
@@ -232,11 +235,8 @@ impl HmacVerifier {
         if decoded.is_empty() {
             return Err(decode_error.unwrap_or(WebhookError::EmptySignature));
         }
-        for secret in &self.secrets {
+        for secret in self.secrets.iter().filter(|s| usable(s)) {
             let key = secret.expose_secret().as_bytes();
-            if key.is_empty() {
-                continue;
-            }
             for signature in &decoded {
                 let mut mac = mac_for(key);
                 mac.update(message);

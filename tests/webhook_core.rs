@@ -77,6 +77,28 @@ fn empty_secret_is_rejected_even_with_a_matching_signature() {
 }
 
 #[test]
+fn blank_secret_is_refused_like_an_empty_one_and_skipped_in_a_rotation() {
+    for blank in [" ", "   ", "\t\n"] {
+        let signature = sign(blank.as_bytes(), GITHUB_BODY, SignatureEncoding::Hex);
+        assert_eq!(
+            verifier(blank).verify(GITHUB_BODY, &[&signature], SignatureEncoding::Hex),
+            Err(WebhookError::EmptySecret),
+            "{blank:?}"
+        );
+        let rotating = verifier(GITHUB_SECRET).with_secret(SecretString::from(blank));
+        assert_eq!(
+            rotating.verify(GITHUB_BODY, &[&signature], SignatureEncoding::Hex),
+            Err(WebhookError::SignatureMismatch),
+            "{blank:?}"
+        );
+        assert_eq!(
+            rotating.verify(GITHUB_BODY, &[GITHUB_SIGNATURE], SignatureEncoding::Hex),
+            Ok(())
+        );
+    }
+}
+
+#[test]
 fn empty_signature_is_rejected() {
     for candidates in [&[][..], &[""][..], &["   "][..]] {
         assert_eq!(
