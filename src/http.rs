@@ -275,7 +275,7 @@ impl Call {
 }
 
 /// A 2xx answer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Reply {
     /// The HTTP status.
     pub status: StatusCode,
@@ -288,7 +288,7 @@ pub struct Reply {
 }
 
 /// A decoded 2xx answer with the raw JSON kept for audit.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Decoded<T> {
     /// The typed value.
     pub value: T,
@@ -296,6 +296,28 @@ pub struct Decoded<T> {
     pub raw: serde_json::Value,
     /// The HTTP status.
     pub status: StatusCode,
+}
+
+impl fmt::Debug for Reply {
+    // The body may hold personal data or tokens (JPay's token answer): only its size is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Decoded<T> {
+    // The typed value is not shown (it may be a token answer); the raw JSON is shown redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoded")
+            .field("raw", &crate::redact::RawJson(&self.raw))
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an adapter contributes to sending: auth and error reading.
@@ -703,44 +725,16 @@ pub fn decode_json<T: DeserializeOwned>(
     Ok((value, raw))
 }
 
-/// The first 200 characters of a body, lossily decoded, for error messages, with long digit runs
-/// (phone and account numbers a provider may echo) masked so they never reach a log.
+/// The first 200 characters of a body, lossily decoded, for error messages, with digit runs of 6
+/// or more (phone and account numbers a provider may echo) masked so they never reach a log (see
+/// the rules in `redact.rs`: `+254712345678` → `+2547*****678`, `0712345678` → `*******678`).
 pub fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
-    let mut out: String = mask_digit_runs(&text.chars().take(MAX).collect::<String>());
+    let mut out: String =
+        crate::redact::mask_digit_runs(&text.chars().take(MAX).collect::<String>());
     if text.chars().count() > MAX {
         out.push('…');
-    }
-    out
-}
-
-/// Masks every run of 9 or more digits, keeping its first 4 and last 3 (`254712345678` becomes
-/// `2547*****678`): long enough for any mobile or account number, short enough to keep amounts,
-/// dates and HTTP statuses readable.
-fn mask_digit_runs(text: &str) -> String {
-    const MIN_RUN: usize = 9;
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            i += 1;
-        }
-        let run = &chars[start..i];
-        if run.len() >= MIN_RUN {
-            out.extend(&run[..4]);
-            out.extend(std::iter::repeat_n('*', run.len() - 7));
-            out.extend(&run[run.len() - 3..]);
-        } else {
-            out.extend(run);
-        }
     }
     out
 }
@@ -755,6 +749,13 @@ mod tests {
             snippet(br#"{"detail":"Invalid phone number +254712345678","amount":"1000.00"}"#),
             r#"{"detail":"Invalid phone number +2547*****678","amount":"1000.00"}"#
         );
+        assert_eq!(
+            snippet(
+                br#"{"mobile_number":"+263771234567","n":"0712345678","account":"62049173385"}"#
+            ),
+            r#"{"mobile_number":"+2637*****567","n":"*******678","account":"********385"}"#
+        );
+        assert_eq!(snippet(b"ecocash 771234567"), "ecocash ******567");
         assert_eq!(snippet(b"HTTP 502 at 2024-04-12"), "HTTP 502 at 2024-04-12");
         assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
         assert_eq!(snippet(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
