@@ -719,9 +719,14 @@ pub fn decode_json<T: DeserializeOwned>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(decode_error("empty body".into()));
     }
+    // serde's message quotes the offending value ("invalid type: string \"+2547…\""): it is
+    // kept as text with its digit runs masked, like the snippet.
+    let masked = |e: serde_json::Error| -> BoxError {
+        crate::redact::mask_digit_runs(&e.to_string()).into()
+    };
     let raw: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
-    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
+        serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
+    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
     Ok((value, raw))
 }
 
@@ -759,6 +764,52 @@ mod tests {
         assert_eq!(snippet(b"HTTP 502 at 2024-04-12"), "HTTP 502 at 2024-04-12");
         assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
         assert_eq!(snippet(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn decode_errors_mask_the_value_serde_quotes() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Wire {
+            #[allow(dead_code)]
+            amount: u64,
+        }
+        let body = br#"{"amount": "+254712345678"}"#;
+        let err = decode_json::<Wire>(ProviderId::JPAY, 200, body).expect_err("wrong type");
+        let Error::Decode {
+            snippet, source, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(snippet, r#"{"amount": "+2547*****678"}"#);
+        assert_eq!(
+            source.to_string(),
+            r#"invalid type: string "+2547*****678", expected u64 at line 1 column 26"#
+        );
+        assert!(!format!("{err:?}").contains("712345678"), "{err:?}");
+    }
+
+    #[test]
+    fn reply_and_decoded_debug_show_no_body() {
+        let reply = Reply {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: br#"{"access":"jpay_at_0123"}"#.to_vec(),
+            attempts: 1,
+        };
+        assert_eq!(
+            format!("{reply:?}"),
+            "Reply { status: 200, headers: {}, body_bytes: 25, attempts: 1 }"
+        );
+        let decoded = Decoded {
+            value: "jpay_at_0123".to_owned(),
+            raw: serde_json::json!({"payto": "+254712345678"}),
+            status: StatusCode::OK,
+        };
+        assert_eq!(
+            format!("{decoded:?}"),
+            r#"Decoded { raw: {"payto":"+2547*****678"}, status: 200, .. }"#
+        );
     }
 
     #[test]

@@ -231,15 +231,22 @@ pub fn scan(needles: &Needles, output: &str, text: &str) -> Vec<Finding> {
     found
 }
 
-/// Fails the test listing every finding, one per line.
-pub fn assert_clean(findings: &[Finding]) {
+/// The failure message for `findings`, one per line; `None` when there are none.
+pub fn report(findings: &[Finding]) -> Option<String> {
     if findings.is_empty() {
-        return;
+        return None;
     }
-    let report: Vec<String> = findings.iter().map(Finding::to_string).collect();
-    panic!(
+    let lines: Vec<String> = findings.iter().map(Finding::to_string).collect();
+    Some(format!(
         "{} secret or personal value(s) found in output:\n{}",
         findings.len(),
-        report.join("\n")
-    );
+        lines.join("\n")
+    ))
+}
+
+/// Fails the test listing every finding, one per line.
+pub fn assert_clean(findings: &[Finding]) {
+    if let Some(message) = report(findings) {
+        panic!("{message}");
+    }
 }
