@@ -275,7 +275,7 @@ impl Call {
 }
 
 /// A 2xx answer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Reply {
     /// The HTTP status.
     pub status: StatusCode,
@@ -288,7 +288,7 @@ pub struct Reply {
 }
 
 /// A decoded 2xx answer with the raw JSON kept for audit.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Decoded<T> {
     /// The typed value.
     pub value: T,
@@ -296,6 +296,28 @@ pub struct Decoded<T> {
     pub raw: serde_json::Value,
     /// The HTTP status.
     pub status: StatusCode,
+}
+
+impl fmt::Debug for Reply {
+    // The body may hold personal data or tokens (JPay's token answer): only its size is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Decoded<T> {
+    // The typed value is not shown (it may be a token answer); the raw JSON is shown redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoded")
+            .field("raw", &crate::redact::RawJson(&self.raw))
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an adapter contributes to sending: auth and error reading.
@@ -697,50 +719,27 @@ pub fn decode_json<T: DeserializeOwned>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(decode_error("empty body".into()));
     }
+    // serde's message quotes the offending value ("invalid type: string \"+2547…\""): it is
+    // kept as text with its digit runs masked, like the snippet.
+    let masked = |e: serde_json::Error| -> BoxError {
+        crate::redact::mask_digit_runs(&e.to_string()).into()
+    };
     let raw: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
-    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(Box::new(e)))?;
+        serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
+    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
     Ok((value, raw))
 }
 
-/// The first 200 characters of a body, lossily decoded, for error messages, with long digit runs
-/// (phone and account numbers a provider may echo) masked so they never reach a log.
+/// The first 200 characters of a body, lossily decoded, for error messages, with digit runs of 6
+/// or more (phone and account numbers a provider may echo) masked so they never reach a log (see
+/// the rules in `redact.rs`: `+254712345678` → `+2547*****678`, `0712345678` → `*******678`).
 pub fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
-    let mut out: String = mask_digit_runs(&text.chars().take(MAX).collect::<String>());
+    let mut out: String =
+        crate::redact::mask_digit_runs(&text.chars().take(MAX).collect::<String>());
     if text.chars().count() > MAX {
         out.push('…');
-    }
-    out
-}
-
-/// Masks every run of 9 or more digits, keeping its first 4 and last 3 (`254712345678` becomes
-/// `2547*****678`): long enough for any mobile or account number, short enough to keep amounts,
-/// dates and HTTP statuses readable.
-fn mask_digit_runs(text: &str) -> String {
-    const MIN_RUN: usize = 9;
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            i += 1;
-        }
-        let run = &chars[start..i];
-        if run.len() >= MIN_RUN {
-            out.extend(&run[..4]);
-            out.extend(std::iter::repeat_n('*', run.len() - 7));
-            out.extend(&run[run.len() - 3..]);
-        } else {
-            out.extend(run);
-        }
     }
     out
 }
@@ -755,9 +754,62 @@ mod tests {
             snippet(br#"{"detail":"Invalid phone number +254712345678","amount":"1000.00"}"#),
             r#"{"detail":"Invalid phone number +2547*****678","amount":"1000.00"}"#
         );
+        assert_eq!(
+            snippet(
+                br#"{"mobile_number":"+263771234567","n":"0712345678","account":"62049173385"}"#
+            ),
+            r#"{"mobile_number":"+2637*****567","n":"*******678","account":"********385"}"#
+        );
+        assert_eq!(snippet(b"ecocash 771234567"), "ecocash ******567");
         assert_eq!(snippet(b"HTTP 502 at 2024-04-12"), "HTTP 502 at 2024-04-12");
         assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
         assert_eq!(snippet(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn decode_errors_mask_the_value_serde_quotes() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Wire {
+            #[allow(dead_code)]
+            amount: u64,
+        }
+        let body = br#"{"amount": "+254712345678"}"#;
+        let err = decode_json::<Wire>(ProviderId::JPAY, 200, body).expect_err("wrong type");
+        let Error::Decode {
+            snippet, source, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(snippet, r#"{"amount": "+2547*****678"}"#);
+        assert_eq!(
+            source.to_string(),
+            r#"invalid type: string "+2547*****678", expected u64 at line 1 column 26"#
+        );
+        assert!(!format!("{err:?}").contains("712345678"), "{err:?}");
+    }
+
+    #[test]
+    fn reply_and_decoded_debug_show_no_body() {
+        let reply = Reply {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: br#"{"access":"jpay_at_0123"}"#.to_vec(),
+            attempts: 1,
+        };
+        assert_eq!(
+            format!("{reply:?}"),
+            "Reply { status: 200, headers: {}, body_bytes: 25, attempts: 1 }"
+        );
+        let decoded = Decoded {
+            value: "jpay_at_0123".to_owned(),
+            raw: serde_json::json!({"payto": "+254712345678"}),
+            status: StatusCode::OK,
+        };
+        assert_eq!(
+            format!("{decoded:?}"),
+            r#"Decoded { raw: {"payto":"+2547*****678"}, status: 200, .. }"#
+        );
     }
 
     #[test]

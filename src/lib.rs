@@ -30,6 +30,7 @@ pub mod money;
 pub mod phone;
 pub mod provider;
 pub mod providers;
+mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settle;

@@ -10,6 +10,7 @@ use url::Url;
 use crate::error::Error;
 use crate::money::Money;
 use crate::phone::{Country, Msisdn, Network};
+use crate::redact::{Account, RawJson};
 
 /// Which provider a record, event or error comes from.
 ///
@@ -177,8 +178,11 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Where the money goes.
+///
+/// `Debug` masks the number: a wallet shows [`Msisdn::masked`], an account number only its last
+/// 4 characters (`"*******3385"`).
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Destination {
     /// A mobile-money wallet.
     MobileWallet {
@@ -197,6 +201,28 @@ pub enum Destination {
         /// The account number.
         account_number: String,
     },
+}
+
+impl fmt::Debug for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::MobileWallet { msisdn, network } => f
+                .debug_struct("MobileWallet")
+                .field("msisdn", msisdn)
+                .field("network", network)
+                .finish(),
+            Destination::BankAccount {
+                country,
+                bank_code,
+                account_number,
+            } => f
+                .debug_struct("BankAccount")
+                .field("country", country)
+                .field("bank_code", bank_code)
+                .field("account_number", &Account(account_number))
+                .finish(),
+        }
+    }
 }
 
 impl Destination {
@@ -432,8 +458,11 @@ impl Status {
 }
 
 /// A payout as the provider reports it.
+///
+/// `Debug` shows `raw` redacted (phone and account numbers masked, URL query values withheld);
+/// the field itself is the provider's JSON unchanged.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Payout {
     /// The provider that holds it.
     pub provider: ProviderId,
@@ -454,8 +483,11 @@ pub struct Payout {
 }
 
 /// A refund as the provider reports it.
+///
+/// `Debug` shows `raw` redacted (phone and account numbers masked, URL query values withheld);
+/// the field itself is the provider's JSON unchanged.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Refund {
     /// The provider that holds it.
     pub provider: ProviderId,
@@ -473,6 +505,47 @@ pub struct Refund {
     pub created_at: Option<DateTime<Utc>>,
     /// The provider's JSON, kept for audit.
     pub raw: serde_json::Value,
+}
+
+impl fmt::Debug for Payout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payout")
+            .field("provider", &self.provider)
+            .field("id", &self.id)
+            .field("provider_reference", &self.provider_reference)
+            .field("reference", &self.reference)
+            .field("amount", &self.amount)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("raw", &RawJson(&self.raw))
+            .finish()
+    }
+}
+
+impl fmt::Debug for Refund {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refund")
+            .field("provider", &self.provider)
+            .field("id", &self.id)
+            .field("reference", &self.reference)
+            .field("payment_reference", &self.payment_reference)
+            .field("amount", &self.amount)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("raw", &RawJson(&self.raw))
+            .finish()
+    }
+}
+
+impl fmt::Debug for RecipientCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecipientCheck")
+            .field("valid", &self.valid)
+            .field("name", &self.name)
+            .field("account_status", &self.account_status)
+            .field("raw", &RawJson(&self.raw))
+            .finish()
+    }
 }
 
 impl Payout {
@@ -508,8 +581,10 @@ impl Refund {
 }
 
 /// A recipient check's answer (Payonify's validate endpoint).
+///
+/// `Debug` shows `raw` redacted, like [`Payout`]'s.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecipientCheck {
     /// Whether the account can receive payouts.
     pub valid: bool,

@@ -265,7 +265,10 @@ pub fn sign(secret: &[u8], message: &[u8], encoding: SignatureEncoding) -> Strin
 }
 
 /// One webhook delivery as the merchant's HTTP server received it.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows the method, the URL with its query values withheld (JPay's callback token is
+/// one), the header names and the body's size: never a signature, token or payload.
+#[derive(Clone, Copy)]
 pub struct WebhookRequest<'a> {
     /// The HTTP method (`POST`).
     pub method: &'a str,
@@ -275,6 +278,18 @@ pub struct WebhookRequest<'a> {
     pub headers: &'a HeaderMap,
     /// The raw body bytes, exactly as received.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for WebhookRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("WebhookRequest")
+            .field("method", &self.method)
+            .field("url", &crate::redact::Url(self.url))
+            .field("header_names", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl<'a> WebhookRequest<'a> {
@@ -322,8 +337,11 @@ pub enum EventObject {
 }
 
 /// A verified webhook delivery, normalized.
+///
+/// `Debug` shows `raw` redacted (phone and account numbers masked, URL query values withheld);
+/// the field itself is the payload unchanged.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct WebhookEvent {
     /// The provider that sent it.
     pub provider: ProviderId,
@@ -341,6 +359,21 @@ pub struct WebhookEvent {
     pub status: Status,
     /// The payload, kept for audit.
     pub raw: serde_json::Value,
+}
+
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookEvent")
+            .field("provider", &self.provider)
+            .field("event_id", &self.event_id)
+            .field("object", &self.object)
+            .field("provider_reference", &self.provider_reference)
+            .field("reference", &self.reference)
+            .field("amount", &self.amount)
+            .field("status", &self.status)
+            .field("raw", &crate::redact::RawJson(&self.raw))
+            .finish()
+    }
 }
 
 impl WebhookEvent {
