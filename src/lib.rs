@@ -17,10 +17,12 @@
 //! - [`Error`]: one error that says which phase failed and whether money may have moved.
 //! - [`PayoutProvider`]: one trait, usable as `Arc<dyn PayoutProvider>`.
 //! - [`webhook`]: constant-time HMAC verification and one [`WebhookEvent`].
+//! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress and a crash-safe journal.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod config;
 pub mod error;
 pub mod http;
