@@ -11,7 +11,7 @@ use super::fingerprint::{fingerprint, key};
 use super::journal::{Journal, JournalRecord, JournalState, RecordedOutcome};
 use super::progress::{Progress, ProgressFn, Tracker};
 use super::rate::RateLimiter;
-use crate::error::Error;
+use crate::error::{Error, RejectCode};
 use crate::model::{Payout, PayoutRequest, Reference};
 use crate::provider::PayoutProvider;
 
@@ -337,6 +337,11 @@ impl Run {
                 .await;
                 BatchOutcome::Sent(payout)
             }
+            // The reference is taken at the provider (an earlier attempt arrived after all, or
+            // the reference was used outside this journal): report the payout that holds it.
+            Err(e) if e.reject_code() == Some(&RejectCode::DuplicateReference) => {
+                self.resolve_duplicate(&request.reference, e).await
+            }
             Err(e) => {
                 let recorded = classify(&e);
                 self.record(&request.reference, JournalRecord::from_error(recorded, &e))
@@ -345,6 +350,30 @@ impl Run {
                     RecordedOutcome::Unknown => BatchOutcome::Unknown(e),
                     _ => BatchOutcome::Failed(e),
                 }
+            }
+        }
+    }
+
+    async fn resolve_duplicate(&self, reference: &Reference, refusal: Error) -> BatchOutcome {
+        match self
+            .throttled(|| self.provider.find_payout(reference))
+            .await
+        {
+            Ok(Some(payout)) => {
+                self.record(
+                    reference,
+                    JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
+                )
+                .await;
+                BatchOutcome::Reconciled(payout)
+            }
+            Ok(None) | Err(_) => {
+                self.record(
+                    reference,
+                    JournalRecord::from_error(RecordedOutcome::Unknown, &refusal),
+                )
+                .await;
+                BatchOutcome::Unknown(refusal)
             }
         }
     }

@@ -45,7 +45,10 @@
 //!    ([`Error::NotSent`](crate::Error::NotSent), or 429s beyond
 //!    [`MAX_THROTTLED_ATTEMPTS`]) is journaled [`RecordedOutcome::NotSent`] and sent by the next
 //!    run. An [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) is
-//!    [`BatchOutcome::Unknown`] and reconciled by the next run.
+//!    [`BatchOutcome::Unknown`] and reconciled by the next run. A refusal because the
+//!    reference is already taken at the provider
+//!    ([`RejectCode::DuplicateReference`](crate::RejectCode::DuplicateReference)) is looked up
+//!    with `find_payout` and reported [`BatchOutcome::Reconciled`] (else unknown).
 //! 6. **Flat memory.** The input is pulled only as slots free (at most
 //!    [`concurrency`](BatchRunner::concurrency) requests held), and the state kept per reference
 //!    is two 128-bit keys and, for references journaled by earlier runs, their compact
