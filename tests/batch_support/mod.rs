@@ -61,6 +61,9 @@ pub fn vesicash_request(reference_text: &str, amount: &str, last4: u32) -> Payou
         Money::parse(amount, Currency::ZMW).expect("amount"),
         Destination::mobile(Msisdn::parse(&format!("+26097712{last4:04}")).expect("number")),
     )
+    // Vesicash has no reference field; its ledger (like a merchant's dashboard) finds the
+    // reference in the narration.
+    .with_narration(format!("payroll {reference_text}"))
 }
 
 /// `count` ordinary JPay payouts `prefix-0000…`, to numbers ending 6000 and up (never scripted).
@@ -225,4 +228,21 @@ impl Journal for LosesOutcomes {
     fn record_outcome(&self, _: &Reference, _: &JournalRecord) -> Result<(), Error> {
         Err(Error::journal("disk gone (test)"))
     }
+}
+
+/// A JPay client for a sandbox served by another process (the parent of a killed child).
+pub fn jpay_client_for(base_url: &str) -> disburse::providers::jpay::JpayClient {
+    use disburse::config::Environment;
+    use disburse::providers::jpay::{JpayClient, JpayConfig};
+    use disburse::sandbox::{JPAY_CREDENTIALS, sandbox_http_config};
+    use secrecy::SecretString;
+    let secret = |s: &str| SecretString::from(s.to_owned());
+    let config = JpayConfig::new(
+        secret(JPAY_CREDENTIALS.app_key),
+        secret(JPAY_CREDENTIALS.app_secret),
+        secret(JPAY_CREDENTIALS.callback_secret),
+    )
+    .with_environment(Environment::Custom(base_url.to_owned()))
+    .with_http(sandbox_http_config());
+    JpayClient::new(config).expect("client")
 }
