@@ -345,6 +345,10 @@ async fn a_reference_twice_in_one_input_is_refused_and_paid_once() {
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
     let journal = Arc::new(MemoryJournal::new());
     let runner = BatchRunner::new(provider.clone(), journal.clone());
+    assert_eq!(
+        format!("{runner:?}"),
+        "BatchRunner { provider: jpay, journal: MemoryJournal { references: 0, events: 0 }, concurrency: 8, rate_limit: None, on_progress: false }"
+    );
     let first = jpay_request("dup-a", "150.00", 6200);
     let other = jpay_request("dup-b", "150.00", 6201);
     let again = jpay_request("dup-a", "999.00", 6202);

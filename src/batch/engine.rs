@@ -206,7 +206,8 @@ struct RunState {
 }
 
 enum Plan {
-    Done(BatchOutcome),
+    /// Decided without a call (boxed: a payout record is large, and this is the rare case).
+    Done(Box<BatchOutcome>),
     Reconcile,
     Send,
 }
@@ -243,7 +244,7 @@ impl Run {
         async move {
             let reference = request.reference.clone();
             let outcome = match plan {
-                Plan::Done(outcome) => outcome,
+                Plan::Done(outcome) => *outcome,
                 Plan::Reconcile => self.reconcile(request, print).await,
                 Plan::Send => self.send(request, print).await,
             };
@@ -257,35 +258,35 @@ impl Run {
         let prior = match &mut state.prior {
             Ok(prior) => prior,
             Err(message) => {
-                return Plan::Done(BatchOutcome::Failed(Error::journal(format!(
+                return Plan::Done(Box::new(BatchOutcome::Failed(Error::journal(format!(
                     "not sent: the journal could not be loaded: {message}"
-                ))));
+                )))));
             }
         };
         let reference_key = key(reference.as_str());
         if !state.seen.insert(reference_key) {
-            return Plan::Done(BatchOutcome::Failed(Error::invalid(
+            return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
                 "reference",
                 format!(
                     "{reference} appears more than once in this batch; only its first occurrence is processed"
                 ),
-            )));
+            ))));
         }
         let Some(earlier) = prior.take(reference_key) else {
             return Plan::Send;
         };
         if earlier.fingerprint.is_some_and(|f| f != key(print)) {
-            return Plan::Done(BatchOutcome::Failed(Error::invalid(
+            return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
                 "reference",
                 format!(
                     "{reference} was journaled with a different amount, currency or destination; \
                      a changed payout needs a new reference"
                 ),
-            )));
+            ))));
         }
         match earlier.record {
             Some(record) if record.outcome.is_final() => {
-                Plan::Done(BatchOutcome::AlreadyDone(record))
+                Plan::Done(Box::new(BatchOutcome::AlreadyDone(record)))
             }
             Some(record) if record.outcome == RecordedOutcome::NotSent => Plan::Send,
             // An intent without an outcome, or an unknown outcome: ask the provider first.
@@ -435,7 +436,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runner_is_send_sync_and_debug_names_the_parts() {
+    fn batch_types_are_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<BatchRunner>();
         assert_send_sync::<BatchItem>();

@@ -266,3 +266,54 @@ impl Journal for FileJournal {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::RecordedOutcome;
+
+    fn r(text: &str) -> Reference {
+        Reference::new(text).expect("reference")
+    }
+
+    #[test]
+    fn events_survive_reopening_and_a_second_load_rereads_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("j.jsonl");
+        let journal = FileJournal::open(&path).expect("open");
+        assert!(journal.load().expect("load").is_empty());
+        journal.record_intent(&r("a"), "fp-a").expect("intent");
+        journal.record_intent(&r("b"), "fp-b").expect("intent");
+        journal
+            .record_outcome(&r("a"), &JournalRecord::new(RecordedOutcome::Sent))
+            .expect("outcome");
+
+        let again = journal.load().expect("second load reads the file");
+        let reopened = FileJournal::open(&path)
+            .expect("reopen")
+            .load()
+            .expect("load");
+        assert_eq!(again, reopened);
+        assert_eq!(
+            again.record(&r("a")).map(|x| x.outcome),
+            Some(RecordedOutcome::Sent)
+        );
+        assert!(again.is_in_flight(&r("b")));
+        assert_eq!(again.len(), 2);
+        assert!(format!("{journal:?}").contains("j.jsonl"));
+    }
+
+    #[test]
+    fn lines_are_json_with_the_event_kind_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("j.jsonl");
+        let journal = FileJournal::open(&path).expect("open");
+        journal.record_intent(&r("a"), "fp-a").expect("intent");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.starts_with(r#"{"event":"intent","reference":"a","fingerprint":"fp-a","at":""#),
+            "{text}"
+        );
+        assert!(text.ends_with("\n"));
+    }
+}

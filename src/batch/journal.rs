@@ -231,10 +231,19 @@ impl JournalState {
 
 /// A journal held in memory, for tests and for callers who keep their own records: it survives a
 /// dropped batch stream, not a process exit.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryJournal {
     state: Mutex<JournalState>,
     events: Mutex<u64>,
+}
+
+impl fmt::Debug for MemoryJournal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryJournal")
+            .field("references", &lock(&self.state).len())
+            .field("events", &self.events())
+            .finish()
+    }
 }
 
 impl MemoryJournal {
