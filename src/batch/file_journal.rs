@@ -1,17 +1,4 @@
-//! The default journal: an append-only JSON Lines file, one line per event, fsynced.
-//!
-//! ```text
-//! {"event":"intent","reference":"pay-1","fingerprint":"9f2c…","at":"2026-11-21T00:10:00Z"}
-//! {"event":"outcome","reference":"pay-1","outcome":"sent","payout_id":"PY_1","status":"pending","at":"…"}
-//! ```
-//!
-//! A crash can leave the last line half-written. Such a line was never acknowledged (a write is
-//! acknowledged only after its fsync), so the engine never acted on it: [`FileJournal::open`]
-//! drops it, truncates the file back to the last whole line, logs a warning and reports it in
-//! [`FileJournal::torn_tail`]. A malformed line anywhere else is corruption and refuses to open.
-//!
-//! Concurrent writers share fsyncs (group commit): a writer whose line a sibling's fsync already
-//! covered returns without one of its own.
+//! The default journal: an append-only JSON Lines file (documented on [`FileJournal`]).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -39,7 +26,22 @@ pub struct TornLine {
     pub bytes: u64,
 }
 
-/// An append-only JSON Lines journal file.
+/// The default journal: an append-only JSON Lines file, one line per event, fsynced.
+///
+/// ```text
+/// {"event":"intent","reference":"pay-1","fingerprint":"9f2c…","at":"2026-11-21T00:10:00Z"}
+/// {"event":"outcome","reference":"pay-1","outcome":"sent","payout_id":"PY_1","status":"pending","at":"…"}
+/// ```
+///
+/// A crash can leave the last line half-written. Such a line was never acknowledged (a write is
+/// acknowledged only after its fsync), so the engine never acted on it: [`FileJournal::open`]
+/// drops it, truncates the file back to the last whole line, logs a warning and reports it in
+/// [`FileJournal::torn_tail`]. A malformed line anywhere else is corruption, and the journal
+/// refuses to open ([`Error::Journal`]).
+///
+/// Concurrent writers share fsyncs (group commit): a writer whose line a sibling's fsync already
+/// covered returns without one of its own. One process at a time should write a journal file;
+/// it is not locked against a second writer.
 pub struct FileJournal {
     path: PathBuf,
     writer: Mutex<File>,
@@ -103,18 +105,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl FileJournal {
     /// Opens (or creates) the journal at `path`, reads what earlier runs recorded, and drops a
-    /// torn last line (see the [module docs](self)).
+    /// torn last line (see [`FileJournal`]).
     pub fn open(path: impl AsRef<Path>) -> Result<FileJournal, Error> {
         let path = path.as_ref().to_path_buf();
         let io = |what: &str, e: std::io::Error| {
             Error::journal_with_source(format!("{}: {what}", path.display()), e)
         };
+        let existed = path.exists();
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(&path)
             .map_err(|e| io("cannot open", e))?;
+        if !existed {
+            sync_parent_dir(&path).map_err(|e| io("cannot sync the new file's directory", e))?;
+        }
         let scan = scan(&path, &mut file)?;
         if let Some(torn) = &scan.torn {
             tracing::warn!(
@@ -176,6 +182,22 @@ impl FileJournal {
         sync.synced = target;
         Ok(())
     }
+}
+
+/// Makes a new file's directory entry durable, so a crash cannot lose the file itself.
+#[cfg(unix)]
+fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
+}
+
+/// Directories cannot be opened for syncing here; the file's own syncs are what is available.
+#[cfg(not(unix))]
+fn sync_parent_dir(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 struct Scan {
