@@ -16,6 +16,7 @@
 //! | [`Error::Decode`] | the provider's answer made no sense | yes | report; retry a read later |
 //! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx |
 //! | [`Error::Unsupported`] | the provider has no such operation | no | use another provider |
+//! | [`Error::Journal`] | reading or writing a batch journal | no (nothing is sent without its journal entry) | fix the file or disk |
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -177,6 +178,16 @@ pub enum Error {
         /// The operation.
         operation: &'static str,
     },
+
+    /// A batch journal ([`crate::batch::Journal`]) could not be read or written.
+    #[error("journal: {message}")]
+    Journal {
+        /// What failed, with the path or line where there is one.
+        message: String,
+        /// The underlying I/O or decoding error, where there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
 }
 
 /// What made a money-moving call's outcome unknown.
@@ -291,6 +302,22 @@ impl Error {
         }
     }
 
+    /// An [`Error::Journal`].
+    pub fn journal(message: impl Into<String>) -> Error {
+        Error::Journal {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Journal`] with its cause.
+    pub fn journal_with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Error {
+        Error::Journal {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
     /// An [`Error::Unsupported`].
     pub fn unsupported(provider: ProviderId, operation: &'static str) -> Error {
         Error::Unsupported {
@@ -321,6 +348,8 @@ impl Error {
                 | Error::NotSent { .. }
                 | Error::Unsupported { .. }
                 | Error::Webhook(_)
+                // The engine sends nothing whose intent it could not journal.
+                | Error::Journal { .. }
                 // An authorization refused before any request (e.g. a token without the product).
                 | Error::Auth { status: None, .. }
         )

@@ -18,10 +18,12 @@
 //! - [`PayoutProvider`]: one trait, usable as `Arc<dyn PayoutProvider>`.
 //! - [`webhook`]: constant-time HMAC verification and one [`WebhookEvent`].
 //! - [`settle`]: wait for a payout's final status, by polling with backoff and by webhook.
+//! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress and a crash-safe journal.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod config;
 pub mod error;
 pub mod http;
