@@ -106,9 +106,18 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
     let dir = workdir("batch-10k");
     let csv = dir.join("payouts.csv");
     let malformed: HashMap<u64, String> = [
-        (17, "row-bad-amount,12.345,USD,+263771234569,too precise".to_owned()),
-        (4_242, "row-bad-phone,5.00,USD,+26377,short number".to_owned()),
-        (7_001, "row-bad-currency,5.00,XYZ,+263771234569,no such currency".to_owned()),
+        (
+            17,
+            "row-bad-amount,12.345,USD,+263771234569,too precise".to_owned(),
+        ),
+        (
+            4_242,
+            "row-bad-phone,5.00,USD,+26377,short number".to_owned(),
+        ),
+        (
+            7_001,
+            "row-bad-currency,5.00,XYZ,+263771234569,no such currency".to_owned(),
+        ),
         (9_999, ",5.00,USD,+263771234569,no reference".to_owned()),
     ]
     .into_iter()
@@ -128,17 +137,28 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
     ]);
     let (out, err) = (stdout(&output), stderr(&output));
     // Malformed rows need a person: exit 1, but every other row was sent.
-    assert_eq!(output.status.code(), Some(1), "stdout: {out}\nstderr: {err}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stdout: {out}\nstderr: {err}"
+    );
     assert!(
-        out.contains("10000 rows: sent 9996, already done 0, reconciled 0, failed 0, unknown 0, invalid 4"),
+        out.contains(
+            "10000 rows: sent 9996, already done 0, reconciled 0, failed 0, unknown 0, invalid 4"
+        ),
         "{out}"
     );
     assert!(
-        out.contains("sandbox ledger: 9996 payouts, 9996 references, at most 1 payout per reference"),
+        out.contains(
+            "sandbox ledger: 9996 payouts, 9996 references, at most 1 payout per reference"
+        ),
         "{out}"
     );
     for line in [17, 4_242, 7_001, 9_999] {
-        assert!(err.contains(&format!("line {line}: ")), "line {line} not reported: {err}");
+        assert!(
+            err.contains(&format!("line {line}: ")),
+            "line {line} not reported: {err}"
+        );
     }
 
     let results = read_results(&dir.join("payouts.csv.results.csv"));
@@ -149,10 +169,26 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
         .map(|r| (r.line.as_str(), r))
         .collect();
     assert_eq!(invalid.len(), 4);
-    assert!(invalid["17"].detail.contains("amount"), "{}", invalid["17"].detail);
-    assert!(invalid["4242"].detail.contains("msisdn"), "{}", invalid["4242"].detail);
-    assert!(invalid["7001"].detail.contains("currency"), "{}", invalid["7001"].detail);
-    assert!(invalid["9999"].detail.contains("reference"), "{}", invalid["9999"].detail);
+    assert!(
+        invalid["17"].detail.contains("amount"),
+        "{}",
+        invalid["17"].detail
+    );
+    assert!(
+        invalid["4242"].detail.contains("msisdn"),
+        "{}",
+        invalid["4242"].detail
+    );
+    assert!(
+        invalid["7001"].detail.contains("currency"),
+        "{}",
+        invalid["7001"].detail
+    );
+    assert!(
+        invalid["9999"].detail.contains("reference"),
+        "{}",
+        invalid["9999"].detail
+    );
     assert_eq!(invalid["17"].reference, "row-bad-amount");
 
     let sent: Vec<&ResultRow> = results.iter().filter(|r| r.outcome == "sent").collect();
@@ -181,7 +217,9 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
     ]);
     let out = stdout(&again);
     assert!(
-        out.contains("10000 rows: sent 0, already done 9996, reconciled 0, failed 0, unknown 0, invalid 4"),
+        out.contains(
+            "10000 rows: sent 0, already done 9996, reconciled 0, failed 0, unknown 0, invalid 4"
+        ),
         "{out}\n{}",
         stderr(&again)
     );
@@ -198,6 +236,10 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
         .start()
         .await
         .unwrap();
+    sandbox.set_balance(
+        ProviderId::PAYONIFY,
+        disburse::Money::parse("1000000", disburse::Currency::USD).unwrap(),
+    );
     // Slow enough that the kill lands while payouts are in flight.
     sandbox.inject(
         ProviderId::PAYONIFY,
@@ -210,22 +252,32 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
     let valid = write_csv(&csv, 400, &HashMap::new());
     let journal = dir.join("payouts.csv.journal");
 
-    let command = || {
+    let (file, base_url) = (
+        csv.to_str().unwrap().to_owned(),
+        sandbox.base_url_payonify(),
+    );
+    let command = move || {
         let mut command = Command::new(BIN);
         command
             .args([
                 "batch",
-                csv.to_str().unwrap(),
+                file.as_str(),
                 "--provider",
                 "payonify",
                 "--concurrency",
                 "8",
                 "--quiet",
             ])
-            .env("PAYONIFY_PUBLISHABLE_KEY", PAYONIFY_CREDENTIALS.publishable_key)
+            .env(
+                "PAYONIFY_PUBLISHABLE_KEY",
+                PAYONIFY_CREDENTIALS.publishable_key,
+            )
             .env("PAYONIFY_SECRET_KEY", PAYONIFY_CREDENTIALS.secret_key)
-            .env("PAYONIFY_WEBHOOK_SECRET", PAYONIFY_CREDENTIALS.webhook_secret)
-            .env("PAYONIFY_BASE_URL", sandbox.base_url_payonify())
+            .env(
+                "PAYONIFY_WEBHOOK_SECRET",
+                PAYONIFY_CREDENTIALS.webhook_secret,
+            )
+            .env("PAYONIFY_BASE_URL", &base_url)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         command
@@ -235,8 +287,14 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
     // Wait until about a quarter of the payouts are in the ledger, then kill -9.
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while sandbox.ledger(ProviderId::PAYONIFY).len() < 100 {
-        assert!(std::time::Instant::now() < deadline, "the batch made no progress");
-        assert!(first.try_wait().unwrap().is_none(), "the batch ended before the kill");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch made no progress"
+        );
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the batch ended before the kill"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     first.kill().expect("SIGKILL");
@@ -303,9 +361,12 @@ fn one_payout_is_sent_and_awaited() {
     assert_eq!(json["provider"], "jpay");
     assert_eq!(json["reference"], "cli-one-1");
     assert_eq!(json["status"], "succeeded");
-    assert_eq!(json["amount"], "150");
+    assert_eq!(json["amount"], "150.00");
     assert_eq!(json["currency"], "KES");
-    assert!(!out.contains("712345678"), "no phone number on stdout: {out}");
+    assert!(
+        !out.contains("712345678"),
+        "no phone number on stdout: {out}"
+    );
 }
 
 #[test]

@@ -97,7 +97,11 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// The provider's payout id.
-    #[arg(long, required_unless_present = "reference", conflicts_with = "reference")]
+    #[arg(
+        long,
+        required_unless_present = "reference",
+        conflicts_with = "reference"
+    )]
     pub id: Option<String>,
     /// The merchant reference (providers that can look one up).
     #[arg(long)]

@@ -17,7 +17,14 @@ use crate::output::{error_line, status_words};
 use crate::target::Target;
 
 /// The results file's columns.
-const RESULTS_HEADER: [&str; 6] = ["line", "reference", "outcome", "payout_id", "status", "detail"];
+const RESULTS_HEADER: [&str; 6] = [
+    "line",
+    "reference",
+    "outcome",
+    "payout_id",
+    "status",
+    "detail",
+];
 
 /// One line of the results file.
 struct ResultLine<'a> {
@@ -79,10 +86,16 @@ impl Results {
 
 pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     let target = Target::connect(&args.target).await?;
-    let default_callback = args.callback_url.clone().or_else(|| target.default_callback());
+    let default_callback = args
+        .callback_url
+        .clone()
+        .or_else(|| target.default_callback());
     let total = count_rows(&args.file, default_callback.clone())?;
     let rows = Rows::open(&args.file, default_callback).map_err(Error::config)?;
-    let journal_path = args.journal.clone().unwrap_or_else(|| with_suffix(&args.file, ".journal"));
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| with_suffix(&args.file, ".journal"));
     let results_path = args
         .results
         .clone()
@@ -145,12 +158,15 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
         }
     });
 
-    let mut items = std::pin::pin!(runner.run(requests));
+    let mut items = Box::pin(runner.run(requests));
     while let Some(item) = items.next().await {
         let mut results = results.lock().expect("results lock");
         record(&mut results, &item);
     }
     bar.finish_and_clear();
+    // The input stream and the progress callback hold the results too.
+    drop(items);
+    drop(runner);
 
     let mut results = Arc::into_inner(results)
         .and_then(|m| m.into_inner().ok())
@@ -190,7 +206,9 @@ fn record(results: &mut Results, item: &BatchItem) {
             record.detail.clone().unwrap_or_default(),
         ),
         BatchOutcome::Failed(error) => ("failed", String::new(), String::new(), error.to_string()),
-        BatchOutcome::Unknown(error) => ("unknown", String::new(), String::new(), error_line(error)),
+        BatchOutcome::Unknown(error) => {
+            ("unknown", String::new(), String::new(), error_line(error))
+        }
         _ => (
             "unknown",
             String::new(),

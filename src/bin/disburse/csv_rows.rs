@@ -50,7 +50,8 @@ impl Columns {
                 .iter()
                 .position(|h| h.trim().eq_ignore_ascii_case(name))
         };
-        let need = |name: &str| find(name).ok_or_else(|| format!("the header has no `{name}` column"));
+        let need =
+            |name: &str| find(name).ok_or_else(|| format!("the header has no `{name}` column"));
         let columns = Columns {
             reference: need(REFERENCE)?,
             amount: need(AMOUNT)?,
@@ -138,7 +139,8 @@ fn parse<'a>(
     field: &impl Fn(Option<usize>) -> Option<&'a str>,
     default_callback: Option<&str>,
 ) -> Result<PayoutRequest, String> {
-    let required = |index: usize, name: &str| field(Some(index)).ok_or(format!("`{name}` is empty"));
+    let required =
+        |index: usize, name: &str| field(Some(index)).ok_or(format!("`{name}` is empty"));
     let reference = Reference::new(required(columns.reference, REFERENCE)?).map_err(text)?;
     let currency: Currency = required(columns.currency, CURRENCY)?
         .parse()

@@ -15,7 +15,10 @@ use crate::target::Target;
 /// Sends one payout; prints its record (and, with `--wait`, its final record).
 pub async fn payout(args: PayoutArgs) -> Result<ExitCode, Error> {
     let target = Target::connect(&args.target).await?;
-    let callback = args.callback_url.clone().or_else(|| target.default_callback());
+    let callback = args
+        .callback_url
+        .clone()
+        .or_else(|| target.default_callback());
     let request = request(&args, callback)?;
     let created = match target.provider.create_payout(&request).await {
         Ok(payout) => payout,

@@ -7,7 +7,11 @@ use disburse::providers::jpay::{JpayClient, JpayConfig};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
-use disburse::{Error, PayoutProvider};
+use disburse::{Error, Money, PayoutProvider, ProviderId};
+use rust_decimal::Decimal;
+
+/// The balance set in every currency of the sandbox's provider.
+const SANDBOX_FLOAT: i64 = 1_000_000_000;
 
 use crate::args::{ProviderName, TargetArgs};
 
@@ -45,16 +49,23 @@ impl Target {
             ProviderName::Jpay => Arc::new(sandbox.jpay_client()?),
             ProviderName::Payonify => Arc::new(sandbox.payonify_client()?),
         };
+        // Enough float for any batch: the sandbox's opening balances suit tests, not payrolls.
+        for &currency in &provider.capabilities().currencies {
+            if let Ok(float) = Money::new(Decimal::from(SANDBOX_FLOAT), currency) {
+                sandbox.set_balance(provider.id(), float);
+            }
+        }
         Ok(Target {
             provider,
             sandbox: Some(sandbox),
         })
     }
 
-    /// A default callback URL in sandbox mode, so JPay rows need none.
+    /// In sandbox mode, a callback URL for rows without one, for JPay, which requires one per
+    /// payout (the other providers take webhook endpoints from their dashboards).
     pub fn default_callback(&self) -> Option<String> {
-        self.sandbox
-            .as_ref()
-            .map(|s| format!("http://{}/disburse-cli/callback", s.addr()))
+        let sandbox = self.sandbox.as_ref()?;
+        (self.provider.id() == ProviderId::JPAY)
+            .then(|| format!("http://{}/disburse-cli/callback", sandbox.addr()))
     }
 }
