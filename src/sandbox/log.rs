@@ -17,6 +17,10 @@ pub struct RequestRecord {
     pub path: String,
     /// The query string, if any.
     pub query: Option<String>,
+    /// The merchant reference the request names, read as the provider reads it: JPay `ref_no`
+    /// (in the body, else in the list query), Payonify `Idempotency-Key`, Vesicash `reason`
+    /// (else `narration`). `None` for requests that name none (lookups by id, tokens).
+    pub reference: Option<String>,
     /// The status answered; `None` when the connection was dropped without an answer.
     pub status: Option<u16>,
     /// The fault injected into this request, if any.
