@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::ctx::ProviderCtx;
 use super::fault::Fault;
 use super::kind::ProviderKind;
+use super::record::FaultSlot;
 use super::reference::RequestReference;
 use super::{jpay, payonify, vesicash};
 
@@ -45,6 +46,9 @@ pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Ne
     let Some(fault) = fault else {
         return next.run(req).await;
     };
+    if let Some(slot) = req.extensions().get::<FaultSlot>() {
+        slot.set(&fault);
+    }
     let mut dropped = false;
     let mut response = match &fault {
         Fault::Latency(wait) => {

@@ -21,7 +21,8 @@ pub struct RequestRecord {
     /// (in the body, else in the list query), Payonify `Idempotency-Key`, Vesicash `reason`
     /// (else `narration`). `None` for requests that name none (lookups by id, tokens).
     pub reference: Option<String>,
-    /// The status answered; `None` when the connection was dropped without an answer.
+    /// The status answered; `None` when the connection was dropped without an answer, or the
+    /// client gave up before the answer was ready.
     pub status: Option<u16>,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,

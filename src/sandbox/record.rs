@@ -1,5 +1,8 @@
 //! The outermost middleware of each provider: logs every request with the merchant reference it
-//! names and the status it got.
+//! names and the status it got — also a request whose client gave up before the answer (a fault
+//! holding the answer back past the client's timeout), logged with no status.
+
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -9,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::ctx::ProviderCtx;
+use super::fault::Fault;
 use super::inject::Applied;
 use super::log::RequestRecord;
 use super::reference::{self, RequestReference};
@@ -16,34 +20,77 @@ use super::reference::{self, RequestReference};
 /// The largest request body read (the providers' own limits are far lower).
 const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
+/// Where the fault injector notes the fault it applied, so a request dropped mid-fault is logged
+/// with it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FaultSlot(Arc<Mutex<Option<Fault>>>);
+
+impl FaultSlot {
+    pub(crate) fn set(&self, fault: &Fault) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(fault.clone());
+    }
+
+    fn get(&self) -> Option<Fault> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// Logs its record when dropped: with the answer's status once there is one, else with none
+/// (the client went away first and hyper cancelled the handler).
+struct Pending {
+    ctx: ProviderCtx,
+    record: Option<RequestRecord>,
+    slot: FaultSlot,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            if record.fault.is_none() {
+                record.fault = self.slot.get();
+            }
+            self.ctx.shared.lock().log_request(record);
+        }
+    }
+}
+
 pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: Next) -> Response {
-    let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
-    let received_at = Utc::now();
+    let mut record = RequestRecord {
+        provider: ctx.kind.id(),
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        query,
+        reference: None,
+        status: None,
+        fault: None,
+        received_at: Utc::now(),
+    };
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "sandbox: request body too large").into_response();
     };
-    let reference = reference::of_request(ctx.kind, &parts.headers, query.as_deref(), &bytes);
+    record.reference =
+        reference::of_request(ctx.kind, &parts.headers, record.query.as_deref(), &bytes);
+    let slot = FaultSlot::default();
     parts
         .extensions
-        .insert(RequestReference(reference.clone()));
+        .insert(RequestReference(record.reference.clone()));
+    parts.extensions.insert(slot.clone());
+    let mut pending = Pending {
+        ctx,
+        record: Some(record),
+        slot,
+    };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let applied = response.extensions().get::<Applied>().cloned();
-    let status = match &applied {
-        Some(a) if a.dropped => None,
-        _ => Some(response.status().as_u16()),
-    };
-    ctx.shared.lock().log_request(RequestRecord {
-        provider: ctx.kind.id(),
-        method,
-        path,
-        query,
-        reference,
-        status,
-        fault: applied.map(|a| a.fault),
-        received_at,
-    });
+    if let Some(record) = pending.record.as_mut() {
+        record.status = match &applied {
+            Some(a) if a.dropped => None,
+            _ => Some(response.status().as_u16()),
+        };
+        record.fault = applied.map(|a| a.fault);
+    }
+    drop(pending);
     response
 }

@@ -93,11 +93,14 @@ pub async fn run(
     let callback = receiver.callback(&hook_path(&s.reference));
     match s.op {
         Op::Payout => {
-            let request = PayoutRequest::new(reference, amount, wallet(s.provider, s.ending))
+            let mut request = PayoutRequest::new(reference, amount, wallet(s.provider, s.ending))
                 // Vesicash sends the narration as `reason`, the one place its ledger keeps the
                 // merchant reference.
-                .with_narration(s.reference.clone())
-                .with_callback_url(callback);
+                .with_narration(s.reference.clone());
+            // Payonify takes no per-payout callback (its webhooks go to the dashboard URL).
+            if s.provider != Prov::Payonify {
+                request = request.with_callback_url(callback);
+            }
             client.create_payout(&request).await.map(|p| p.id)
         }
         Op::Refund => {

@@ -143,6 +143,17 @@ fn resent_after_refusal(provider: Prov, posts: &[&RequestRecord]) -> bool {
     let mut renewals = 0;
     for (i, post) in posts.iter().enumerate() {
         let Some(status) = post.status else { continue };
+        // An answer the client never read whole (held past its timeout, trickled past it, cut
+        // short) refused nothing as far as the client knows.
+        let unread = post.fault.as_ref().and_then(Kind::of_fault).is_some_and(|k| {
+            matches!(
+                k,
+                Kind::AcceptedThenTimeout | Kind::SlowBodyPastTimeout | Kind::TruncatedBody
+            )
+        });
+        if unread {
+            continue;
+        }
         if !(400..500).contains(&status) || matches!(status, 408 | 409 | 429) {
             continue;
         }
