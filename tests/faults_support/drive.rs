@@ -31,7 +31,16 @@ fn currency(provider: Prov) -> Currency {
 
 /// A client with the sandbox's credentials and retry policy and this suite's short timeout.
 pub fn client(sandbox: &Sandbox, provider: Prov) -> Arc<dyn PayoutProvider> {
-    let http = sandbox_http_config().with_timeout(CLIENT_TIMEOUT);
+    client_with_timeout(sandbox, provider, CLIENT_TIMEOUT)
+}
+
+/// The same client with another per-attempt timeout.
+pub fn client_with_timeout(
+    sandbox: &Sandbox,
+    provider: Prov,
+    timeout: Duration,
+) -> Arc<dyn PayoutProvider> {
+    let http = sandbox_http_config().with_timeout(timeout);
     match provider {
         Prov::Vesicash => Arc::new(
             disburse::providers::vesicash::VesicashClient::new(

@@ -21,8 +21,11 @@ use model::{Expected, Outcome};
 use receiver::Receiver;
 use schedule::{Kind, Op, PAST_TIMEOUT, Prov, Scenario};
 
-/// Runs in flight at once, per provider.
-const CONCURRENCY: usize = 24;
+/// Runs in flight at once, per provider: most of a run is spent waiting (timeouts, held answers,
+/// `Retry-After`), so a large run goes wider.
+fn concurrency(runs: usize) -> usize {
+    if runs > 100 { 64 } else { 24 }
+}
 /// The request log keeps this many records; a run must stay below it to be counted whole.
 const LOG_CAP: usize = 10_000;
 
@@ -70,19 +73,20 @@ async fn started() -> Sandbox {
         .expect("sandbox starts")
 }
 
-/// Runs `scenarios` against `sandbox`, `CONCURRENCY` at a time, in schedule order.
+/// Runs `scenarios` against `sandbox`, `concurrency(runs)` at a time, in schedule order.
 async fn run_all(
     sandbox: &Sandbox,
     receiver: &Receiver,
     scenarios: &[Scenario],
 ) -> Vec<Result<String, Error>> {
     let client = drive::client(sandbox, scenarios[0].provider);
+    let width = concurrency(scenarios.len());
     futures_util::stream::iter(scenarios)
         .map(|s| {
             let client = Arc::clone(&client);
             async move { drive::run(sandbox, client.as_ref(), receiver, s).await }
         })
-        .buffered(CONCURRENCY)
+        .buffered(width)
         .collect()
         .await
 }
@@ -218,7 +222,7 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             by_reference.entry(r).or_default().push(entry.id.clone());
         }
     }
-    let client = drive::client(&sandbox, provider);
+    let client = drive::client_with_timeout(&sandbox, provider, schedule::RESOLVE_TIMEOUT);
     let mut unknown = Vec::new();
     for (s, got) in scenarios.iter().zip(&results) {
         *f.runs_per_op
@@ -298,7 +302,7 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             let receiver = &receiver;
             async move { drive::resolve(client.as_ref(), receiver, s).await }
         })
-        .buffered(CONCURRENCY)
+        .buffered(concurrency(runs))
         .collect()
         .await;
     let after = sandbox.requests();

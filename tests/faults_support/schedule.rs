@@ -9,9 +9,12 @@ use disburse::sandbox::Fault;
 pub const DEFAULT_SEED: u64 = 0xFA17_5EED_2024;
 
 /// The client's per-attempt timeout in this suite.
-pub const CLIENT_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The timeout of the client that reconciles once the faults are cleared (a reconciler has no
+/// reason to be impatient).
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an accepted-then-timeout answer (and a slow body past the timeout) is held back.
-pub const PAST_TIMEOUT: Duration = Duration::from_millis(2300);
+pub const PAST_TIMEOUT: Duration = Duration::from_millis(3000);
 /// How long a slow body within the timeout takes.
 pub const WITHIN_TIMEOUT: Duration = Duration::from_millis(200);
 /// The `Retry-After` of a 429: the sandbox announces whole seconds, rounding up, so one second is
