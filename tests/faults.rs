@@ -60,9 +60,24 @@ async fn fault_matrix_never_pays_twice_and_resolves_every_unknown_outcome() {
         }
     }
     for f in &all {
-        assert_eq!(f.failures.len(), 0, "{}: {} failures (seed {seed:#x})", f.provider, f.failures.len());
-        assert_eq!(f.unresolved.len(), 0, "{}: unresolved unknown outcomes", f.provider);
-        assert_eq!(f.max_per_reference, 1, "{}: payouts per reference", f.provider);
+        assert_eq!(
+            f.failures.len(),
+            0,
+            "{}: {} failures (seed {seed:#x})",
+            f.provider,
+            f.failures.len()
+        );
+        assert_eq!(
+            f.unresolved.len(),
+            0,
+            "{}: unresolved unknown outcomes",
+            f.provider
+        );
+        assert_eq!(
+            f.max_per_reference, 1,
+            "{}: payouts per reference",
+            f.provider
+        );
         assert_eq!(f.refused_then_resent, 0, "{}", f.provider);
         assert!(
             f.requests as f64 <= f.budget(),
@@ -71,7 +86,11 @@ async fn fault_matrix_never_pays_twice_and_resolves_every_unknown_outcome() {
             f.requests,
             f.budget()
         );
-        assert!(f.unknown > 0, "{}: the schedule produced no ambiguous outcome", f.provider);
+        assert!(
+            f.unknown > 0,
+            "{}: the schedule produced no ambiguous outcome",
+            f.provider
+        );
     }
 }
 
@@ -117,7 +136,12 @@ mod regressions {
         let sandbox = sandbox().await;
         let client = sandbox.payonify_client().expect("client");
         let route = Route::post("/v1/payouts").for_reference("reg-400");
-        sandbox.inject(ProviderId::PAYONIFY, route.clone(), Fault::CommitThenDrop, 1);
+        sandbox.inject(
+            ProviderId::PAYONIFY,
+            route.clone(),
+            Fault::CommitThenDrop,
+            1,
+        );
         sandbox.inject(ProviderId::PAYONIFY, route, Fault::Status(400), 1);
         let err = client
             .create_payout(&payonify_payout("reg-400"))
@@ -134,7 +158,10 @@ mod regressions {
         };
         assert_eq!(r.as_str(), "reg-400");
         assert!(
-            matches!(source.downcast_ref::<Error>(), Some(Error::Rejected { status: 400, .. })),
+            matches!(
+                source.downcast_ref::<Error>(),
+                Some(Error::Rejected { status: 400, .. })
+            ),
             "{source:?}"
         );
         assert_eq!(posts(&sandbox, "reg-400"), 2, "the 400 is not re-sent");

@@ -239,12 +239,18 @@ mod tests {
         let route = Route::post("/a").for_reference("ref-1");
         table.add(ProviderKind::Jpay, route, Fault::CommitThenDrop, 1);
         assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", None), None);
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-2")), None);
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-2")),
+            None
+        );
         assert_eq!(
             table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
             Some(Fault::CommitThenDrop)
         );
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")), None);
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
+            None
+        );
     }
 
     #[test]

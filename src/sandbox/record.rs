@@ -31,7 +31,10 @@ impl FaultSlot {
     }
 
     fn get(&self) -> Option<Fault> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -68,7 +71,11 @@ pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: N
     };
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "sandbox: request body too large").into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "sandbox: request body too large",
+        )
+            .into_response();
     };
     record.reference =
         reference::of_request(ctx.kind, &parts.headers, record.query.as_deref(), &bytes);
@@ -82,7 +89,9 @@ pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: N
         record: Some(record),
         slot,
     };
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let applied = response.extensions().get::<Applied>().cloned();
     if let Some(record) = pending.record.as_mut() {
         record.status = match &applied {

@@ -147,7 +147,10 @@ const WEBHOOK_WAIT: Duration = Duration::from_secs(3);
 
 pub async fn resolve(client: &dyn PayoutProvider, receiver: &Receiver, s: &Scenario) -> Resolution {
     if s.provider == Prov::Vesicash {
-        let Some(delivery) = receiver.wait_at(&hook_path(&s.reference), WEBHOOK_WAIT).await else {
+        let Some(delivery) = receiver
+            .wait_at(&hook_path(&s.reference), WEBHOOK_WAIT)
+            .await
+        else {
             return Resolution::NoWebhook;
         };
         let event = match client.parse_webhook(&delivery.request()) {

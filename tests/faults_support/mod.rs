@@ -149,12 +149,16 @@ fn resent_after_refusal(provider: Prov, posts: &[&RequestRecord]) -> bool {
         let Some(status) = post.status else { continue };
         // An answer the client never read whole (held past its timeout, trickled past it, cut
         // short) refused nothing as far as the client knows.
-        let unread = post.fault.as_ref().and_then(Kind::of_fault).is_some_and(|k| {
-            matches!(
-                k,
-                Kind::AcceptedThenTimeout | Kind::SlowBodyPastTimeout | Kind::TruncatedBody
-            )
-        });
+        let unread = post
+            .fault
+            .as_ref()
+            .and_then(Kind::of_fault)
+            .is_some_and(|k| {
+                matches!(
+                    k,
+                    Kind::AcceptedThenTimeout | Kind::SlowBodyPastTimeout | Kind::TruncatedBody
+                )
+            });
         if unread {
             continue;
         }
@@ -226,7 +230,11 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
     let mut unknown = Vec::new();
     for (s, got) in scenarios.iter().zip(&results) {
         *f.runs_per_op
-            .entry(if s.op == Op::Payout { "payout" } else { "refund" })
+            .entry(if s.op == Op::Payout {
+                "payout"
+            } else {
+                "refund"
+            })
             .or_default() += 1;
         for i in &s.injections {
             *f.injected.entry(i.kind).or_default() += i.times;
@@ -241,7 +249,8 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             Ok(id) => {
                 f.ok += 1;
                 if held != [id.clone()] {
-                    f.failures.push(format!("{}: returned {id}, ledger {held:?}", s.reference));
+                    f.failures
+                        .push(format!("{}: returned {id}, ledger {held:?}", s.reference));
                 }
             }
             Err(Error::OutcomeUnknown { .. }) => {
@@ -285,7 +294,8 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
         }
         if resent_after_refusal(provider, &posts) {
             f.refused_then_resent += 1;
-            f.failures.push(format!("{}: re-sent after a 4xx: {posts:?}", s.reference));
+            f.failures
+                .push(format!("{}: re-sent after a 4xx: {posts:?}", s.reference));
         }
     }
     for record in &log {
@@ -308,7 +318,9 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
     let after = sandbox.requests();
     f.resolution_requests = after.len() - before;
     if after.len() >= LOG_CAP {
-        f.failures.push(format!("the request log reached its cap ({LOG_CAP}): counts are partial"));
+        f.failures.push(format!(
+            "the request log reached its cap ({LOG_CAP}): counts are partial"
+        ));
     }
     for (s, resolution) in unknown.iter().zip(resolutions) {
         let held = by_reference.get(&s.reference).cloned().unwrap_or_default();
@@ -332,7 +344,8 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             Resolution::Failed(_) => false,
         };
         if !consistent {
-            f.unresolved.push(format!("{}: {resolution:?}, ledger {held:?}", s.reference));
+            f.unresolved
+                .push(format!("{}: {resolution:?}, ledger {held:?}", s.reference));
         }
     }
 
@@ -345,7 +358,9 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             }
         }
         for s in scenarios.iter().chain(&baseline) {
-            let n = sb.payouts_for_reference(drive::id(provider), &s.reference).len();
+            let n = sb
+                .payouts_for_reference(drive::id(provider), &s.reference)
+                .len();
             f.max_per_reference = f.max_per_reference.max(n);
         }
         f.max_per_reference = f
@@ -409,8 +424,18 @@ pub fn report(seed: u64, all: &[Figures]) -> String {
             f.resolution_requests,
         );
     }
-    let _ = writeln!(out, "\nFaults injected (scheduled times / fired, from the request log):\n");
-    let _ = writeln!(out, "| fault | {} |", all.iter().map(|f| f.provider).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "\nFaults injected (scheduled times / fired, from the request log):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| fault | {} |",
+        all.iter()
+            .map(|f| f.provider)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(out, "|---|{}", "---|".repeat(all.len()));
     for kind in Kind::ALL {
         let cells: Vec<String> = all

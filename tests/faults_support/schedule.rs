@@ -195,7 +195,13 @@ pub fn scenarios(provider: Prov, runs: usize, seed: u64, tag: &str) -> Vec<Scena
         .collect();
     for index in 0..runs {
         let (op, injections) = match covering.get(index) {
-            Some(&(op, kind)) => (op, vec![Injection { kind, times: rng.u32(1..=4) }]),
+            Some(&(op, kind)) => (
+                op,
+                vec![Injection {
+                    kind,
+                    times: rng.u32(1..=4),
+                }],
+            ),
             None => {
                 let op = provider.ops()[rng.usize(..provider.ops().len())];
                 let count = if rng.u8(0..10) < 3 { 2 } else { 1 };
