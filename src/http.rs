@@ -465,7 +465,42 @@ impl HttpClient {
         }
     }
 
+    /// Sends with retries. When an earlier attempt of a money-moving call may have been
+    /// processed (a timeout or lost connection after sending, a 5xx, a 408) and the last attempt
+    /// ends in any other error (a 4xx, a 429, a failed connect or token renewal), the error is
+    /// [`Error::OutcomeUnknown`] with the earlier cause and the last error as its source: the
+    /// last answer cannot say that nothing was paid.
     async fn send_inner(&self, hooks: &dyn ProviderHooks, call: &Call) -> Result<Reply, Error> {
+        let mut earlier = None;
+        let result = self.send_attempts(hooks, call, &mut earlier).await;
+        match (result, earlier) {
+            (Err(last), Some(cause))
+                if call.idempotency.moves_money() && !last.is_outcome_unknown() =>
+            {
+                tracing::warn!(
+                    http_status = last.http_status(),
+                    "an earlier attempt may have been processed: outcome unknown"
+                );
+                Err(Error::OutcomeUnknown {
+                    provider: self.inner.provider,
+                    operation: call.operation,
+                    reference: call.reference.clone(),
+                    cause,
+                    source: Some(Box::new(last)),
+                })
+            }
+            (result, _) => result,
+        }
+    }
+
+    /// The attempts; `earlier` is set to the cause of the latest attempt that may have been
+    /// processed without an answer saying so.
+    async fn send_attempts(
+        &self,
+        hooks: &dyn ProviderHooks,
+        call: &Call,
+        earlier: &mut Option<Ambiguity>,
+    ) -> Result<Reply, Error> {
         let policy = &self.inner.config.retry;
         let mut attempt: u32 = 0;
         let mut renewed = false;
@@ -486,6 +521,13 @@ impl HttpClient {
                         "request failed in transport"
                     );
                     let safe = connect || call.idempotency != Idempotency::Unprotected;
+                    if !connect {
+                        *earlier = Some(if err.is_timeout() {
+                            Ambiguity::Timeout
+                        } else {
+                            Ambiguity::ConnectionLost
+                        });
+                    }
                     if safe && can_retry {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
@@ -515,6 +557,14 @@ impl HttpClient {
                         }
                     }
                     let retry_after = parse_retry_after(&headers);
+                    let code = status.as_u16();
+                    if status.is_server_error() || code == 408 {
+                        *earlier = Some(if code == 408 {
+                            Ambiguity::Timeout
+                        } else {
+                            Ambiguity::ServerError { status: code }
+                        });
+                    }
                     if can_retry && self.status_is_retryable(status, call.idempotency) {
                         let wait = match retry_after {
                             Some(wait) if wait > policy.max_retry_after => None,

@@ -34,6 +34,10 @@ pub enum Fault {
     /// Answers 502 with an HTML page, as a gateway in front of the provider would; nothing is
     /// committed.
     HtmlErrorPage,
+    /// Handles the request (a payout is committed), sends the status and headers at once, then
+    /// trickles the body in small pieces spread over this long. Longer than the client's timeout,
+    /// the client gives up mid-body (an ambiguous outcome); shorter, the answer is normal, late.
+    SlowBody(Duration),
 }
 
 impl Fault {
@@ -46,6 +50,7 @@ impl Fault {
                 | Fault::CommitThenDelay(_)
                 | Fault::MalformedJson
                 | Fault::TruncatedBody
+                | Fault::SlowBody(_)
         )
     }
 }
@@ -60,10 +65,15 @@ impl Fault {
 /// assert!(Route::any().matches("GET", "/channels"));
 /// assert!(!Route::post("/v1/payouts").matches("GET", "/v1/payouts"));
 /// ```
+///
+/// [`Route::for_reference`] narrows a route to the requests that name one merchant reference
+/// ([`RequestRecord::reference`](super::RequestRecord::reference)), so concurrent tests can each
+/// fault their own payouts on one sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     method: Option<String>,
     pattern: Option<String>,
+    reference: Option<String>,
 }
 
 impl Route {
@@ -72,6 +82,7 @@ impl Route {
         Route {
             method: None,
             pattern: None,
+            reference: None,
         }
     }
 
@@ -90,11 +101,39 @@ impl Route {
         Route {
             method: Some(method.to_ascii_uppercase()),
             pattern: Some(pattern.to_owned()),
+            reference: None,
         }
     }
 
+    /// Only the requests that name the merchant `reference` (JPay `ref_no`, Payonify
+    /// `Idempotency-Key`, Vesicash `reason` else `narration`; see
+    /// [`RequestRecord::reference`](super::RequestRecord::reference)).
+    ///
+    /// ```
+    /// use disburse::sandbox::Route;
+    /// let route = Route::post("/v1/payouts").for_reference("order-7");
+    /// assert!(route.matches_request("POST", "/v1/payouts", Some("order-7")));
+    /// assert!(!route.matches_request("POST", "/v1/payouts", Some("order-8")));
+    /// assert!(!route.matches_request("POST", "/v1/payouts", None));
+    /// ```
+    #[must_use]
+    pub fn for_reference(mut self, reference: &str) -> Route {
+        self.reference = Some(reference.to_owned());
+        self
+    }
+
+    /// Whether a request with `method` to `path` naming `reference` is one of these: the method
+    /// and path as in [`Route::matches`], and the reference when the route names one.
+    pub fn matches_request(&self, method: &str, path: &str, reference: Option<&str>) -> bool {
+        let reference_ok = match &self.reference {
+            Some(want) => reference == Some(want.as_str()),
+            None => true,
+        };
+        reference_ok && self.matches(method, path)
+    }
+
     /// Whether a request with `method` to `path` (relative to the provider's base URL, no query)
-    /// is one of these.
+    /// is one of these, leaving aside any [`Route::for_reference`] filter.
     pub fn matches(&self, method: &str, path: &str) -> bool {
         if let Some(m) = &self.method {
             if !m.eq_ignore_ascii_case(method) {
@@ -154,11 +193,11 @@ impl FaultTable {
         provider: ProviderKind,
         method: &str,
         path: &str,
+        reference: Option<&str>,
     ) -> Option<Fault> {
-        let index = self
-            .pending
-            .iter()
-            .position(|i| i.provider == provider && i.route.matches(method, path))?;
+        let index = self.pending.iter().position(|i| {
+            i.provider == provider && i.route.matches_request(method, path, reference)
+        })?;
         let injection = &mut self.pending[index];
         injection.remaining -= 1;
         let fault = injection.fault.clone();
@@ -178,20 +217,40 @@ mod tests {
         let mut table = FaultTable::default();
         table.add(ProviderKind::Jpay, Route::post("/a"), Fault::Status(503), 2);
         table.add(ProviderKind::Jpay, Route::any(), Fault::HtmlErrorPage, 1);
-        assert_eq!(table.take(ProviderKind::Payonify, "POST", "/a"), None);
+        assert_eq!(table.take(ProviderKind::Payonify, "POST", "/a", None), None);
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a"),
+            table.take(ProviderKind::Jpay, "POST", "/a", None),
             Some(Fault::Status(503))
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "GET", "/a"),
+            table.take(ProviderKind::Jpay, "GET", "/a", None),
             Some(Fault::HtmlErrorPage)
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a"),
+            table.take(ProviderKind::Jpay, "POST", "/a", None),
             Some(Fault::Status(503))
         );
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a"), None);
+        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", None), None);
+    }
+
+    #[test]
+    fn a_reference_scoped_injection_fires_only_for_its_reference() {
+        let mut table = FaultTable::default();
+        let route = Route::post("/a").for_reference("ref-1");
+        table.add(ProviderKind::Jpay, route, Fault::CommitThenDrop, 1);
+        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", None), None);
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-2")),
+            None
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
+            Some(Fault::CommitThenDrop)
+        );
+        assert_eq!(
+            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
+            None
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use super::ctx::ProviderCtx;
 use super::fault::Fault;
 use super::kind::ProviderKind;
+use super::record::FaultSlot;
+use super::reference::RequestReference;
 use super::{jpay, payonify, vesicash};
 
 /// Marks a response with the fault applied to it, for the request log.
@@ -31,14 +33,22 @@ const HTML_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\
 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Next) -> Response {
-    let fault = ctx
-        .shared
-        .lock()
-        .faults
-        .take(ctx.kind, req.method().as_str(), req.uri().path());
+    let reference = req
+        .extensions()
+        .get::<RequestReference>()
+        .and_then(|r| r.0.clone());
+    let fault = ctx.shared.lock().faults.take(
+        ctx.kind,
+        req.method().as_str(),
+        req.uri().path(),
+        reference.as_deref(),
+    );
     let Some(fault) = fault else {
         return next.run(req).await;
     };
+    if let Some(slot) = req.extensions().get::<FaultSlot>() {
+        slot.set(&fault);
+    }
     let mut dropped = false;
     let mut response = match &fault {
         Fault::Latency(wait) => {
@@ -71,6 +81,7 @@ pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Ne
         }
         Fault::MalformedJson => malformed(next.run(req).await).await,
         Fault::TruncatedBody => truncated(next.run(req).await).await,
+        Fault::SlowBody(over) => slow(next.run(req).await, *over).await,
         Fault::HtmlErrorPage => (
             StatusCode::BAD_GATEWAY,
             [(CONTENT_TYPE, "text/html")],
@@ -126,6 +137,33 @@ async fn malformed(response: Response) -> Response {
         .headers
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Response::from_parts(parts, Body::from(body))
+}
+
+/// How many pieces a slow body is cut into.
+const SLOW_PIECES: u32 = 8;
+
+/// The same status and headers at once, then the body in [`SLOW_PIECES`] pieces, one after each
+/// equal share of `over`.
+async fn slow(response: Response, over: Duration) -> Response {
+    let (mut parts, bytes) = body_bytes(response).await;
+    parts.headers.remove(TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let piece = bytes.len().div_ceil(SLOW_PIECES as usize).max(1);
+    let pause = over / SLOW_PIECES;
+    let stream = futures_util::stream::unfold(0usize, move |start| {
+        let bytes = bytes.clone();
+        async move {
+            if start >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(pause).await;
+            let end = (start + piece).min(bytes.len());
+            Some((Ok::<Bytes, io::Error>(bytes.slice(start..end)), end))
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// The same status and headers, a `Content-Length` of the whole body, half of it, then a broken

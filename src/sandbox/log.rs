@@ -17,7 +17,12 @@ pub struct RequestRecord {
     pub path: String,
     /// The query string, if any.
     pub query: Option<String>,
-    /// The status answered; `None` when the connection was dropped without an answer.
+    /// The merchant reference the request names, read as the provider reads it: JPay `ref_no`
+    /// (in the body, else in the list query), Payonify `Idempotency-Key`, Vesicash `reason`
+    /// (else `narration`). `None` for requests that name none (lookups by id, tokens).
+    pub reference: Option<String>,
+    /// The status answered; `None` when the connection was dropped without an answer, or the
+    /// client gave up before the answer was ready.
     pub status: Option<u16>,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,

@@ -149,6 +149,11 @@
 //! | [`Fault::MalformedJson`] | yes | the normal status, `application/json`, half the body |
 //! | [`Fault::TruncatedBody`] | yes | the normal status and `Content-Length`, half the body, then a closed connection |
 //! | [`Fault::HtmlErrorPage`] | no | 502 with an nginx-style HTML page |
+//! | [`Fault::SlowBody`] | yes | the normal status and headers at once, the body trickled over the given time (a timeout mid-body when that is past the client's timeout) |
+//!
+//! [`Route::for_reference`] limits an injection to the requests naming one merchant reference,
+//! so concurrent tests on one sandbox fault only their own payouts; [`RequestRecord::reference`]
+//! logs the reference each request named.
 //!
 //! Ids and tokens come from a generator seeded by [`SandboxBuilder::seed`] (a fixed default), so
 //! runs are reproducible.
@@ -174,6 +179,7 @@ mod log;
 mod outcome;
 mod payonify;
 mod record;
+mod reference;
 mod respond;
 mod routes;
 mod server;

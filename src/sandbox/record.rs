@@ -1,33 +1,105 @@
-//! The outermost middleware of each provider: logs every request with the status it got.
+//! The outermost middleware of each provider: logs every request with the merchant reference it
+//! names and the status it got — also a request whose client gave up before the answer (a fault
+//! holding the answer back past the client's timeout), logged with no status.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::ctx::ProviderCtx;
+use super::fault::Fault;
 use super::inject::Applied;
 use super::log::RequestRecord;
+use super::reference::{self, RequestReference};
+
+/// The largest request body read (the providers' own limits are far lower).
+const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
+/// Where the fault injector notes the fault it applied, so a request dropped mid-fault is logged
+/// with it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FaultSlot(Arc<Mutex<Option<Fault>>>);
+
+impl FaultSlot {
+    pub(crate) fn set(&self, fault: &Fault) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(fault.clone());
+    }
+
+    fn get(&self) -> Option<Fault> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Logs its record when dropped: with the answer's status once there is one, else with none
+/// (the client went away first and hyper cancelled the handler).
+struct Pending {
+    ctx: ProviderCtx,
+    record: Option<RequestRecord>,
+    slot: FaultSlot,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            if record.fault.is_none() {
+                record.fault = self.slot.get();
+            }
+            self.ctx.shared.lock().log_request(record);
+        }
+    }
+}
 
 pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: Next) -> Response {
-    let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
-    let received_at = Utc::now();
-    let response = next.run(req).await;
-    let applied = response.extensions().get::<Applied>().cloned();
-    let status = match &applied {
-        Some(a) if a.dropped => None,
-        _ => Some(response.status().as_u16()),
-    };
-    ctx.shared.lock().log_request(RequestRecord {
+    let mut record = RequestRecord {
         provider: ctx.kind.id(),
-        method,
-        path,
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
         query,
-        status,
-        fault: applied.map(|a| a.fault),
-        received_at,
-    });
+        reference: None,
+        status: None,
+        fault: None,
+        received_at: Utc::now(),
+    };
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "sandbox: request body too large",
+        )
+            .into_response();
+    };
+    record.reference =
+        reference::of_request(ctx.kind, &parts.headers, record.query.as_deref(), &bytes);
+    let slot = FaultSlot::default();
+    parts
+        .extensions
+        .insert(RequestReference(record.reference.clone()));
+    parts.extensions.insert(slot.clone());
+    let mut pending = Pending {
+        ctx,
+        record: Some(record),
+        slot,
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let applied = response.extensions().get::<Applied>().cloned();
+    if let Some(record) = pending.record.as_mut() {
+        record.status = match &applied {
+            Some(a) if a.dropped => None,
+            _ => Some(response.status().as_u16()),
+        };
+        record.fault = applied.map(|a| a.fault);
+    }
+    drop(pending);
     response
 }

@@ -745,7 +745,7 @@ impl JpayClient {
             .await
         {
             Ok(decoded) => Ok(decoded.value.into_payout(decoded.raw)),
-            Err(rejection) if rejection.reject_code() == Some(&RejectCode::DuplicateReference) => {
+            Err(rejection) if duplicate_reference(&rejection) => {
                 self.resolve_duplicate(draft, rejection).await
             }
             Err(e) => Err(e),
@@ -835,6 +835,20 @@ impl JpayClient {
         }
         Err(paging_error("find_payout"))
     }
+}
+
+/// Whether JPay said the `ref_no` exists: as the answer, or as the last answer behind an
+/// [`Error::OutcomeUnknown`] (an earlier attempt timed out, then the retry met the payout it
+/// created).
+fn duplicate_reference(error: &Error) -> bool {
+    let last = match error {
+        Error::OutcomeUnknown {
+            source: Some(source),
+            ..
+        } => source.downcast_ref::<Error>(),
+        other => Some(other),
+    };
+    last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
 }
 
 /// A list that does not end (or repeats itself): never read as "not found".

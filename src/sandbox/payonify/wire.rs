@@ -77,8 +77,16 @@ pub(crate) fn missing(param: &str) -> Response {
     )
 }
 
-/// The error body for an injected status (5xx, 429).
+/// The error body for an injected status: `rate_limit_error` for 429, `authentication_error`
+/// for 401, `invalid_request_error` for another 4xx, `api_error` otherwise.
 pub(crate) fn status_error(status: StatusCode) -> Response {
+    if status == StatusCode::UNAUTHORIZED {
+        return error(status, AUTHENTICATION, None, super::auth::BAD_KEY, None);
+    }
+    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+        let message = status.canonical_reason().unwrap_or("Invalid request");
+        return error(status, INVALID_REQUEST, None, message, None);
+    }
     if status == StatusCode::TOO_MANY_REQUESTS {
         return error(
             status,
