@@ -22,6 +22,7 @@
 //! match provider.await_final(&payout, &wait).await? {
 //!     Awaited::Final(done) => println!("{} is {:?}", done.id, done.status),
 //!     Awaited::DeadlineReached(last) => println!("{} still {:?}; keep waiting", last.id, last.status),
+//!     _ => {}
 //! }
 //! # Ok(()) }
 //! ```
