@@ -218,9 +218,15 @@ impl TokenManager {
         };
         let sent = self.clock.now_unix();
         let reply = self.http.send(&hooks, &call).await?;
-        token_answer(&call, reply.status, &reply.body, sent, self.margin, Some(refresh))
+        token_answer(
+            &call,
+            reply.status,
+            &reply.body,
+            sent,
+            self.margin,
+            Some(refresh),
+        )
     }
-
 }
 
 /// Reads a 2xx answer to a token call (sent at Unix second `sent`) without ever putting its body

@@ -250,7 +250,11 @@ struct StreamState {
 
 /// The page in a 2xx answer to the list `call`. The adapter and `crate::internals` (the fuzzers)
 /// both read pages through this.
-pub(crate) fn list_page(call: &Call, status: reqwest::StatusCode, body: &[u8]) -> Result<Page, Error> {
+pub(crate) fn list_page(
+    call: &Call,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<Page, Error> {
     let decoded = crate::http::decode_reply::<WireList>(ProviderId::PAYONIFY, call, status, body)?;
     let status = decoded.status.as_u16();
     let list = decoded.value;

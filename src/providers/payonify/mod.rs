@@ -651,7 +651,11 @@ fn checked_id(id: &str) -> Result<&str, Error> {
 
 /// The payout in a 2xx answer to `call` (create or get). The adapter and `crate::internals` (the
 /// fuzzers) both read answers through this.
-pub(crate) fn payout_answer(call: &Call, status: reqwest::StatusCode, body: &[u8]) -> Result<Payout, Error> {
+pub(crate) fn payout_answer(
+    call: &Call,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<Payout, Error> {
     let decoded = crate::http::decode_reply::<WirePayout>(PROVIDER, call, status, body)?;
     Ok(decoded.value.into_payout(decoded.raw))
 }

@@ -382,7 +382,6 @@ impl VesicashClient {
     }
 }
 
-
 // What follows reads Vesicash's answers. Each function takes what the network gave (or what
 // `crate::internals` feeds it) and nothing else, so the adapter and the fuzzers run one path.
 
@@ -543,8 +542,7 @@ pub(crate) fn countries_from(data: &Opened) -> Result<Arc<[VesicashCountry]>, Er
                 id,
                 name: wire::text(c.name.as_ref()),
                 country_code: country_code.trim().to_owned(),
-                currency_code: wire::text(c.currency_code.as_ref())
-                    .map(|s| s.trim().to_owned()),
+                currency_code: wire::text(c.currency_code.as_ref()).map(|s| s.trim().to_owned()),
             })
         })
         .collect::<Vec<_>>();
@@ -626,7 +624,9 @@ impl PayoutProvider for VesicashClient {
             Idempotency::Unprotected,
         )?
         .reference(&request.reference);
-        let opened = self.send(&call, Kind::MovesMoney(&request.reference)).await?;
+        let opened = self
+            .send(&call, Kind::MovesMoney(&request.reference))
+            .await?;
         created_payout(opened, &request.reference, request.amount.currency())
     }
 
@@ -688,7 +688,9 @@ impl PayoutProvider for VesicashClient {
             Idempotency::Unprotected,
         )?
         .reference(&request.reference);
-        let opened = self.send(&call, Kind::MovesMoney(&request.reference)).await?;
+        let opened = self
+            .send(&call, Kind::MovesMoney(&request.reference))
+            .await?;
         created_refund(
             opened,
             &request.reference,
