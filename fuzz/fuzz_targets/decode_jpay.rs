@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
         4 => d::jpay_token(body).map(drop),
         5 => {
             // The token of the fixtures' ref_no, so a callback naming it reaches the body.
-            let token = sign(SECRET.as_bytes(), reference.as_str().as_bytes(), SignatureEncoding::Hex);
+            let token = sign(
+                SECRET.as_bytes(),
+                reference.as_str().as_bytes(),
+                SignatureEncoding::Hex,
+            );
             let url = format!("https://merchant.example/cb?disburse_token={token}");
             d::jpay_callback(SECRET, &url, body).map(drop)
         }
