@@ -446,23 +446,7 @@ impl HttpClient {
         call: &Call,
     ) -> Result<Decoded<T>, Error> {
         let reply = self.send(hooks, call).await?;
-        match decode_json::<T>(self.inner.provider, reply.status.as_u16(), &reply.body) {
-            Ok((value, raw)) => Ok(Decoded {
-                value,
-                raw,
-                status: reply.status,
-            }),
-            Err(e) if call.idempotency.moves_money() => Err(Error::OutcomeUnknown {
-                provider: self.inner.provider,
-                operation: call.operation,
-                reference: call.reference.clone(),
-                cause: Ambiguity::UndecodableResponse {
-                    status: reply.status.as_u16(),
-                },
-                source: Some(Box::new(e)),
-            }),
-            Err(e) => Err(e),
-        }
+        decode_reply(self.inner.provider, call, reply.status, &reply.body)
     }
 
     /// Sends with retries. When an earlier attempt of a money-moving call may have been
@@ -739,6 +723,31 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Decodes the body of a 2xx answer to `call` as [`HttpClient::send_json`] does: an undecodable
+/// body is [`Error::Decode`] for a read and [`Error::OutcomeUnknown`] for a money-moving call.
+/// Adapters that send with [`HttpClient::send`] decode their answers through this, so the same
+/// bytes take the same path whether they came from the network or from a fuzzer.
+pub(crate) fn decode_reply<T: DeserializeOwned>(
+    provider: ProviderId,
+    call: &Call,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Decoded<T>, Error> {
+    match decode_json::<T>(provider, status.as_u16(), body) {
+        Ok((value, raw)) => Ok(Decoded { value, raw, status }),
+        Err(e) if call.idempotency.moves_money() => Err(Error::OutcomeUnknown {
+            provider,
+            operation: call.operation,
+            reference: call.reference.clone(),
+            cause: Ambiguity::UndecodableResponse {
+                status: status.as_u16(),
+            },
+            source: Some(Box::new(e)),
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

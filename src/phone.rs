@@ -507,6 +507,11 @@ fn international(digits: &str, paren_zero: Option<usize>) -> Result<Msisdn, Phon
         _ => None,
     };
     let digits = owned.as_deref().unwrap_or(digits);
+    // With the "(0)" gone the digits may be a supported country's number ("+2(0)33 …" is
+    // +233 …): validate them as that country, as their E.164 form would be.
+    if owned.is_some() && Country::from_digits(digits).is_some() {
+        return international(digits, None);
+    }
     if digits.starts_with('0') {
         return Err(PhoneError::InvalidE164 {
             reason: "the country code cannot start with 0",

@@ -209,6 +209,23 @@ proptest! {
     }
 
     #[test]
+    fn accepted_text_round_trips(
+        text in " ?[0-9]{1,15}(\\.[0-9]{0,5})? ?",
+        idx in 0usize..Currency::ALL.len(),
+    ) {
+        let currency = Currency::ALL[idx];
+        if let Ok(money) = Money::parse(&text, currency) {
+            prop_assert_eq!(Money::parse(&money.amount().to_string(), currency), Ok(money));
+            let minor = money.to_minor_units();
+            prop_assert!(minor.is_ok(), "{:?} has no minor units: {:?}", money, minor);
+            prop_assert_eq!(Money::from_minor_units(minor.unwrap(), currency), Ok(money));
+            let json = serde_json::to_string(&money.to_json_number()).unwrap();
+            let JsonDecimal(back) = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, money.amount());
+        }
+    }
+
+    #[test]
     fn parse_never_panics_on_numeric_looking_text(text in "[-+0-9.eE ]{0,40}") {
         if let Ok(m) = Money::parse(&text, Currency::KES) {
             let _ = m.to_minor_units();

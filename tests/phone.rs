@@ -1195,6 +1195,18 @@ fn check_valid(m: &Msisdn) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Found by fuzz/msisdn_parse: a "(0)" after a one-digit prefix left the digits of a supported
+/// country (`+2(0)33…` is `+233…`) as a generic number, so the number and its own E.164 form
+/// parsed to different values.
+#[test]
+fn a_dropped_paren_zero_yields_the_same_number_as_its_e164_form() {
+    let odd = Msisdn::parse("+2(0)332 0213 3407").unwrap();
+    let plain = Msisdn::parse("+233202133407").unwrap();
+    assert_eq!(odd, plain);
+    assert_eq!(odd.country(), Some(Country::Ghana));
+    assert_eq!(Msisdn::parse(&odd.e164()), Ok(odd));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10_000))]
 

@@ -74,7 +74,7 @@ fn token_from_url(url: &str) -> Result<String, WebhookError> {
 }
 
 /// Reads, authenticates and normalizes one callback delivery.
-pub(super) fn parse(
+pub(crate) fn parse(
     verifier: &HmacVerifier,
     delivery: &WebhookRequest<'_>,
 ) -> Result<WebhookEvent, WebhookError> {

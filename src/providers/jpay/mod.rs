@@ -98,10 +98,10 @@
 //! - **Configuration.** Without `JPAY_BASE_URL`, [`JpayConfig::from_env`] uses the sandbox, so a
 //!   missing variable never sends real money.
 
-mod callback;
+pub(crate) mod callback;
 mod channel;
-mod token;
-mod wire;
+pub(crate) mod token;
+pub(crate) mod wire;
 
 use std::fmt;
 use std::sync::Arc;
@@ -738,13 +738,12 @@ impl JpayClient {
             Idempotency::Keyed,
         )?
         .reference(&draft.ref_no);
-        match self
-            .inner
-            .http
-            .send_json::<PayoutWire>(&self.inner.hooks, &call)
-            .await
-        {
-            Ok(decoded) => Ok(decoded.value.into_payout(decoded.raw)),
+        let answer = match self.inner.http.send(&self.inner.hooks, &call).await {
+            Ok(reply) => payout_answer(&call, reply.status, &reply.body),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(payout) => Ok(payout),
             Err(rejection) if duplicate_reference(&rejection) => {
                 self.resolve_duplicate(draft, rejection).await
             }
@@ -811,27 +810,15 @@ impl JpayClient {
                 .query("page", page.to_string())
                 .query("page_size", LIST_PAGE_SIZE.to_string())
                 .reference(reference);
-            let decoded = self
-                .inner
-                .http
-                .send_json::<PageWire<PayoutWire>>(&self.inner.hooks, &call)
-                .await?;
-            let has_more = decoded.value.has_more(page, LIST_PAGE_SIZE);
-            let first = decoded.value.items.first().map(|p| p.id.clone());
-            if page > 1 && first.is_some() && first == previous_first {
+            let reply = self.inner.http.send(&self.inner.hooks, &call).await?;
+            let scan = scan_page(&call, reference, page, reply.status, &reply.body)?;
+            if page > 1 && scan.first.is_some() && scan.first == previous_first {
                 return Err(paging_error("find_payout"));
             }
-            let raws = wire::raw_items(&decoded.raw);
-            for (index, item) in decoded.value.items.into_iter().enumerate() {
-                if item.ref_no.as_deref().map(str::trim) == Some(reference.as_str()) {
-                    let raw = raws.get(index).cloned().unwrap_or(Value::Null);
-                    return Ok(Some(item.into_payout(raw)));
-                }
+            if scan.found.is_some() || !scan.has_more {
+                return Ok(scan.found);
             }
-            if !has_more {
-                return Ok(None);
-            }
-            previous_first = first;
+            previous_first = scan.first;
         }
         Err(paging_error("find_payout"))
     }
@@ -849,6 +836,69 @@ fn duplicate_reference(error: &Error) -> bool {
         other => Some(other),
     };
     last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
+}
+
+// What follows reads JPay's answers from what the network gave (or what `crate::internals`
+// feeds it) and nothing else, so the adapter and the fuzzers run one path.
+
+/// The payout in a 2xx answer to `call` (create or get).
+pub(crate) fn payout_answer(call: &Call, status: StatusCode, body: &[u8]) -> Result<Payout, Error> {
+    let decoded = crate::http::decode_reply::<PayoutWire>(PROVIDER, call, status, body)?;
+    Ok(decoded.value.into_payout(decoded.raw))
+}
+
+/// What page `page` of `GET /payments/payouts` holds for a search by `ref_no`.
+#[derive(Debug)]
+pub(crate) struct PageScan {
+    /// The payout whose `ref_no` is the reference, when on this page.
+    pub found: Option<Payout>,
+    /// Whether another page follows.
+    pub has_more: bool,
+    /// The first item's id (a page repeated by a server that ignores `page` is an error).
+    pub first: Option<String>,
+}
+
+/// Reads page `page` (asked with [`LIST_PAGE_SIZE`]) of a search for `reference`.
+pub(crate) fn scan_page(
+    call: &Call,
+    reference: &Reference,
+    page: u64,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<PageScan, Error> {
+    let decoded = crate::http::decode_reply::<PageWire<PayoutWire>>(PROVIDER, call, status, body)?;
+    let has_more = decoded.value.has_more(page, LIST_PAGE_SIZE);
+    let first = decoded.value.items.first().map(|p| p.id.clone());
+    let raws = wire::raw_items(&decoded.raw);
+    let found = decoded
+        .value
+        .items
+        .into_iter()
+        .enumerate()
+        .find(|(_, item)| item.ref_no.as_deref().map(str::trim) == Some(reference.as_str()))
+        .map(|(index, item)| {
+            let raw = raws.get(index).cloned().unwrap_or(Value::Null);
+            item.into_payout(raw)
+        });
+    Ok(PageScan {
+        found,
+        has_more,
+        first,
+    })
+}
+
+/// A refund sent as a payout under `reference` for the payment `payment_reference`.
+pub(crate) fn refund_from(sent: Payout, reference: &Reference, payment_reference: &str) -> Refund {
+    Refund {
+        provider: PROVIDER,
+        id: sent.id,
+        reference: sent.reference.or_else(|| Some(reference.clone())),
+        payment_reference: Some(payment_reference.to_owned()),
+        amount: sent.amount,
+        status: sent.status,
+        created_at: sent.created_at,
+        raw: sent.raw,
+    }
 }
 
 /// A list that does not end (or repeats itself): never read as "not found".
@@ -926,12 +976,8 @@ impl PayoutProvider for JpayClient {
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
         let id = check_id(id)?;
         let call = Call::get("get_payout", format!("{PAYOUTS_PATH}/{id}"));
-        let decoded = self
-            .inner
-            .http
-            .send_json::<PayoutWire>(&self.inner.hooks, &call)
-            .await?;
-        Ok(decoded.value.into_payout(decoded.raw))
+        let reply = self.inner.http.send(&self.inner.hooks, &call).await?;
+        payout_answer(&call, reply.status, &reply.body)
     }
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
@@ -979,16 +1025,7 @@ impl PayoutProvider for JpayClient {
         payout.callback_url = request.callback_url.clone();
         let draft = self.prepare(&payout, self.inner.category)?;
         let sent = self.send_payout(&draft).await?;
-        Ok(Refund {
-            provider: PROVIDER,
-            id: sent.id,
-            reference: sent.reference.or_else(|| Some(request.reference.clone())),
-            payment_reference: Some(payment_reference.to_owned()),
-            amount: sent.amount,
-            status: sent.status,
-            created_at: sent.created_at,
-            raw: sent.raw,
-        })
+        Ok(refund_from(sent, &request.reference, payment_reference))
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {

@@ -48,15 +48,15 @@ pub(super) struct Session {
     pub products: Option<Vec<String>>,
 }
 
-struct Tokens {
+pub(crate) struct Tokens {
     access: SecretString,
     /// Unix second from which the access token is renewed before use.
-    renew_at: i64,
-    refresh: Option<SecretString>,
+    pub(crate) renew_at: i64,
+    pub(crate) refresh: Option<SecretString>,
     /// Unix second from which the refresh token is no longer used.
-    refresh_until: i64,
-    app_code: Option<u64>,
-    products: Option<Vec<String>>,
+    pub(crate) refresh_until: i64,
+    pub(crate) app_code: Option<u64>,
+    pub(crate) products: Option<Vec<String>>,
 }
 
 impl Tokens {
@@ -204,8 +204,8 @@ impl TokenManager {
             on_refusal: AuthFailure::InvalidCredentials,
         };
         let sent = self.clock.now_unix();
-        let response = self.send(&hooks, &call).await?;
-        tokens_from(response, sent, self.margin, None)
+        let reply = self.http.send(&hooks, &call).await?;
+        token_answer(&call, reply.status, &reply.body, sent, self.margin, None)
     }
 
     async fn request_refresh(&self, refresh: &SecretString) -> Result<Tokens, Error> {
@@ -217,28 +217,42 @@ impl TokenManager {
             on_refusal: AuthFailure::TokenExpired,
         };
         let sent = self.clock.now_unix();
-        let response = self.send(&hooks, &call).await?;
-        tokens_from(response, sent, self.margin, Some(refresh))
+        let reply = self.http.send(&hooks, &call).await?;
+        token_answer(
+            &call,
+            reply.status,
+            &reply.body,
+            sent,
+            self.margin,
+            Some(refresh),
+        )
     }
+}
 
-    /// Sends a token call through the shared HTTP path and decodes the answer without ever
-    /// putting its body into an error.
-    async fn send(&self, hooks: &TokenHooks, call: &Call) -> Result<TokenResponse, Error> {
-        let reply = self.http.send(hooks, call).await?;
-        serde_json::from_slice::<TokenResponse>(&reply.body).map_err(|e| Error::Decode {
-            provider: ProviderId::JPAY,
-            status: reply.status.as_u16(),
-            snippet: "(token response withheld)".to_owned(),
-            source: format!(
-                "{} answer is not a token response ({:?} at line {} column {})",
-                call.operation(),
-                e.classify(),
-                e.line(),
-                e.column()
-            )
-            .into(),
-        })
-    }
+/// Reads a 2xx answer to a token call (sent at Unix second `sent`) without ever putting its body
+/// into an error.
+pub(crate) fn token_answer(
+    call: &Call,
+    status: StatusCode,
+    body: &[u8],
+    sent: i64,
+    margin: Duration,
+    previous_refresh: Option<&SecretString>,
+) -> Result<Tokens, Error> {
+    let response = serde_json::from_slice::<TokenResponse>(body).map_err(|e| Error::Decode {
+        provider: ProviderId::JPAY,
+        status: status.as_u16(),
+        snippet: "(token response withheld)".to_owned(),
+        source: format!(
+            "{} answer is not a token response ({:?} at line {} column {})",
+            call.operation(),
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+        .into(),
+    })?;
+    tokens_from(response, sent, margin, previous_refresh)
 }
 
 /// A refresh answer may carry only `access`: keep what it leaves out from the previous tokens.

@@ -410,7 +410,7 @@ pub(super) fn is_duplicate_reference(message: &str, param: Option<&str>) -> bool
 }
 
 /// Turns a non-2xx answer into the crate's error, one row per documented error.
-pub(super) fn map_error(status: StatusCode, body: &[u8]) -> Error {
+pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
     let code = status.as_u16();
     let (message, param) = error_text(body);
     let lower = message.trim().trim_end_matches('.').to_ascii_lowercase();

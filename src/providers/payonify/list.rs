@@ -166,22 +166,8 @@ impl PayonifyClient {
     /// One page of payouts (`GET /v1/payouts`), newest first.
     pub async fn list_payouts(&self, params: &ListParams) -> Result<Page, Error> {
         let call = params.to_call()?;
-        let decoded = self
-            .http()
-            .send_json::<WireList>(self.hooks(), &call)
-            .await?;
-        let status = decoded.status.as_u16();
-        let list = decoded.value;
-        let data = list
-            .data
-            .into_iter()
-            .map(|raw| decode_payout(raw, status))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            data,
-            has_next_page: list.paging.has_next_page,
-            end_cursor: list.paging.end_cursor,
-        })
+        let reply = self.http().send(self.hooks(), &call).await?;
+        list_page(&call, reply.status, &reply.body)
     }
 
     /// Every payout matching `params`, page after page (following `paging.end_cursor` as
@@ -260,6 +246,28 @@ struct StreamState {
     params: ListParams,
     buffer: VecDeque<Payout>,
     done: bool,
+}
+
+/// The page in a 2xx answer to the list `call`. The adapter and `crate::internals` (the fuzzers)
+/// both read pages through this.
+pub(crate) fn list_page(
+    call: &Call,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<Page, Error> {
+    let decoded = crate::http::decode_reply::<WireList>(ProviderId::PAYONIFY, call, status, body)?;
+    let status = decoded.status.as_u16();
+    let list = decoded.value;
+    let data = list
+        .data
+        .into_iter()
+        .map(|raw| decode_payout(raw, status))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        data,
+        has_next_page: list.paging.has_next_page,
+        end_cursor: list.paging.end_cursor,
+    })
 }
 
 fn decode_payout(raw: serde_json::Value, status: u16) -> Result<Payout, Error> {

@@ -112,9 +112,9 @@
 //! 14. **Refunds.** Payonify's refunds belong to its charges API: [`PayoutProvider::create_refund`]
 //!     is [`Error::Unsupported`] and [`Capabilities::refunds`] is [`RefundSupport::None`].
 
-mod list;
-mod webhook;
-mod wire;
+pub(crate) mod list;
+pub(crate) mod webhook;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -649,6 +649,27 @@ fn checked_id(id: &str) -> Result<&str, Error> {
     }
 }
 
+/// The payout in a 2xx answer to `call` (create or get). The adapter and `crate::internals` (the
+/// fuzzers) both read answers through this.
+pub(crate) fn payout_answer(
+    call: &Call,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<Payout, Error> {
+    let decoded = crate::http::decode_reply::<WirePayout>(PROVIDER, call, status, body)?;
+    Ok(decoded.value.into_payout(decoded.raw))
+}
+
+/// The check in a 2xx answer to the recipient validation `call`.
+pub(crate) fn validation_answer(
+    call: &Call,
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<RecipientCheck, Error> {
+    let decoded = crate::http::decode_reply::<WireValidation>(PROVIDER, call, status, body)?;
+    Ok(decoded.value.into_check(decoded.raw))
+}
+
 #[async_trait]
 impl PayoutProvider for PayonifyClient {
     fn id(&self) -> ProviderId {
@@ -664,21 +685,15 @@ impl PayoutProvider for PayonifyClient {
         let call = Call::post_json("create_payout", "/v1/payouts", &body, Idempotency::Keyed)?
             .header("idempotency-key", request.reference.as_str())?
             .reference(&request.reference);
-        let decoded = self
-            .http()
-            .send_json::<WirePayout>(self.hooks(), &call)
-            .await?;
-        Ok(decoded.value.into_payout(decoded.raw))
+        let reply = self.http().send(self.hooks(), &call).await?;
+        payout_answer(&call, reply.status, &reply.body)
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
         let id = checked_id(id)?;
         let call = Call::get("get_payout", format!("/v1/payouts/{id}"));
-        let decoded = self
-            .http()
-            .send_json::<WirePayout>(self.hooks(), &call)
-            .await?;
-        Ok(decoded.value.into_payout(decoded.raw))
+        let reply = self.http().send(self.hooks(), &call).await?;
+        payout_answer(&call, reply.status, &reply.body)
     }
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
@@ -706,11 +721,8 @@ impl PayoutProvider for PayonifyClient {
             &body,
             Idempotency::Read,
         )?;
-        let decoded = self
-            .http()
-            .send_json::<WireValidation>(self.hooks(), &call)
-            .await?;
-        Ok(decoded.value.into_check(decoded.raw))
+        let reply = self.http().send(self.hooks(), &call).await?;
+        validation_answer(&call, reply.status, &reply.body)
     }
 }
 

@@ -17,16 +17,16 @@ const SCHEME: &str = "v1";
 
 /// A parsed `Payonify-Signature` header.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct SignatureHeader<'a> {
+pub(crate) struct SignatureHeader<'a> {
     /// The `t` value, as sent (digits only).
-    pub(super) timestamp: &'a str,
+    pub(crate) timestamp: &'a str,
     /// Every `v1` value, in order.
-    pub(super) signatures: Vec<&'a str>,
+    pub(crate) signatures: Vec<&'a str>,
 }
 
 /// Parses the header strictly: comma-separated `key=value` items; exactly one `t`, all digits;
 /// at least one `v1`, none empty. Items of other schemes (`v0=…`) are ignored.
-pub(super) fn parse_signature_header(header: &str) -> Result<SignatureHeader<'_>, WebhookError> {
+pub(crate) fn parse_signature_header(header: &str) -> Result<SignatureHeader<'_>, WebhookError> {
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for item in header.split(',') {
@@ -77,7 +77,7 @@ pub(super) fn parse_signature_header(header: &str) -> Result<SignatureHeader<'_>
 }
 
 /// Verifies a delivery (signature first, then the timestamp window) and normalizes it.
-pub(super) fn parse(
+pub(crate) fn parse(
     verifier: &HmacVerifier,
     delivery: &WebhookRequest<'_>,
 ) -> Result<WebhookEvent, WebhookError> {
@@ -94,7 +94,7 @@ pub(super) fn parse(
 
 /// The verified body to a [`WebhookEvent`]: any `payout.*` event whose `data.object` is a payout;
 /// status, amount and merchant reference come from that embedded payout.
-fn to_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+pub(crate) fn to_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
     let (event, raw) = decode_json::<WireEvent>(ProviderId::PAYONIFY, 200, body)
         .map_err(|e| WebhookError::InvalidBody(format!("not a Payonify event: {e}")))?;
     if event.id.trim().is_empty() {

@@ -295,7 +295,7 @@ pub(super) fn parse_error_body(body: &[u8]) -> Option<WireError> {
 /// | `invalid_request_error` | `Rejected { code: InvalidAmount / InvalidRecipient / InsufficientBalance / InvalidRequest, param }` |
 /// | `api_error` | `ServerError` |
 /// | anything else, or no JSON | by status: 401 auth, 403 forbidden, 404 not found, 429 rate limited, 5xx server error, other 4xx rejected (`Other`) |
-pub(super) fn map_error(status: StatusCode, body: &[u8]) -> Error {
+pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
     let code = status.as_u16();
     let parsed = parse_error_body(body);
     let message = parsed

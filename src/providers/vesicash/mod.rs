@@ -109,8 +109,8 @@
 
 mod config;
 mod validate;
-mod webhook;
-mod wire;
+pub(crate) mod webhook;
+pub(crate) mod wire;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -205,7 +205,7 @@ impl fmt::Debug for VesicashClient {
 
 /// Whether a call moves money, and under which merchant reference.
 #[derive(Clone, Copy)]
-enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     Read,
     MovesMoney(&'a Reference),
 }
@@ -312,40 +312,14 @@ impl VesicashClient {
     async fn fetch_countries(&self) -> Result<Arc<[VesicashCountry]>, Error> {
         let call = Call::get("countries", COUNTRIES_PATH);
         let data = self.send(&call, Kind::Read).await?;
-        let list: wire::ListData<wire::CountryWire> = self.decode_data(&data, Kind::Read)?;
-        let countries = list
-            .into_vec()
-            .into_iter()
-            .filter_map(|c| {
-                let id = c.id()?;
-                let country_code = wire::text(c.country_code.as_ref())?;
-                Some(VesicashCountry {
-                    id,
-                    name: wire::text(c.name.as_ref()),
-                    country_code: country_code.trim().to_owned(),
-                    currency_code: wire::text(c.currency_code.as_ref())
-                        .map(|s| s.trim().to_owned()),
-                })
-            })
-            .collect::<Vec<_>>();
-        if countries.is_empty() {
-            // Not cached: an empty list would refuse every payout for the client's life.
-            return Err(Error::Decode {
-                provider: PROVIDER,
-                status: data.status,
-                snippet: crate::http::snippet(data.raw.to_string().as_bytes()),
-                source: "the countries list has no entry with an id and a country_code".into(),
-            });
-        }
-        tracing::debug!(count = countries.len(), "vesicash countries fetched");
-        Ok(countries.into())
+        countries_from(&data)
     }
 
     async fn fetch_banks(&self, country_id: &str) -> Result<Arc<[VesicashBank]>, Error> {
         let call = Call::get("banks", BANKS_PATH)
             .query(self.inner.config.banks_country_param.clone(), country_id);
         let data = self.send(&call, Kind::Read).await?;
-        let list: wire::ListData<wire::BankWire> = self.decode_data(&data, Kind::Read)?;
+        let list: wire::ListData<wire::BankWire> = decode_data(&data, Kind::Read)?;
         let banks = list
             .into_vec()
             .into_iter()
@@ -402,123 +376,191 @@ impl VesicashClient {
     }
 
     /// Sends `call` and opens the envelope: a refusal in a 2xx envelope becomes an error here.
-    /// Returns `data`, raw, and the whole body as JSON.
     async fn send(&self, call: &Call, kind: Kind<'_>) -> Result<Opened, Error> {
-        let decoded = self
-            .inner
-            .http
-            .send_json::<Envelope>(&self.inner.hooks, call)
-            .await?;
-        let status = decoded.status.as_u16();
-        let envelope = decoded.value;
-        match envelope.outcome() {
-            Outcome::Success => Ok(Opened {
-                operation: call.operation(),
-                status,
-                data: envelope.data,
-                raw: decoded.raw,
-            }),
-            Outcome::Error => {
-                let code = envelope
-                    .code()
-                    .filter(|c| *c >= 400)
-                    .unwrap_or(if status >= 400 { status } else { 400 });
-                let message = envelope
-                    .message_text()
-                    .unwrap_or_else(|| "error without a message".to_owned());
-                let refusal = wire::refusal(code, message);
-                tracing::warn!(
-                    operation = call.operation(),
-                    http_status = status,
-                    code,
-                    "vesicash answered with an error envelope"
-                );
-                match (kind, code) {
-                    (Kind::MovesMoney(reference), 500..=599) => Err(Error::OutcomeUnknown {
-                        provider: PROVIDER,
-                        operation: call.operation(),
-                        reference: Some(reference.clone()),
-                        cause: Ambiguity::ServerError { status: code },
-                        source: Some(Box::new(refusal)),
-                    }),
-                    _ => Err(refusal),
-                }
-            }
-            Outcome::Unrecognized(word) => Err(self.undecodable(
-                call.operation(),
-                kind,
-                status,
-                format!("envelope status {word:?} is neither success nor error"),
-                &decoded.raw.to_string(),
-            )),
-        }
-    }
-
-    /// Decodes `data` into `T`; a missing or odd `data` is undecodable (outcome unknown for a
-    /// money-moving call).
-    fn decode_data<T: DeserializeOwned>(
-        &self,
-        opened: &Opened,
-        kind: Kind<'_>,
-    ) -> Result<T, Error> {
-        let result = match &opened.data {
-            Some(raw) => wire::from_raw::<T>(raw).map_err(|e| e.to_string()),
-            None => Err("the answer has no data".to_owned()),
-        };
-        result.map_err(|why| {
-            let body = opened.raw.to_string();
-            self.undecodable(opened.operation, kind, opened.status, why, &body)
-        })
-    }
-
-    fn undecodable(
-        &self,
-        operation: &'static str,
-        kind: Kind<'_>,
-        status: u16,
-        why: String,
-        body: &str,
-    ) -> Error {
-        let decode = Error::Decode {
-            provider: PROVIDER,
-            status,
-            snippet: crate::http::snippet(body.as_bytes()),
-            source: why.into(),
-        };
-        match kind {
-            Kind::Read => decode,
-            Kind::MovesMoney(reference) => Error::OutcomeUnknown {
-                provider: PROVIDER,
-                operation,
-                reference: Some(reference.clone()),
-                cause: Ambiguity::UndecodableResponse { status },
-                source: Some(Box::new(decode)),
-            },
-        }
-    }
-
-    fn payout_from(
-        &self,
-        data: TransferData,
-        raw: serde_json::Value,
-        currency: Option<Currency>,
-    ) -> Payout {
-        let currency =
-            currency.or_else(|| data.currency().as_deref().and_then(Currency::from_code));
-        let amount = match (data.amount(), currency) {
-            (Some(amount), Some(currency)) => Money::new(amount, currency).ok(),
-            _ => None,
-        };
-        let mut payout = Payout::new(PROVIDER, data.reference.trim(), data.status());
-        payout.amount = amount;
-        payout.created_at = data.created_at();
-        payout.raw = raw;
-        payout
+        let reply = self.inner.http.send(&self.inner.hooks, call).await?;
+        open(call, kind, reply.status, &reply.body)
     }
 }
 
+// What follows reads Vesicash's answers. Each function takes what the network gave (or what
+// `crate::internals` feeds it) and nothing else, so the adapter and the fuzzers run one path.
+
+/// Opens the envelope of a 2xx answer to `call`: returns `data`, raw, and the whole body as JSON;
+/// a refusal in the envelope becomes an error here.
+pub(crate) fn open(
+    call: &Call,
+    kind: Kind<'_>,
+    http_status: StatusCode,
+    body: &[u8],
+) -> Result<Opened, Error> {
+    let decoded = crate::http::decode_reply::<Envelope>(PROVIDER, call, http_status, body)?;
+    let status = decoded.status.as_u16();
+    let envelope = decoded.value;
+    match envelope.outcome() {
+        Outcome::Success => Ok(Opened {
+            operation: call.operation(),
+            status,
+            data: envelope.data,
+            raw: decoded.raw,
+        }),
+        Outcome::Error => {
+            let code = envelope
+                .code()
+                .filter(|c| *c >= 400)
+                .unwrap_or(if status >= 400 { status } else { 400 });
+            let message = envelope
+                .message_text()
+                .unwrap_or_else(|| "error without a message".to_owned());
+            let refusal = wire::refusal(code, message);
+            tracing::warn!(
+                operation = call.operation(),
+                http_status = status,
+                code,
+                "vesicash answered with an error envelope"
+            );
+            match (kind, code) {
+                (Kind::MovesMoney(reference), 500..=599) => Err(Error::OutcomeUnknown {
+                    provider: PROVIDER,
+                    operation: call.operation(),
+                    reference: Some(reference.clone()),
+                    cause: Ambiguity::ServerError { status: code },
+                    source: Some(Box::new(refusal)),
+                }),
+                _ => Err(refusal),
+            }
+        }
+        Outcome::Unrecognized(word) => Err(undecodable(
+            call.operation(),
+            kind,
+            status,
+            format!("envelope status {word:?} is neither success nor error"),
+            &decoded.raw.to_string(),
+        )),
+    }
+}
+
+/// Decodes `data` into `T`; a missing or odd `data` is undecodable (outcome unknown for a
+/// money-moving call).
+fn decode_data<T: DeserializeOwned>(opened: &Opened, kind: Kind<'_>) -> Result<T, Error> {
+    let result = match &opened.data {
+        Some(raw) => wire::from_raw::<T>(raw).map_err(|e| e.to_string()),
+        None => Err("the answer has no data".to_owned()),
+    };
+    result.map_err(|why| {
+        let body = opened.raw.to_string();
+        undecodable(opened.operation, kind, opened.status, why, &body)
+    })
+}
+
+fn undecodable(
+    operation: &'static str,
+    kind: Kind<'_>,
+    status: u16,
+    why: String,
+    body: &str,
+) -> Error {
+    let decode = Error::Decode {
+        provider: PROVIDER,
+        status,
+        snippet: crate::http::snippet(body.as_bytes()),
+        source: why.into(),
+    };
+    match kind {
+        Kind::Read => decode,
+        Kind::MovesMoney(reference) => Error::OutcomeUnknown {
+            provider: PROVIDER,
+            operation,
+            reference: Some(reference.clone()),
+            cause: Ambiguity::UndecodableResponse { status },
+            source: Some(Box::new(decode)),
+        },
+    }
+}
+
+fn payout_from(data: TransferData, raw: serde_json::Value, currency: Option<Currency>) -> Payout {
+    let currency = currency.or_else(|| data.currency().as_deref().and_then(Currency::from_code));
+    let amount = match (data.amount(), currency) {
+        (Some(amount), Some(currency)) => Money::new(amount, currency).ok(),
+        _ => None,
+    };
+    let mut payout = Payout::new(PROVIDER, data.reference.trim(), data.status());
+    payout.amount = amount;
+    payout.created_at = data.created_at();
+    payout.raw = raw;
+    payout
+}
+
+/// The payout in an opened answer to the payout POST sent under `reference` in `currency`.
+pub(crate) fn created_payout(
+    opened: Opened,
+    reference: &Reference,
+    currency: Currency,
+) -> Result<Payout, Error> {
+    let data: TransferData = decode_data(&opened, Kind::MovesMoney(reference))?;
+    let mut payout = payout_from(data, opened.raw, Some(currency));
+    payout.reference = Some(reference.clone());
+    Ok(payout)
+}
+
+/// The payout in an opened answer to the status lookup.
+pub(crate) fn fetched_payout(opened: Opened) -> Result<Payout, Error> {
+    let data: TransferData = decode_data(&opened, Kind::Read)?;
+    Ok(payout_from(data, opened.raw, None))
+}
+
+/// The refund in an opened answer to the refund POST sent under `reference`, in `currency`, for
+/// the payment `payment_reference` (already trimmed).
+pub(crate) fn created_refund(
+    opened: Opened,
+    reference: &Reference,
+    currency: Currency,
+    payment_reference: &str,
+) -> Result<Refund, Error> {
+    let data: TransferData = decode_data(&opened, Kind::MovesMoney(reference))?;
+    let amount = data.amount().and_then(|a| Money::new(a, currency).ok());
+    let mut refund = Refund::new(PROVIDER, data.reference.trim(), data.status());
+    refund.reference = Some(reference.clone());
+    refund.payment_reference = data
+        .payment_reference()
+        .or_else(|| Some(payment_reference.to_owned()));
+    refund.amount = amount;
+    refund.created_at = data.created_at();
+    refund.raw = opened.raw;
+    Ok(refund)
+}
+
+/// The countries list of an opened answer; an empty list is undecodable (and not cached).
+pub(crate) fn countries_from(data: &Opened) -> Result<Arc<[VesicashCountry]>, Error> {
+    let list: wire::ListData<wire::CountryWire> = decode_data(data, Kind::Read)?;
+    let countries = list
+        .into_vec()
+        .into_iter()
+        .filter_map(|c| {
+            let id = c.id()?;
+            let country_code = wire::text(c.country_code.as_ref())?;
+            Some(VesicashCountry {
+                id,
+                name: wire::text(c.name.as_ref()),
+                country_code: country_code.trim().to_owned(),
+                currency_code: wire::text(c.currency_code.as_ref()).map(|s| s.trim().to_owned()),
+            })
+        })
+        .collect::<Vec<_>>();
+    if countries.is_empty() {
+        // Not cached: an empty list would refuse every payout for the client's life.
+        return Err(Error::Decode {
+            provider: PROVIDER,
+            status: data.status,
+            snippet: crate::http::snippet(data.raw.to_string().as_bytes()),
+            source: "the countries list has no entry with an id and a country_code".into(),
+        });
+    }
+    tracing::debug!(count = countries.len(), "vesicash countries fetched");
+    Ok(countries.into())
+}
+
 /// An opened success envelope.
-struct Opened {
+pub(crate) struct Opened {
     operation: &'static str,
     status: u16,
     data: Option<Box<RawValue>>,
@@ -582,12 +624,10 @@ impl PayoutProvider for VesicashClient {
             Idempotency::Unprotected,
         )?
         .reference(&request.reference);
-        let kind = Kind::MovesMoney(&request.reference);
-        let opened = self.send(&call, kind).await?;
-        let data: TransferData = self.decode_data(&opened, kind)?;
-        let mut payout = self.payout_from(data, opened.raw, Some(request.amount.currency()));
-        payout.reference = Some(request.reference.clone());
-        Ok(payout)
+        let opened = self
+            .send(&call, Kind::MovesMoney(&request.reference))
+            .await?;
+        created_payout(opened, &request.reference, request.amount.currency())
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
@@ -609,8 +649,7 @@ impl PayoutProvider for VesicashClient {
             .replace(REFERENCE_PLACEHOLDER, id);
         let call = Call::get("get_payout", path);
         let opened = self.send(&call, Kind::Read).await?;
-        let data: TransferData = self.decode_data(&opened, Kind::Read)?;
-        Ok(self.payout_from(data, opened.raw, None))
+        fetched_payout(opened)
     }
 
     /// Unsupported: Vesicash never receives the merchant reference and documents no listing.
@@ -649,21 +688,15 @@ impl PayoutProvider for VesicashClient {
             Idempotency::Unprotected,
         )?
         .reference(&request.reference);
-        let kind = Kind::MovesMoney(&request.reference);
-        let opened = self.send(&call, kind).await?;
-        let data: TransferData = self.decode_data(&opened, kind)?;
-        let amount = data
-            .amount()
-            .and_then(|a| Money::new(a, request.amount.currency()).ok());
-        let mut refund = Refund::new(PROVIDER, data.reference.trim(), data.status());
-        refund.reference = Some(request.reference.clone());
-        refund.payment_reference = data
-            .payment_reference()
-            .or_else(|| Some(payment_reference.to_owned()));
-        refund.amount = amount;
-        refund.created_at = data.created_at();
-        refund.raw = opened.raw;
-        Ok(refund)
+        let opened = self
+            .send(&call, Kind::MovesMoney(&request.reference))
+            .await?;
+        created_refund(
+            opened,
+            &request.reference,
+            request.amount.currency(),
+            payment_reference,
+        )
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
