@@ -455,6 +455,46 @@ impl Status {
     pub fn is_final(&self) -> bool {
         matches!(self, Status::Succeeded | Status::Failed { .. })
     }
+
+    /// The status as one word of this crate's vocabulary: `pending`, `succeeded`, `failed` or
+    /// `unknown`, for logs, journals and CSV files.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Succeeded => "succeeded",
+            Status::Failed { .. } => "failed",
+            Status::Unknown(_) => "unknown",
+        }
+    }
+
+    /// What the word leaves out: a failure's reason code and the provider's detail
+    /// (`insufficient_funds: balance too low`), or the provider's unknown status word.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Status::Pending | Status::Succeeded => None,
+            Status::Failed { reason, detail } => Some(match detail {
+                Some(detail) => format!("{}: {detail}", reason.code()),
+                None => reason.code().to_owned(),
+            }),
+            Status::Unknown(word) => Some(word.clone()),
+        }
+    }
+}
+
+impl FailureReason {
+    /// The reason as a snake_case code (`insufficient_funds`), or the provider's own words for
+    /// [`FailureReason::Other`].
+    pub fn code(&self) -> &str {
+        match self {
+            FailureReason::InsufficientFunds => "insufficient_funds",
+            FailureReason::InvalidRecipient => "invalid_recipient",
+            FailureReason::RecipientBlocked => "recipient_blocked",
+            FailureReason::LimitExceeded => "limit_exceeded",
+            FailureReason::Declined => "declined",
+            FailureReason::ProviderTimeout => "provider_timeout",
+            FailureReason::Other(text) => text,
+        }
+    }
 }
 
 /// A payout as the provider reports it.

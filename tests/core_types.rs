@@ -186,3 +186,31 @@ fn phone_and_money_errors_convert_to_invalid_request_with_their_cause() {
         }
     ));
 }
+
+#[test]
+fn status_words_and_details_are_one_vocabulary() {
+    use disburse::{FailureReason, Status};
+    let cases = [
+        (Status::Pending, "pending", None),
+        (Status::Succeeded, "succeeded", None),
+        (
+            Status::failed(FailureReason::InsufficientFunds, Some("balance low".into())),
+            "failed",
+            Some("insufficient_funds: balance low"),
+        ),
+        (
+            Status::failed(FailureReason::Other("E42".into()), None),
+            "failed",
+            Some("E42"),
+        ),
+        (
+            Status::Unknown("on_hold".into()),
+            "unknown",
+            Some("on_hold"),
+        ),
+    ];
+    for (status, word, detail) in cases {
+        assert_eq!(status.word(), word);
+        assert_eq!(status.detail().as_deref(), detail);
+    }
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fingerprint::key;
 use crate::error::Error;
-use crate::model::{Payout, Reference, Status};
+use crate::model::{Payout, Reference};
 
 /// Where the engine writes down what it is about to send and what became of it.
 ///
@@ -108,18 +108,7 @@ impl JournalRecord {
 
     /// A record of a payout the provider holds.
     pub fn from_payout(outcome: RecordedOutcome, payout: &Payout) -> JournalRecord {
-        let (status, detail) = match &payout.status {
-            Status::Pending => ("pending".to_owned(), None),
-            Status::Succeeded => ("succeeded".to_owned(), None),
-            Status::Failed { reason, detail } => (
-                "failed".to_owned(),
-                Some(match detail {
-                    Some(d) => format!("{reason:?}: {d}"),
-                    None => format!("{reason:?}"),
-                }),
-            ),
-            Status::Unknown(word) => (word.clone(), None),
-        };
+        let (status, detail) = (payout.status.word().to_owned(), payout.status.detail());
         JournalRecord {
             outcome,
             payout_id: Some(payout.id.clone()),

@@ -1,37 +1,11 @@
 //! How payouts and errors are printed: JSON on stdout for one payout, flat words for CSV.
 
-use disburse::{Error, FailureReason, Payout, Status};
+use disburse::{Error, Payout, Status};
 use serde_json::{Value, json};
 
 /// The status as one word, and the failure reason and detail where there are any.
 pub fn status_words(status: &Status) -> (&'static str, String) {
-    match status {
-        Status::Pending => ("pending", String::new()),
-        Status::Succeeded => ("succeeded", String::new()),
-        Status::Failed { reason, detail } => {
-            let reason = reason_word(reason);
-            let text = match detail {
-                Some(detail) => format!("{reason}: {detail}"),
-                None => reason,
-            };
-            ("failed", text)
-        }
-        Status::Unknown(word) => ("unknown", word.clone()),
-        _ => ("unknown", format!("{status:?}")),
-    }
-}
-
-fn reason_word(reason: &FailureReason) -> String {
-    match reason {
-        FailureReason::InsufficientFunds => "insufficient_funds".into(),
-        FailureReason::InvalidRecipient => "invalid_recipient".into(),
-        FailureReason::RecipientBlocked => "recipient_blocked".into(),
-        FailureReason::LimitExceeded => "limit_exceeded".into(),
-        FailureReason::Declined => "declined".into(),
-        FailureReason::ProviderTimeout => "provider_timeout".into(),
-        FailureReason::Other(text) => format!("other ({text})"),
-        _ => format!("{reason:?}"),
-    }
+    (status.word(), status.detail().unwrap_or_default())
 }
 
 /// A payout as a JSON object (the provider's raw JSON is left out: it holds the recipient).
