@@ -24,6 +24,9 @@
 pub mod config;
 pub mod error;
 pub mod http;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals;
 pub mod model;
 pub mod money;
 pub mod phone;

@@ -73,6 +73,16 @@ fn token_from_url(url: &str) -> Result<String, WebhookError> {
     })
 }
 
+/// Checks the token of the URL JPay called against `ref_no` (read from the body by the caller).
+pub(super) fn verify_token(
+    verifier: &HmacVerifier,
+    url: &str,
+    ref_no: &str,
+) -> Result<(), WebhookError> {
+    let token = token_from_url(url)?;
+    verifier.verify(ref_no.as_bytes(), &[token.as_str()], SignatureEncoding::Hex)
+}
+
 /// Reads, authenticates and normalizes one callback delivery.
 pub(super) fn parse(
     verifier: &HmacVerifier,
@@ -85,12 +95,7 @@ pub(super) fn parse(
                 other => other.to_string(),
             })
         })?;
-    let token = token_from_url(delivery.url)?;
-    verifier.verify(
-        wire.data.ref_no.as_bytes(),
-        &[token.as_str()],
-        SignatureEncoding::Hex,
-    )?;
+    verify_token(verifier, delivery.url, &wire.data.ref_no)?;
     if !wire.notification.kind.trim().eq_ignore_ascii_case("payout") {
         return Err(WebhookError::InvalidBody(format!(
             "notification type {:?} is not a payout",
