@@ -201,12 +201,26 @@ async fn main() {
         options.concurrency,
         tokio::runtime::Handle::current().metrics().num_workers(),
         rss_at_start.map_or_else(|| "n/a".to_owned(), |k| k.to_string()),
-        if resets { "yes" } else { "no (peaks are cumulative)" },
+        if resets {
+            "yes"
+        } else {
+            "no (peaks are cumulative)"
+        },
     );
     println!(
         "{:<9} {:<4} {:>8} {:>5} {:>10} {:>10} {:>8} {:>8} {:>9} {:>6} {:>8} {:>6}",
-        "provider", "arm", "payouts", "conc", "wall_ms", "payouts/s", "p50_us", "p99_us",
-        "peak_KiB", "conns", "requests", "tokens"
+        "provider",
+        "arm",
+        "payouts",
+        "conc",
+        "wall_ms",
+        "payouts/s",
+        "p50_us",
+        "p99_us",
+        "peak_KiB",
+        "conns",
+        "requests",
+        "tokens"
     );
     for &provider in &options.providers {
         let sdk_arm = sdk::SdkArm::new(provider, &base).unwrap_or_else(|e| fail(&e));

@@ -151,8 +151,9 @@ impl crate::Arm for RawArm {
         match self.provider {
             Provider::Jpay => {
                 let token = self.jpay_token().await?;
-                let mut mac = Hmac::<Sha256>::new_from_slice(inputs::JPAY_CALLBACK_SECRET.as_bytes())
-                    .map_err(|e| e.to_string())?;
+                let mut mac =
+                    Hmac::<Sha256>::new_from_slice(inputs::JPAY_CALLBACK_SECRET.as_bytes())
+                        .map_err(|e| e.to_string())?;
                 mac.update(input.reference.as_bytes());
                 let callback_token = hex::encode(mac.finalize().into_bytes());
                 let body = format!(

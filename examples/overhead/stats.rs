@@ -105,7 +105,9 @@ mod tests {
 
     #[test]
     fn buckets_round_trip_within_four_percent() {
-        for us in [0u64, 1, 63, 64, 65, 100, 1_000, 12_345, 1_000_000, 60_000_000] {
+        for us in [
+            0u64, 1, 63, 64, 65, 100, 1_000, 12_345, 1_000_000, 60_000_000,
+        ] {
             let middle = middle_of(index_of(us));
             let error = middle.abs_diff(us) as f64 / (us.max(1)) as f64;
             assert!(error <= 0.04, "{us} -> {middle}");

@@ -25,6 +25,19 @@ pub(super) fn signed_url(
     reference: &Reference,
 ) -> Result<String, Error> {
     let token = token_for(secret, reference);
+    if url.as_url().query().is_none() && url.as_url().fragment().is_none() {
+        // The common case, without re-parsing: appending `?name=<hex>` to a URL that has no
+        // query or fragment gives exactly what `set_query` would, and keeps scheme and host.
+        let mut signed = String::with_capacity(
+            url.as_str().len() + 2 + CALLBACK_TOKEN_PARAM.len() + token.len(),
+        );
+        signed.push_str(url.as_str());
+        signed.push('?');
+        signed.push_str(CALLBACK_TOKEN_PARAM);
+        signed.push('=');
+        signed.push_str(&token);
+        return Ok(signed);
+    }
     let mut url = url.as_url().clone();
     let kept: Vec<&str> = url
         .query()
@@ -152,6 +165,14 @@ mod tests {
             (
                 "http://127.0.0.1:8080/hook?",
                 format!("http://127.0.0.1:8080/hook?disburse_token={token}"),
+            ),
+            (
+                "https://shop.example/hook#done",
+                format!("https://shop.example/hook?disburse_token={token}#done"),
+            ),
+            (
+                "https://Shop.Example:443/a%20b/",
+                format!("https://shop.example/a%20b/?disburse_token={token}"),
             ),
         ];
         for (given, expected) in cases {
