@@ -245,6 +245,17 @@ impl HmacVerifier {
         candidates: &[&str],
         encoding: SignatureEncoding,
     ) -> Result<(), WebhookError> {
+        self.verify_parts(&[message], candidates, encoding)
+    }
+
+    /// Like [`HmacVerifier::verify`], for a message made of `parts` one after the other (e.g.
+    /// timestamp, `.`, body), without building it.
+    pub fn verify_parts(
+        &self,
+        parts: &[&[u8]],
+        candidates: &[&str],
+        encoding: SignatureEncoding,
+    ) -> Result<(), WebhookError> {
         if self.keys.is_empty() {
             return Err(WebhookError::EmptySecret);
         }
@@ -269,7 +280,9 @@ impl HmacVerifier {
             decoded_any = true;
             for key in &self.keys {
                 let mut mac = key.clone();
-                mac.update(message);
+                for part in parts {
+                    mac.update(part);
+                }
                 if mac.verify_slice(&signature).is_ok() {
                     return Ok(());
                 }

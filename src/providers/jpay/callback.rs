@@ -7,6 +7,8 @@
 //! and [`HmacVerifier::verify`] checks the pair in constant time. A token made for another payout
 //! or with another secret does not verify.
 
+use std::borrow::Cow;
+
 use secrecy::{ExposeSecret, SecretString};
 
 use super::CALLBACK_TOKEN_PARAM;
@@ -66,8 +68,9 @@ pub(super) fn token_for(secret: &SecretString, reference: &Reference) -> String 
     )
 }
 
-/// The token from the URL JPay called (absolute, or a path with its query).
-fn token_from_url(url: &str) -> Result<String, WebhookError> {
+/// The token from the URL JPay called (absolute, or a path with its query); borrowed from the
+/// URL unless it was percent-encoded.
+fn token_from_url(url: &str) -> Result<Cow<'_, str>, WebhookError> {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     let mut found = None;
@@ -78,7 +81,7 @@ fn token_from_url(url: &str) -> Result<String, WebhookError> {
                     "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
                 )));
             }
-            found = Some(value.into_owned());
+            found = Some(value);
         }
     }
     found.ok_or_else(|| {
@@ -93,7 +96,7 @@ pub(super) fn verify_token(
     ref_no: &str,
 ) -> Result<(), WebhookError> {
     let token = token_from_url(url)?;
-    verifier.verify(ref_no.as_bytes(), &[token.as_str()], SignatureEncoding::Hex)
+    verifier.verify(ref_no.as_bytes(), &[token.as_ref()], SignatureEncoding::Hex)
 }
 
 /// Reads, authenticates and normalizes one callback delivery.

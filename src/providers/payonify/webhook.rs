@@ -92,11 +92,8 @@ pub(super) fn verify(
 ) -> Result<(), WebhookError> {
     let header = delivery.single_header(&[SIGNATURE_HEADER])?;
     let parsed = parse_signature_header(header)?;
-    let mut message = Vec::with_capacity(parsed.timestamp.len() + 1 + delivery.body.len());
-    message.extend_from_slice(parsed.timestamp.as_bytes());
-    message.push(b'.');
-    message.extend_from_slice(delivery.body);
-    verifier.verify(&message, &parsed.signatures, SignatureEncoding::Hex)?;
+    let message = [parsed.timestamp.as_bytes(), b".", delivery.body];
+    verifier.verify_parts(&message, &parsed.signatures, SignatureEncoding::Hex)?;
     verifier.check_timestamp(parsed.timestamp)?;
     Ok(())
 }

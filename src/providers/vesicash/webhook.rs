@@ -39,12 +39,9 @@ pub(crate) fn verify(
                     }
                     other => other,
                 })?;
-            let ts = verifier.check_timestamp(timestamp)?;
-            let mut message = Vec::with_capacity(delivery.body.len() + 24);
-            message.extend_from_slice(ts.to_string().as_bytes());
-            message.push(b'.');
-            message.extend_from_slice(delivery.body);
-            verifier.verify(&message, &[signature], scheme.encoding)
+            let ts = verifier.check_timestamp(timestamp)?.to_string();
+            let message = [ts.as_bytes(), b".", delivery.body];
+            verifier.verify_parts(&message, &[signature], scheme.encoding)
         }
     }
 }
