@@ -74,19 +74,38 @@ fn token_from_url(url: &str) -> Result<Cow<'_, str>, WebhookError> {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     let mut found = None;
+    if !query.contains(['%', '+']) {
+        // Nothing is encoded: the pairs are the text itself (what form decoding would give).
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if name == CALLBACK_TOKEN_PARAM {
+                if found.is_some() {
+                    return Err(duplicate_token());
+                }
+                found = Some(Cow::Borrowed(value));
+            }
+        }
+        return found.ok_or_else(missing_token);
+    }
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         if name == CALLBACK_TOKEN_PARAM {
             if found.is_some() {
-                return Err(WebhookError::MalformedHeader(format!(
-                    "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
-                )));
+                return Err(duplicate_token());
             }
             found = Some(value);
         }
     }
-    found.ok_or_else(|| {
-        WebhookError::MissingSignature(format!("query parameter {CALLBACK_TOKEN_PARAM}"))
-    })
+    found.ok_or_else(missing_token)
+}
+
+fn duplicate_token() -> WebhookError {
+    WebhookError::MalformedHeader(format!(
+        "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
+    ))
+}
+
+fn missing_token() -> WebhookError {
+    WebhookError::MissingSignature(format!("query parameter {CALLBACK_TOKEN_PARAM}"))
 }
 
 /// Checks the token of the URL JPay called against `ref_no` (read from the body by the caller).
@@ -205,5 +224,20 @@ mod tests {
             token_from_url("/h?disburse_token=a&disburse_token=b"),
             Err(WebhookError::MalformedHeader(_))
         ));
+        // Encoded queries go through form decoding; plain ones are read as they are.
+        assert!(matches!(
+            token_from_url("/h?disburse%5Ftoken=a&disburse_token=b"),
+            Err(WebhookError::MalformedHeader(_))
+        ));
+        assert_eq!(token_from_url("/h?disburse_token=a%62c").unwrap(), "abc");
+        assert_eq!(
+            token_from_url("/h?x=1+2&disburse_token=abc").unwrap(),
+            "abc"
+        );
+        assert_eq!(token_from_url("/h?&&disburse_token&x").unwrap(), "");
+        assert_eq!(
+            token_from_url("/h?disburse_tokenx=1&disburse_token=abc").unwrap(),
+            "abc"
+        );
     }
 }
