@@ -74,7 +74,7 @@ fn token_from_url(url: &str) -> Result<Cow<'_, str>, WebhookError> {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     let mut found = None;
-    if !query.contains(['%', '+']) {
+    if !query.bytes().any(|b| b == b'%' || b == b'+') {
         // Nothing is encoded: the pairs are the text itself (what form decoding would give).
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
