@@ -137,8 +137,6 @@ use crate::model::{
 use crate::money::Currency;
 use crate::phone::{Country, Network};
 use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
-#[cfg(feature = "internals")]
-use crate::webhook::WebhookError;
 use crate::webhook::{
     Clock, DEFAULT_TOLERANCE, HmacVerifier, SystemClock, WebhookEvent, WebhookRequest,
 };
@@ -602,7 +600,10 @@ pub(crate) fn payout_call(request: &PayoutRequest) -> Result<Call, Error> {
 impl PayonifyClient {
     /// Verifies a delivery's signature and timestamp without reading its body (the
     /// benchmarks' door, through `crate::internals`).
-    pub(crate) fn verify_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<(), WebhookError> {
+    pub(crate) fn verify_webhook(
+        &self,
+        delivery: &WebhookRequest<'_>,
+    ) -> Result<(), crate::webhook::WebhookError> {
         webhook::verify(&self.inner.verifier, delivery)
     }
 }
