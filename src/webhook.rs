@@ -7,6 +7,7 @@
 //! secrets (rotation) and several candidate signatures, and empty (or blank) secrets and empty
 //! signatures refused.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -120,6 +121,33 @@ impl SignatureEncoding {
         }
     }
 
+    /// Decodes into `buf` when it fits (every HMAC-SHA256 signature does), else on the heap.
+    fn decode_into<'b>(
+        self,
+        text: &str,
+        buf: &'b mut [u8; 64],
+    ) -> Result<Cow<'b, [u8]>, WebhookError> {
+        match self {
+            SignatureEncoding::Hex if text.len() % 2 == 0 && text.len() / 2 <= buf.len() => {
+                let out = &mut buf[..text.len() / 2];
+                hex::decode_to_slice(text, out).map_err(|_| WebhookError::BadEncoding("hex"))?;
+                Ok(Cow::Borrowed(out))
+            }
+            SignatureEncoding::Base64 => {
+                match base64::engine::general_purpose::STANDARD.decode_slice(text, &mut buf[..]) {
+                    Ok(len) => Ok(Cow::Borrowed(&buf[..len])),
+                    Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                        self.decode(text).map(Cow::Owned)
+                    }
+                    Err(base64::DecodeSliceError::DecodeError(_)) => {
+                        Err(WebhookError::BadEncoding("base64"))
+                    }
+                }
+            }
+            _ => self.decode(text).map(Cow::Owned),
+        }
+    }
+
     fn encode(self, bytes: &[u8]) -> String {
         match self {
             SignatureEncoding::Hex => hex::encode(bytes),
@@ -129,9 +157,13 @@ impl SignatureEncoding {
 }
 
 /// HMAC-SHA256 verification with secret rotation, candidates and a timestamp window.
+///
+/// Each usable secret is keyed into an HMAC state once, when it is added; a verification
+/// clones that state instead of hashing the key again.
 #[derive(Clone)]
 pub struct HmacVerifier {
     secrets: Vec<SecretString>,
+    keys: Vec<HmacSha256>,
     tolerance: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -153,6 +185,7 @@ impl HmacVerifier {
     /// A verifier with one secret, the default tolerance and the system clock.
     pub fn new(secret: SecretString) -> HmacVerifier {
         HmacVerifier {
+            keys: keyed(&secret).into_iter().collect(),
             secrets: vec![secret],
             tolerance: DEFAULT_TOLERANCE,
             clock: Arc::new(SystemClock),
@@ -162,6 +195,7 @@ impl HmacVerifier {
     /// Adds a further accepted secret (during a rotation both old and new verify).
     #[must_use]
     pub fn with_secret(mut self, secret: SecretString) -> Self {
+        self.keys.extend(keyed(&secret));
         self.secrets.push(secret);
         self
     }
@@ -212,41 +246,61 @@ impl HmacVerifier {
         candidates: &[&str],
         encoding: SignatureEncoding,
     ) -> Result<(), WebhookError> {
-        // A blank secret is as public as an empty one: neither can authenticate anything.
-        let usable = |s: &SecretString| !s.expose_secret().trim().is_empty();
-        if !self.secrets.iter().any(usable) {
+        self.verify_parts(&[message], candidates, encoding)
+    }
+
+    /// Like [`HmacVerifier::verify`], for a message made of `parts` one after the other (e.g.
+    /// timestamp, `.`, body), without building it.
+    pub fn verify_parts(
+        &self,
+        parts: &[&[u8]],
+        candidates: &[&str],
+        encoding: SignatureEncoding,
+    ) -> Result<(), WebhookError> {
+        if self.keys.is_empty() {
             return Err(WebhookError::EmptySecret);
         }
         if candidates.is_empty() || candidates.iter().all(|c| c.trim().is_empty()) {
             return Err(WebhookError::EmptySignature);
         }
-        let mut decoded = Vec::with_capacity(candidates.len());
+        let mut decoded_any = false;
         let mut decode_error = None;
         for candidate in candidates {
             let candidate = candidate.trim();
             if candidate.is_empty() {
                 continue;
             }
-            match encoding.decode(candidate) {
-                Ok(bytes) => decoded.push(bytes),
-                Err(e) => decode_error = Some(e),
-            }
-        }
-        if decoded.is_empty() {
-            return Err(decode_error.unwrap_or(WebhookError::EmptySignature));
-        }
-        for secret in self.secrets.iter().filter(|s| usable(s)) {
-            let key = secret.expose_secret().as_bytes();
-            for signature in &decoded {
-                let mut mac = mac_for(key);
-                mac.update(message);
-                if mac.verify_slice(signature).is_ok() {
+            let mut buf = [0u8; 64];
+            let signature = match encoding.decode_into(candidate, &mut buf) {
+                Ok(signature) => signature,
+                Err(e) => {
+                    decode_error = Some(e);
+                    continue;
+                }
+            };
+            decoded_any = true;
+            for key in &self.keys {
+                let mut mac = key.clone();
+                for part in parts {
+                    mac.update(part);
+                }
+                if mac.verify_slice(&signature).is_ok() {
                     return Ok(());
                 }
             }
         }
+        if !decoded_any {
+            return Err(decode_error.unwrap_or(WebhookError::EmptySignature));
+        }
         Err(WebhookError::SignatureMismatch)
     }
+}
+
+/// The HMAC state keyed with `secret`, or none for an empty or blank secret: either is as public
+/// as no secret at all, so it authenticates nothing.
+fn keyed(secret: &SecretString) -> Option<HmacSha256> {
+    let key = secret.expose_secret();
+    (!key.trim().is_empty()).then(|| mac_for(key.as_bytes()))
 }
 
 fn mac_for(key: &[u8]) -> HmacSha256 {
@@ -389,5 +443,71 @@ impl WebhookEvent {
             status,
             raw: serde_json::Value::Null,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verifier() -> HmacVerifier {
+        HmacVerifier::new(SecretString::from("old")).with_secret(SecretString::from("new"))
+    }
+
+    #[test]
+    fn signatures_of_any_length_and_encoding_are_judged_as_before() {
+        let v = verifier();
+        let good_hex = sign(b"new", b"msg", SignatureEncoding::Hex);
+        let good_b64 = sign(b"old", b"msg", SignatureEncoding::Base64);
+        assert_eq!(
+            v.verify(b"msg", &[&good_hex], SignatureEncoding::Hex),
+            Ok(())
+        );
+        assert_eq!(
+            v.verify(b"msg", &[&good_hex.to_uppercase()], SignatureEncoding::Hex),
+            Ok(())
+        );
+        assert_eq!(
+            v.verify(b"msg", &[&good_b64], SignatureEncoding::Base64),
+            Ok(())
+        );
+        // Longer than the inline buffer: decoded on the heap, then a plain mismatch.
+        let long_hex = "ab".repeat(65);
+        let long_b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 100]);
+        assert_eq!(
+            v.verify(b"msg", &[&long_hex], SignatureEncoding::Hex),
+            Err(WebhookError::SignatureMismatch)
+        );
+        assert_eq!(
+            v.verify(b"msg", &[&long_b64], SignatureEncoding::Base64),
+            Err(WebhookError::SignatureMismatch)
+        );
+        // Undecodable text, odd or not, is an encoding error unless another candidate decodes.
+        for bad in ["abc", "zz", &"g".repeat(64)] {
+            assert_eq!(
+                v.verify(b"msg", &[bad], SignatureEncoding::Hex),
+                Err(WebhookError::BadEncoding("hex")),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            v.verify(b"msg", &["!!!!"], SignatureEncoding::Base64),
+            Err(WebhookError::BadEncoding("base64"))
+        );
+        assert_eq!(
+            v.verify(b"msg", &["zz", &good_hex], SignatureEncoding::Hex),
+            Ok(())
+        );
+        // An empty secret verifies nothing; only empty secrets is an error.
+        let empty = HmacVerifier::new(SecretString::from(""));
+        assert_eq!(
+            empty.verify(b"msg", &[&good_hex], SignatureEncoding::Hex),
+            Err(WebhookError::EmptySecret)
+        );
+        let rotated = empty.with_secret(SecretString::from("new"));
+        assert_eq!(
+            rotated.verify(b"msg", &[&good_hex], SignatureEncoding::Hex),
+            Ok(())
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! and [`HmacVerifier::verify`] checks the pair in constant time. A token made for another payout
 //! or with another secret does not verify.
 
+use std::borrow::Cow;
+
 use secrecy::{ExposeSecret, SecretString};
 
 use super::CALLBACK_TOKEN_PARAM;
@@ -25,6 +27,19 @@ pub(super) fn signed_url(
     reference: &Reference,
 ) -> Result<String, Error> {
     let token = token_for(secret, reference);
+    if url.as_url().query().is_none() && url.as_url().fragment().is_none() {
+        // The common case, without re-parsing: appending `?name=<hex>` to a URL that has no
+        // query or fragment gives exactly what `set_query` would, and keeps scheme and host.
+        let mut signed = String::with_capacity(
+            url.as_str().len() + 2 + CALLBACK_TOKEN_PARAM.len() + token.len(),
+        );
+        signed.push_str(url.as_str());
+        signed.push('?');
+        signed.push_str(CALLBACK_TOKEN_PARAM);
+        signed.push('=');
+        signed.push_str(&token);
+        return Ok(signed);
+    }
     let mut url = url.as_url().clone();
     let kept: Vec<&str> = url
         .query()
@@ -53,24 +68,54 @@ pub(super) fn token_for(secret: &SecretString, reference: &Reference) -> String 
     )
 }
 
-/// The token from the URL JPay called (absolute, or a path with its query).
-fn token_from_url(url: &str) -> Result<String, WebhookError> {
+/// The token from the URL JPay called (absolute, or a path with its query); borrowed from the
+/// URL unless it was percent-encoded.
+fn token_from_url(url: &str) -> Result<Cow<'_, str>, WebhookError> {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     let mut found = None;
+    if !query.bytes().any(|b| b == b'%' || b == b'+') {
+        // Nothing is encoded: the pairs are the text itself (what form decoding would give).
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if name == CALLBACK_TOKEN_PARAM {
+                if found.is_some() {
+                    return Err(duplicate_token());
+                }
+                found = Some(Cow::Borrowed(value));
+            }
+        }
+        return found.ok_or_else(missing_token);
+    }
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         if name == CALLBACK_TOKEN_PARAM {
             if found.is_some() {
-                return Err(WebhookError::MalformedHeader(format!(
-                    "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
-                )));
+                return Err(duplicate_token());
             }
-            found = Some(value.into_owned());
+            found = Some(value);
         }
     }
-    found.ok_or_else(|| {
-        WebhookError::MissingSignature(format!("query parameter {CALLBACK_TOKEN_PARAM}"))
-    })
+    found.ok_or_else(missing_token)
+}
+
+fn duplicate_token() -> WebhookError {
+    WebhookError::MalformedHeader(format!(
+        "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
+    ))
+}
+
+fn missing_token() -> WebhookError {
+    WebhookError::MissingSignature(format!("query parameter {CALLBACK_TOKEN_PARAM}"))
+}
+
+/// Checks the token of the URL JPay called against `ref_no` (read from the body by the caller).
+pub(super) fn verify_token(
+    verifier: &HmacVerifier,
+    url: &str,
+    ref_no: &str,
+) -> Result<(), WebhookError> {
+    let token = token_from_url(url)?;
+    verifier.verify(ref_no.as_bytes(), &[token.as_ref()], SignatureEncoding::Hex)
 }
 
 /// Reads, authenticates and normalizes one callback delivery.
@@ -85,12 +130,7 @@ pub(crate) fn parse(
                 other => other.to_string(),
             })
         })?;
-    let token = token_from_url(delivery.url)?;
-    verifier.verify(
-        wire.data.ref_no.as_bytes(),
-        &[token.as_str()],
-        SignatureEncoding::Hex,
-    )?;
+    verify_token(verifier, delivery.url, &wire.data.ref_no)?;
     if !wire.notification.kind.trim().eq_ignore_ascii_case("payout") {
         return Err(WebhookError::InvalidBody(format!(
             "notification type {:?} is not a payout",
@@ -148,6 +188,14 @@ mod tests {
                 "http://127.0.0.1:8080/hook?",
                 format!("http://127.0.0.1:8080/hook?disburse_token={token}"),
             ),
+            (
+                "https://shop.example/hook#done",
+                format!("https://shop.example/hook?disburse_token={token}#done"),
+            ),
+            (
+                "https://Shop.Example:443/a%20b/",
+                format!("https://shop.example/a%20b/?disburse_token={token}"),
+            ),
         ];
         for (given, expected) in cases {
             let url = CallbackUrl::parse(given).unwrap();
@@ -176,5 +224,20 @@ mod tests {
             token_from_url("/h?disburse_token=a&disburse_token=b"),
             Err(WebhookError::MalformedHeader(_))
         ));
+        // Encoded queries go through form decoding; plain ones are read as they are.
+        assert!(matches!(
+            token_from_url("/h?disburse%5Ftoken=a&disburse_token=b"),
+            Err(WebhookError::MalformedHeader(_))
+        ));
+        assert_eq!(token_from_url("/h?disburse_token=a%62c").unwrap(), "abc");
+        assert_eq!(
+            token_from_url("/h?x=1+2&disburse_token=abc").unwrap(),
+            "abc"
+        );
+        assert_eq!(token_from_url("/h?&&disburse_token&x").unwrap(), "");
+        assert_eq!(
+            token_from_url("/h?disburse_tokenx=1&disburse_token=abc").unwrap(),
+            "abc"
+        );
     }
 }

@@ -731,13 +731,7 @@ impl JpayClient {
                 "jpay: no app_code: set JpayConfig::app_code (the token response carried none)",
             )
         })?;
-        let call = Call::post_json(
-            "create_payout",
-            PAYOUT_PATH,
-            &draft.body(app_code),
-            Idempotency::Keyed,
-        )?
-        .reference(&draft.ref_no);
+        let call = payout_call(draft, app_code)?;
         let answer = match self.inner.http.send(&self.inner.hooks, &call).await {
             Ok(reply) => payout_answer(&call, reply.status, &reply.body),
             Err(e) => Err(e),
@@ -898,6 +892,41 @@ pub(crate) fn refund_from(sent: Payout, reference: &Reference, payment_reference
         status: sent.status,
         created_at: sent.created_at,
         raw: sent.raw,
+    }
+}
+
+/// The payout POST of a validated draft, the body serialized once.
+fn payout_call(draft: &Draft, app_code: u64) -> Result<Call, Error> {
+    Ok(Call::post_json(
+        "create_payout",
+        PAYOUT_PATH,
+        &draft.body(app_code),
+        Idempotency::Keyed,
+    )?
+    .reference(&draft.ref_no))
+}
+
+#[cfg(feature = "internals")]
+impl JpayClient {
+    /// The checks and the POST of [`PayoutProvider::create_payout`] with `app_code` given
+    /// instead of read from the token (the benchmarks' door, through `crate::internals`).
+    pub(crate) fn encoded_payout(
+        &self,
+        request: &PayoutRequest,
+        app_code: u64,
+    ) -> Result<Call, Error> {
+        let draft = self.prepare(request, self.inner.category)?;
+        payout_call(&draft, app_code)
+    }
+
+    /// Checks a callback's URL token against `ref_no` without reading the body (the
+    /// benchmarks' door; `parse_webhook` reads `ref_no` from the body first).
+    pub(crate) fn verify_callback_token(
+        &self,
+        url: &str,
+        ref_no: &str,
+    ) -> Result<(), WebhookError> {
+        callback::verify_token(&self.inner.verifier, url, ref_no)
     }
 }
 

@@ -6,7 +6,11 @@
 //!   When JPay rejects the refresh token (a 4xx answer), a new token is issued instead.
 //! - The state lives behind one `tokio::sync::Mutex`, held across the token request: concurrent
 //!   callers on a cold or expiring client wait for the first one's request and reuse its token,
-//!   so 100 simultaneous payouts cause one token request.
+//!   so 100 simultaneous payouts cause one token request. A fresh token is also published as a
+//!   shared snapshot (`Arc<Session>` under a `std::sync::RwLock`), so the common case, a token
+//!   that is not due for renewal, is read without queueing on the async mutex and without
+//!   copying the token; the snapshot is withdrawn before a renewal after a 401, so callers then
+//!   wait for the renewal as before.
 //! - Lifetimes are the documented ones, shortened when the token is a JWT whose `exp - iat` says
 //!   less, and measured on the configured clock from the moment the token request was sent. A
 //!   token is renewed when less than the refresh margin is left (at most half its lifetime, so a
@@ -17,8 +21,8 @@
 //!   fails to decode gives an error without a body snippet).
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -85,6 +89,8 @@ pub(super) struct TokenManager {
     state: Mutex<State>,
     /// Bumped on every new token, read without the lock by callers about to wait for it.
     generation: AtomicU64,
+    /// The current session and its `renew_at`, published after every renewal.
+    current: RwLock<Option<(Arc<Session>, i64)>>,
 }
 
 impl fmt::Debug for TokenManager {
@@ -126,40 +132,74 @@ impl TokenManager {
             clock,
             state: Mutex::new(State::default()),
             generation: AtomicU64::new(0),
+            current: RwLock::new(None),
         }
     }
 
     /// The current token and what came with it, renewed first when it is missing or near expiry.
-    pub(super) async fn session(&self) -> Result<Session, Error> {
+    pub(super) async fn session(&self) -> Result<Arc<Session>, Error> {
+        if let Some(session) = self.published() {
+            return Ok(session);
+        }
         let mut state = self.state.lock().await;
         if let Some(tokens) = &state.tokens {
             if self.clock.now_unix() < tokens.renew_at {
-                return Ok(tokens.session());
+                let session = Arc::new(tokens.session());
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+                    Some((Arc::clone(&session), tokens.renew_at));
+                return Ok(session);
             }
         }
         self.renew_locked(&mut state).await?;
-        state
+        self.publish(&state)
+            .ok_or_else(|| Error::config("JPay token state lost after renewal"))
+    }
+
+    /// The published session, when there is one and it is not due for renewal.
+    fn published(&self) -> Option<Arc<Session>> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        match &*current {
+            Some((session, renew_at)) if self.clock.now_unix() < *renew_at => {
+                Some(Arc::clone(session))
+            }
+            _ => None,
+        }
+    }
+
+    /// Publishes the state's tokens (or withdraws the snapshot when there are none); returns the
+    /// published session.
+    fn publish(&self, state: &State) -> Option<Arc<Session>> {
+        let snapshot = state
             .tokens
             .as_ref()
-            .map(Tokens::session)
-            .ok_or_else(|| Error::config("JPay token state lost after renewal"))
+            .map(|t| (Arc::new(t.session()), t.renew_at));
+        let session = snapshot.as_ref().map(|(s, _)| Arc::clone(s));
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = snapshot;
+        session
+    }
+
+    fn withdraw(&self) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Renews the tokens after JPay answered 401 to a call, unless another caller renewed them
     /// while this one waited, or moments ago.
     pub(super) async fn renew_after_rejection(&self) -> Result<(), Error> {
         let seen = self.generation.load(Ordering::Acquire);
+        // Callers arriving from now on wait on the mutex for the renewal, as before.
+        self.withdraw();
         let mut state = self.state.lock().await;
-        if self.generation.load(Ordering::Acquire) != seen {
-            return Ok(());
-        }
-        if state
-            .last_renewal
-            .is_some_and(|at| at.elapsed() < RENEWAL_REUSE)
+        if self.generation.load(Ordering::Acquire) != seen
+            || state
+                .last_renewal
+                .is_some_and(|at| at.elapsed() < RENEWAL_REUSE)
         {
+            self.publish(&state);
             return Ok(());
         }
-        self.renew_locked(&mut state).await?;
+        let renewed = self.renew_locked(&mut state).await;
+        self.publish(&state);
+        renewed?;
         state.last_renewal = Some(Instant::now());
         Ok(())
     }
@@ -370,6 +410,51 @@ mod tests {
             enc(r#"{"alg":"HS256","typ":"JWT"}"#),
             enc(claims)
         )
+    }
+
+    #[test]
+    fn the_published_session_is_shared_until_due_and_withdrawn_before_a_rejection_renewal() {
+        use crate::webhook::FixedClock;
+        let http = HttpClient::new(
+            ProviderId::JPAY,
+            "http://127.0.0.1:9",
+            crate::http::HttpConfig::default(),
+        )
+        .unwrap();
+        let at = |now: i64| {
+            TokenManager::new(
+                http.clone(),
+                SecretString::from("k"),
+                SecretString::from("s"),
+                Duration::from_secs(60),
+                Arc::new(FixedClock(now)),
+            )
+        };
+        let state = State {
+            tokens: Some(Tokens {
+                access: SecretString::from("access-1"),
+                renew_at: 1_000,
+                refresh: None,
+                refresh_until: 0,
+                app_code: Some(7),
+                products: None,
+            }),
+            last_renewal: None,
+        };
+        let before = at(999);
+        assert!(before.published().is_none());
+        let published = before.publish(&state).unwrap();
+        let read = before.published().unwrap();
+        assert!(Arc::ptr_eq(&published, &read));
+        assert_eq!(read.access.expose_secret(), "access-1");
+        assert_eq!(read.app_code, Some(7));
+        before.withdraw();
+        assert!(before.published().is_none());
+
+        // Due for renewal: never served from the snapshot.
+        let due = at(1_000);
+        due.publish(&state);
+        assert!(due.published().is_none());
     }
 
     #[test]

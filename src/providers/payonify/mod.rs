@@ -586,6 +586,28 @@ fn create_body(request: &PayoutRequest) -> Result<CreatePayoutBody<'_>, Error> {
     })
 }
 
+/// The payout POST: checks, the body serialized once, the `Idempotency-Key` header.
+pub(crate) fn payout_call(request: &PayoutRequest) -> Result<Call, Error> {
+    let body = create_body(request)?;
+    Ok(
+        Call::post_json("create_payout", "/v1/payouts", &body, Idempotency::Keyed)?
+            .header("idempotency-key", request.reference.as_str())?
+            .reference(&request.reference),
+    )
+}
+
+#[cfg(feature = "internals")]
+impl PayonifyClient {
+    /// Verifies a delivery's signature and timestamp without reading its body (the
+    /// benchmarks' door, through `crate::internals`).
+    pub(crate) fn verify_webhook(
+        &self,
+        delivery: &WebhookRequest<'_>,
+    ) -> Result<(), crate::webhook::WebhookError> {
+        webhook::verify(&self.inner.verifier, delivery)
+    }
+}
+
 /// The caller's metadata plus the merchant reference, checked against Payonify's limits.
 fn metadata(request: &PayoutRequest) -> Result<BTreeMap<&str, &str>, Error> {
     let own = MAX_METADATA_KEYS - 1;
@@ -681,10 +703,7 @@ impl PayoutProvider for PayonifyClient {
     }
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
-        let body = create_body(request)?;
-        let call = Call::post_json("create_payout", "/v1/payouts", &body, Idempotency::Keyed)?
-            .header("idempotency-key", request.reference.as_str())?
-            .reference(&request.reference);
+        let call = payout_call(request)?;
         let reply = self.http().send(self.hooks(), &call).await?;
         payout_answer(&call, reply.status, &reply.body)
     }

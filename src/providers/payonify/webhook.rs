@@ -81,15 +81,21 @@ pub(crate) fn parse(
     verifier: &HmacVerifier,
     delivery: &WebhookRequest<'_>,
 ) -> Result<WebhookEvent, WebhookError> {
+    verify(verifier, delivery)?;
+    to_event(delivery.body)
+}
+
+/// Verifies a delivery's signature, then its timestamp window; the body is not read.
+pub(super) fn verify(
+    verifier: &HmacVerifier,
+    delivery: &WebhookRequest<'_>,
+) -> Result<(), WebhookError> {
     let header = delivery.single_header(&[SIGNATURE_HEADER])?;
     let parsed = parse_signature_header(header)?;
-    let mut message = Vec::with_capacity(parsed.timestamp.len() + 1 + delivery.body.len());
-    message.extend_from_slice(parsed.timestamp.as_bytes());
-    message.push(b'.');
-    message.extend_from_slice(delivery.body);
-    verifier.verify(&message, &parsed.signatures, SignatureEncoding::Hex)?;
+    let message = [parsed.timestamp.as_bytes(), b".", delivery.body];
+    verifier.verify_parts(&message, &parsed.signatures, SignatureEncoding::Hex)?;
     verifier.check_timestamp(parsed.timestamp)?;
-    to_event(delivery.body)
+    Ok(())
 }
 
 /// The verified body to a [`WebhookEvent`]: any `payout.*` event whose `data.object` is a payout;

@@ -380,6 +380,86 @@ impl VesicashClient {
         let reply = self.inner.http.send(&self.inner.hooks, call).await?;
         open(call, kind, reply.status, &reply.body)
     }
+
+    /// The payout POST for a checked `target` and its `country_id`, the body serialized once.
+    fn payout_call(
+        &self,
+        request: &PayoutRequest,
+        target: &Target,
+        country_id: &str,
+    ) -> Result<Call, Error> {
+        let reason = validate::free_text("narration", request.narration.as_deref())?;
+        let webhook_url = self.webhook_url(request.callback_url.as_ref());
+        let body = match target {
+            Target::Mobile { digits, .. } => wire::PayoutBody {
+                amount: request.amount.to_json_number(),
+                country_id,
+                transfer_to: wire::TRANSFER_TO_MOBILE,
+                momo_phone_number: Some(digits),
+                bank_id: None,
+                account_number: None,
+                webhook_url,
+                reason,
+            },
+            Target::Bank {
+                bank_id,
+                account_number,
+                ..
+            } => wire::PayoutBody {
+                amount: request.amount.to_json_number(),
+                country_id,
+                transfer_to: wire::TRANSFER_TO_BANK,
+                momo_phone_number: None,
+                bank_id: Some(bank_id),
+                account_number: Some(account_number),
+                webhook_url,
+                reason,
+            },
+        };
+        Ok(Call::post_json(
+            "create_payout",
+            self.inner.config.payout_path.clone(),
+            &body,
+            Idempotency::Unprotected,
+        )?
+        .reference(&request.reference))
+    }
+
+    /// The checks and the POST of [`PayoutProvider::create_payout`] with `country_id` given
+    /// instead of looked up (the benchmarks' door, through `crate::internals`).
+    #[cfg(feature = "internals")]
+    pub(crate) fn encoded_payout(
+        &self,
+        request: &PayoutRequest,
+        country_id: &str,
+    ) -> Result<Call, Error> {
+        let target = checked_payout(request)?;
+        self.payout_call(request, &target, country_id)
+    }
+
+    /// Verifies a delivery's signature without reading its body (the benchmarks' door).
+    #[cfg(feature = "internals")]
+    pub(crate) fn verify_webhook(
+        &self,
+        delivery: &WebhookRequest<'_>,
+    ) -> Result<(), crate::webhook::WebhookError> {
+        webhook::verify(&self.inner.verifier, &self.inner.config.webhook, delivery)
+    }
+}
+
+/// Everything about a payout that can be refused without the network: a positive amount, a
+/// destination Vesicash pays, no channel code, a narration without control characters.
+fn checked_payout(request: &PayoutRequest) -> Result<Target, Error> {
+    validate::amount(&request.amount)?;
+    let target = validate::destination(&request.destination)?;
+    if request.channel.is_some() {
+        return Err(Error::invalid(
+            "channel",
+            "Vesicash routes by destination and takes no channel code",
+        ));
+    }
+    validate::free_text("narration", request.narration.as_deref())?;
+    Ok(target)
 }
 
 // What follows reads Vesicash's answers. Each function takes what the network gave (or what
@@ -579,51 +659,9 @@ impl PayoutProvider for VesicashClient {
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         // Everything that can be refused without the network is refused first.
-        validate::amount(&request.amount)?;
-        let target = validate::destination(&request.destination)?;
-        if request.channel.is_some() {
-            return Err(Error::invalid(
-                "channel",
-                "Vesicash routes by destination and takes no channel code",
-            ));
-        }
-        let reason = validate::free_text("narration", request.narration.as_deref())?;
-        let webhook_url = self.webhook_url(request.callback_url.as_ref());
-
+        let target = checked_payout(request)?;
         let country_id = self.country_id_for(&target, &request.amount).await?;
-        let body = match &target {
-            Target::Mobile { digits, .. } => wire::PayoutBody {
-                amount: request.amount.to_json_number(),
-                country_id: &country_id,
-                transfer_to: wire::TRANSFER_TO_MOBILE,
-                momo_phone_number: Some(digits),
-                bank_id: None,
-                account_number: None,
-                webhook_url,
-                reason,
-            },
-            Target::Bank {
-                bank_id,
-                account_number,
-                ..
-            } => wire::PayoutBody {
-                amount: request.amount.to_json_number(),
-                country_id: &country_id,
-                transfer_to: wire::TRANSFER_TO_BANK,
-                momo_phone_number: None,
-                bank_id: Some(bank_id),
-                account_number: Some(account_number),
-                webhook_url,
-                reason,
-            },
-        };
-        let call = Call::post_json(
-            "create_payout",
-            self.inner.config.payout_path.clone(),
-            &body,
-            Idempotency::Unprotected,
-        )?
-        .reference(&request.reference);
+        let call = self.payout_call(request, &target, &country_id)?;
         let opened = self
             .send(&call, Kind::MovesMoney(&request.reference))
             .await?;

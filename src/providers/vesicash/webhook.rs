@@ -42,12 +42,8 @@ pub(crate) fn verify(
             verifier.check_timestamp(timestamp)?;
             // Sign over the timestamp as sent, not as re-printed: `+1720000000` or
             // `01720000000` must not borrow the signature of `1720000000`.
-            let timestamp = timestamp.trim();
-            let mut message = Vec::with_capacity(timestamp.len() + 1 + delivery.body.len());
-            message.extend_from_slice(timestamp.as_bytes());
-            message.push(b'.');
-            message.extend_from_slice(delivery.body);
-            verifier.verify(&message, &[signature], scheme.encoding)
+            let message = [timestamp.trim().as_bytes(), b".", delivery.body];
+            verifier.verify_parts(&message, &[signature], scheme.encoding)
         }
     }
 }
