@@ -36,6 +36,7 @@ use tracing::Instrument as _;
 
 use crate::error::{Ambiguity, BoxError, Error};
 use crate::model::{ProviderId, Reference};
+use crate::raw::RawJson;
 
 /// The crate's `User-Agent`.
 pub const USER_AGENT: &str = concat!("disburse/", env!("CARGO_PKG_VERSION"));
@@ -292,8 +293,8 @@ pub struct Reply {
 pub struct Decoded<T> {
     /// The typed value.
     pub value: T,
-    /// The whole body as JSON.
-    pub raw: serde_json::Value,
+    /// The whole body, as received.
+    pub raw: RawJson,
     /// The HTTP status.
     pub status: StatusCode,
 }
@@ -314,7 +315,7 @@ impl<T> fmt::Debug for Decoded<T> {
     // The typed value is not shown (it may be a token answer); the raw JSON is shown redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decoded")
-            .field("raw", &crate::redact::RawJson(&self.raw))
+            .field("raw", &self.raw)
             .field("status", &self.status)
             .finish_non_exhaustive()
     }
@@ -761,14 +762,15 @@ pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Decodes a JSON body into `T` and into a raw `Value`, or an [`Error::Decode`] with a snippet.
+/// Decodes a JSON body into `T`, keeping its text as [`RawJson`], or an [`Error::Decode`] with a
+/// snippet. The body is parsed once: the text is kept as received, not parsed into a tree.
 ///
 /// Adapters use this for error bodies and webhook payloads too, so "undecodable" means one thing.
 pub fn decode_json<T: DeserializeOwned>(
     provider: ProviderId,
     status: u16,
     body: &[u8],
-) -> Result<(T, serde_json::Value), Error> {
+) -> Result<(T, RawJson), Error> {
     let decode_error = |e: BoxError| Error::Decode {
         provider,
         status,
@@ -778,15 +780,12 @@ pub fn decode_json<T: DeserializeOwned>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(decode_error("empty body".into()));
     }
+    let text = std::str::from_utf8(body).map_err(|e| decode_error(e.into()))?;
     // serde's message quotes the offending value ("invalid type: string \"+2547…\""): it is
     // kept as text with its digit runs masked, like the snippet.
-    let masked = |e: serde_json::Error| -> BoxError {
-        crate::redact::mask_digit_runs(&e.to_string()).into()
-    };
-    let raw: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
-    let value: T = serde_json::from_slice(body).map_err(|e| decode_error(masked(e)))?;
-    Ok((value, raw))
+    let value: T = serde_json::from_str(text)
+        .map_err(|e| decode_error(crate::redact::mask_digit_runs(&e.to_string()).into()))?;
+    Ok((value, RawJson::from_decoded_text(text)))
 }
 
 /// The first 200 characters of a body, lossily decoded, for error messages, with digit runs of 6
@@ -862,7 +861,7 @@ mod tests {
         );
         let decoded = Decoded {
             value: "jpay_at_0123".to_owned(),
-            raw: serde_json::json!({"payto": "+254712345678"}),
+            raw: RawJson::from(serde_json::json!({"payto": "+254712345678"})),
             status: StatusCode::OK,
         };
         assert_eq!(

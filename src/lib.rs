@@ -35,6 +35,7 @@ pub mod money;
 pub mod phone;
 pub mod provider;
 pub mod providers;
+mod raw;
 mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -49,6 +50,7 @@ pub use model::{
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Country, Msisdn, Network, PhoneError};
 pub use provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+pub use raw::RawJson;
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
 
 /// The README's code blocks, compiled as doctests so they cannot drift from the API.

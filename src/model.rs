@@ -10,7 +10,8 @@ use url::Url;
 use crate::error::Error;
 use crate::money::Money;
 use crate::phone::{Country, Msisdn, Network};
-use crate::redact::{Account, RawJson};
+use crate::raw::RawJson;
+use crate::redact::Account;
 
 /// Which provider a record, event or error comes from.
 ///
@@ -518,8 +519,8 @@ pub struct Payout {
     pub status: Status,
     /// When the provider created it.
     pub created_at: Option<DateTime<Utc>>,
-    /// The provider's JSON, kept for audit.
-    pub raw: serde_json::Value,
+    /// The provider's JSON as it sent it, kept for audit.
+    pub raw: RawJson,
 }
 
 /// A refund as the provider reports it.
@@ -543,8 +544,8 @@ pub struct Refund {
     pub status: Status,
     /// When the provider created it.
     pub created_at: Option<DateTime<Utc>>,
-    /// The provider's JSON, kept for audit.
-    pub raw: serde_json::Value,
+    /// The provider's JSON as it sent it, kept for audit.
+    pub raw: RawJson,
 }
 
 impl fmt::Debug for Payout {
@@ -557,7 +558,7 @@ impl fmt::Debug for Payout {
             .field("amount", &self.amount)
             .field("status", &self.status)
             .field("created_at", &self.created_at)
-            .field("raw", &RawJson(&self.raw))
+            .field("raw", &self.raw)
             .finish()
     }
 }
@@ -572,7 +573,7 @@ impl fmt::Debug for Refund {
             .field("amount", &self.amount)
             .field("status", &self.status)
             .field("created_at", &self.created_at)
-            .field("raw", &RawJson(&self.raw))
+            .field("raw", &self.raw)
             .finish()
     }
 }
@@ -583,7 +584,7 @@ impl fmt::Debug for RecipientCheck {
             .field("valid", &self.valid)
             .field("name", &self.name)
             .field("account_status", &self.account_status)
-            .field("raw", &RawJson(&self.raw))
+            .field("raw", &self.raw)
             .finish()
     }
 }
@@ -599,7 +600,7 @@ impl Payout {
             amount: None,
             status,
             created_at: None,
-            raw: serde_json::Value::Null,
+            raw: RawJson::empty(),
         }
     }
 }
@@ -615,7 +616,7 @@ impl Refund {
             amount: None,
             status,
             created_at: None,
-            raw: serde_json::Value::Null,
+            raw: RawJson::empty(),
         }
     }
 }
@@ -632,8 +633,8 @@ pub struct RecipientCheck {
     pub name: Option<String>,
     /// The account status in the provider's words, when reported.
     pub account_status: Option<String>,
-    /// The provider's JSON, kept for audit.
-    pub raw: serde_json::Value,
+    /// The provider's JSON as it sent it, kept for audit.
+    pub raw: RawJson,
 }
 
 /// Wallet balances (JPay's wallet endpoint).
@@ -650,7 +651,7 @@ pub struct Balance {
 
 impl RecipientCheck {
     /// A check result.
-    pub fn new(valid: bool, raw: serde_json::Value) -> RecipientCheck {
+    pub fn new(valid: bool, raw: RawJson) -> RecipientCheck {
         RecipientCheck {
             valid,
             name: None,

@@ -106,9 +106,9 @@ fn redact_value(value: &serde_json::Value) -> serde_json::Value {
 
 /// `Debug` of a provider's raw JSON: the compact JSON with every string value redacted (see the
 /// module table). Numbers, booleans and keys are shown as they are.
-pub(crate) struct RawJson<'a>(pub(crate) &'a serde_json::Value);
+pub(crate) struct RedactedJson<'a>(pub(crate) &'a serde_json::Value);
 
-impl fmt::Debug for RawJson<'_> {
+impl fmt::Debug for RedactedJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", redact_value(self.0))
     }
@@ -187,7 +187,7 @@ mod tests {
             "items": ["771234567", true]
         });
         assert_eq!(
-            format!("{:?}", RawJson(&raw)),
+            format!("{:?}", RedactedJson(&raw)),
             r#"{"amount":"1500.00","beneficiary":{"account":"*******678","kyc":null},"callback_url":"http://127.0.0.1:9/h?disburse_token=**","created":1712932245,"items":["******567",true],"payto":"+2547*****678"}"#
         );
     }

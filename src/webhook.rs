@@ -412,7 +412,7 @@ pub struct WebhookEvent {
     /// The normalized status the event reports.
     pub status: Status,
     /// The payload, kept for audit.
-    pub raw: serde_json::Value,
+    pub raw: crate::RawJson,
 }
 
 impl fmt::Debug for WebhookEvent {
@@ -425,7 +425,7 @@ impl fmt::Debug for WebhookEvent {
             .field("reference", &self.reference)
             .field("amount", &self.amount)
             .field("status", &self.status)
-            .field("raw", &crate::redact::RawJson(&self.raw))
+            .field("raw", &self.raw)
             .finish()
     }
 }
@@ -441,7 +441,7 @@ impl WebhookEvent {
             reference: None,
             amount: None,
             status,
-            raw: serde_json::Value::Null,
+            raw: crate::RawJson::empty(),
         }
     }
 }

@@ -220,6 +220,11 @@ async fn mobile_payout_sends_the_fixture_body_with_both_keys_and_maps_the_answer
         payout.raw,
         fixture_json("vesicash/payout_mobile_response.json")
     );
+    // Kept byte for byte, not re-serialized.
+    assert_eq!(
+        payout.raw.as_str(),
+        Some(fixture("vesicash/payout_mobile_response.json").as_str())
+    );
     assert_eq!(
         bodies_sent_to(&server, PAYOUT_PATH).await,
         vec![fixture("vesicash/payout_mobile_request.json")]

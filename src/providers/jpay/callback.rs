@@ -123,7 +123,7 @@ pub(crate) fn parse(
     verifier: &HmacVerifier,
     delivery: &WebhookRequest<'_>,
 ) -> Result<WebhookEvent, WebhookError> {
-    let (wire, raw): (CallbackWire, serde_json::Value) =
+    let (wire, raw): (CallbackWire, crate::RawJson) =
         crate::http::decode_json(ProviderId::JPAY, 200, delivery.body).map_err(|e| {
             WebhookError::InvalidBody(match e {
                 Error::Decode { source, .. } => source.to_string(),

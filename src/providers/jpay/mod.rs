@@ -128,6 +128,7 @@ use crate::model::{
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
 use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+use crate::raw::RawJson;
 use crate::webhook::{
     Clock, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
 };
@@ -443,7 +444,9 @@ impl Draft {
         let amount_ok = existing
             .amount
             .is_some_and(|a| a.currency() == Currency::KES && a.amount() == self.money.amount());
-        let payto = existing.raw.get("payto").and_then(Value::as_str);
+        // `payto` is in the provider's record only; an unparsable one matches nothing.
+        let raw = existing.raw.to_value().unwrap_or_default();
+        let payto = raw.get("payto").and_then(Value::as_str);
         let payto_ok = payto.is_some_and(|p| match &self.recipient {
             Recipient::Phone(msisdn) => Msisdn::parse_with_default(p, Country::Kenya)
                 .is_ok_and(|m| m.digits() == msisdn.digits()),
@@ -863,7 +866,6 @@ pub(crate) fn scan_page(
     let decoded = crate::http::decode_reply::<PageWire<PayoutWire>>(PROVIDER, call, status, body)?;
     let has_more = decoded.value.has_more(page, LIST_PAGE_SIZE);
     let first = decoded.value.items.first().map(|p| p.id.clone());
-    let raws = wire::raw_items(&decoded.raw);
     let found = decoded
         .value
         .items
@@ -871,8 +873,10 @@ pub(crate) fn scan_page(
         .enumerate()
         .find(|(_, item)| item.ref_no.as_deref().map(str::trim) == Some(reference.as_str()))
         .map(|(index, item)| {
-            let raw = raws.get(index).cloned().unwrap_or(Value::Null);
-            item.into_payout(raw)
+            // The page is parsed into a tree only to cut out the item that was found.
+            let page = decoded.raw.to_value().unwrap_or_default();
+            let raw = wire::raw_items(&page).get(index).map(RawJson::from);
+            item.into_payout(raw.unwrap_or_default())
         });
     Ok(PageScan {
         found,

@@ -11,6 +11,7 @@ use super::Category;
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::model::{FailureReason, Payout, ProviderId, Reference, Status};
 use crate::money::{Currency, JsonDecimal, Money};
+use crate::raw::RawJson;
 
 const PROVIDER: ProviderId = ProviderId::JPAY;
 
@@ -119,7 +120,7 @@ pub(super) struct PayoutWire {
 
 impl PayoutWire {
     /// The normalized record, with `raw` kept for audit.
-    pub fn into_payout(self, raw: Value) -> Payout {
+    pub fn into_payout(self, raw: RawJson) -> Payout {
         let status = payout_status(&self.status, self.result_description.as_deref());
         Payout {
             provider: PROVIDER,

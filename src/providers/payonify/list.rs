@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::http::Call;
 use crate::model::{Payout, ProviderId, Reference};
 use crate::money::Currency;
+use crate::raw::RawJson;
 
 use super::wire::{WireList, WirePayout};
 use super::{PayonifyClient, wire_currency};
@@ -272,7 +273,7 @@ pub(crate) fn list_page(
 
 fn decode_payout(raw: serde_json::Value, status: u16) -> Result<Payout, Error> {
     match serde_json::from_value::<WirePayout>(raw.clone()) {
-        Ok(wire) => Ok(wire.into_payout(raw)),
+        Ok(wire) => Ok(wire.into_payout(RawJson::from(&raw))),
         Err(e) => Err(Error::Decode {
             provider: ProviderId::PAYONIFY,
             status,

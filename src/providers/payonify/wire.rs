@@ -11,6 +11,7 @@ use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::snippet;
 use crate::model::{FailureReason, Payout, ProviderId, RecipientCheck, Reference, Status};
 use crate::money::{Currency, Money};
+use crate::raw::RawJson;
 
 use super::REFERENCE_METADATA_KEY;
 
@@ -120,7 +121,7 @@ impl WirePayout {
     }
 
     /// The normalized payout, with `raw` kept for audit.
-    pub(super) fn into_payout(self, raw: serde_json::Value) -> Payout {
+    pub(super) fn into_payout(self, raw: RawJson) -> Payout {
         let mut payout = Payout::new(PROVIDER, self.id.clone(), self.status());
         payout.reference = self.reference();
         payout.amount = self.money();
@@ -166,7 +167,7 @@ pub(super) struct WireRecipient {
 }
 
 impl WireValidation {
-    pub(super) fn into_check(self, raw: serde_json::Value) -> RecipientCheck {
+    pub(super) fn into_check(self, raw: RawJson) -> RecipientCheck {
         let mut check = RecipientCheck::new(self.valid, raw);
         if let Some(recipient) = self.recipient {
             let name = [recipient.first_name, recipient.last_name]
@@ -576,7 +577,7 @@ mod proptests {
                 "created": created, "status": status, "metadata": {REFERENCE_METADATA_KEY: "r-1"}
             });
             if let Ok(wire) = serde_json::from_value::<WirePayout>(raw.clone()) {
-                let _ = wire.into_payout(raw);
+                let _ = wire.into_payout(raw.into());
             }
         }
     }

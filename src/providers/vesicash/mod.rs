@@ -136,6 +136,7 @@ use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Refund, RefundR
 use crate::money::{Currency, Money};
 use crate::phone::Country;
 use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+use crate::raw::RawJson;
 use crate::webhook::{HmacVerifier, WebhookEvent, WebhookRequest};
 use validate::Target;
 use wire::{Envelope, Outcome, TransferData};
@@ -514,7 +515,7 @@ pub(crate) fn open(
             kind,
             status,
             format!("envelope status {word:?} is neither success nor error"),
-            &decoded.raw.to_string(),
+            decoded.raw.as_str().unwrap_or_default(),
         )),
     }
 }
@@ -527,8 +528,8 @@ fn decode_data<T: DeserializeOwned>(opened: &Opened, kind: Kind<'_>) -> Result<T
         None => Err("the answer has no data".to_owned()),
     };
     result.map_err(|why| {
-        let body = opened.raw.to_string();
-        undecodable(opened.operation, kind, opened.status, why, &body)
+        let body = opened.raw.as_str().unwrap_or_default();
+        undecodable(opened.operation, kind, opened.status, why, body)
     })
 }
 
@@ -557,7 +558,7 @@ fn undecodable(
     }
 }
 
-fn payout_from(data: TransferData, raw: serde_json::Value, currency: Option<Currency>) -> Payout {
+fn payout_from(data: TransferData, raw: RawJson, currency: Option<Currency>) -> Payout {
     let currency = currency.or_else(|| data.currency().as_deref().and_then(Currency::from_code));
     let amount = match (data.amount(), currency) {
         (Some(amount), Some(currency)) => Money::new(amount, currency).ok(),
@@ -631,7 +632,7 @@ pub(crate) fn countries_from(data: &Opened) -> Result<Arc<[VesicashCountry]>, Er
         return Err(Error::Decode {
             provider: PROVIDER,
             status: data.status,
-            snippet: crate::http::snippet(data.raw.to_string().as_bytes()),
+            snippet: crate::http::snippet(data.raw.as_str().unwrap_or_default().as_bytes()),
             source: "the countries list has no entry with an id and a country_code".into(),
         });
     }
@@ -644,7 +645,7 @@ pub(crate) struct Opened {
     operation: &'static str,
     status: u16,
     data: Option<Box<RawValue>>,
-    raw: serde_json::Value,
+    raw: RawJson,
 }
 
 #[async_trait]

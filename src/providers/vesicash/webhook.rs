@@ -96,7 +96,9 @@ pub(crate) fn parse(body: &[u8]) -> Result<WebhookEvent, Error> {
     event.event_id = event_id;
     event.provider_reference = Some(data.reference.trim().to_owned());
     event.amount = amount;
-    event.raw = raw;
+    // Parsed above, so the body is JSON, hence UTF-8 text.
+    let text = std::str::from_utf8(body).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
+    event.raw = crate::RawJson::from_decoded_text(text);
     Ok(event)
 }
 
