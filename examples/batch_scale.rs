@@ -13,14 +13,17 @@
 //!
 //! Run one process per N: peak RSS is per process.
 
-// The overhead benchmark's server and its inputs module (which the server reads to recognise
-// payout 0); this example uses only part of each.
+// The overhead benchmark's server, its inputs module (which the server reads to recognise
+// payout 0) and its VmHWM reader; this example uses only part of each.
 #[path = "overhead/inputs.rs"]
 #[allow(dead_code)]
 mod inputs;
 #[path = "overhead/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[path = "overhead/stats.rs"]
+#[allow(dead_code)]
+mod stats;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,20 +48,6 @@ fn arg(name: &str, default: usize) -> usize {
     arg_text(name)
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Peak resident set size of this process, in KiB.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn request(i: usize) -> PayoutRequest {
@@ -93,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(FileJournal::open(&journal_path)?)
     };
-    let rss_before = peak_rss_kib();
+    let rss_before = stats::peak_rss_kib().unwrap_or(0);
 
     let rate = arg_text("--rate").and_then(|r| r.parse::<u32>().ok());
     let runner = BatchRunner::new(provider, journal)
@@ -124,7 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sent.load(Ordering::Relaxed),
         wall,
         payouts as f64 / wall.as_secs_f64(),
-        peak_rss_kib(),
+        stats::peak_rss_kib().unwrap_or(0),
         rss_before,
         counts.connections,
         journal_bytes / 1024,
