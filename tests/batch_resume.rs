@@ -548,7 +548,12 @@ async fn a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts()
     let reconciled = counts.get("reconciled").copied().unwrap_or(0);
     let sent = counts.get("sent").copied().unwrap_or(0);
     assert_eq!(done + reconciled + sent, KILL_BATCH as usize, "{counts:?}");
-    assert_eq!(done + reconciled, paid_before, "{counts:?}");
+    // A request the child sent just before it died may still be committed after `paid_before`
+    // was read (the sandbox finishes what it received); at most the concurrency (8) were in flight.
+    assert!(
+        (paid_before..=paid_before + 8).contains(&(done + reconciled)),
+        "paid before the re-run {paid_before}: {counts:?}"
+    );
     assert!(
         reconciled >= 1,
         "payouts committed while the child died: {counts:?}"
