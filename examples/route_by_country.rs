@@ -16,8 +16,8 @@ use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
 use disburse::{
-    Country, Currency, Destination, Error, Money, Msisdn, Payout, PayoutProvider, PayoutRequest,
-    ProviderId, Reference,
+    CallbackUrlSupport, Country, Currency, Destination, Error, Money, Msisdn, Payout,
+    PayoutProvider, PayoutRequest, ProviderId, Reference,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -49,9 +49,10 @@ impl Router {
                 ),
             )
         })?;
-        // Payonify takes its webhook URL from its dashboard and refuses a per-payout one.
+        // A provider that takes webhook URLs only from its dashboard (Payonify) refuses a
+        // per-payout one; the capability says so, without naming the provider.
         let mut request = request.clone();
-        if provider.id() == ProviderId::PAYONIFY {
+        if provider.capabilities().callback_url == CallbackUrlSupport::Refused {
             request.callback_url = None;
         }
         Ok((provider.id(), provider.create_payout(&request).await?))

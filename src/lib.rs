@@ -49,7 +49,7 @@ pub use model::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Country, Msisdn, Network, PhoneError};
-pub use provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+pub use provider::{CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
 pub use raw::RawJson;
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
 

@@ -41,6 +41,22 @@ pub enum WebhookAuth {
     CallbackUrlToken,
 }
 
+/// What a provider does with a per-payout callback URL ([`PayoutRequest::callback_url`],
+/// [`RefundRequest::callback_url`](crate::RefundRequest::callback_url)).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackUrlSupport {
+    /// Every payout must carry one: the provider has no dashboard endpoint, and a payout
+    /// without one is refused before anything is sent.
+    Required,
+    /// Taken per payout; without one, the endpoint configured for the client (or the
+    /// provider's dashboard) receives the webhook.
+    Optional,
+    /// Refused before anything is sent: webhooks go to the endpoints set in the provider's
+    /// dashboard.
+    Refused,
+}
+
 /// What a provider can do, so a router can choose without trial and error.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +81,8 @@ pub struct Capabilities {
     pub idempotent_create: bool,
     /// How webhooks are authenticated.
     pub webhook_auth: WebhookAuth,
+    /// What it does with a per-payout callback URL.
+    pub callback_url: CallbackUrlSupport,
 }
 
 impl Capabilities {

@@ -1455,6 +1455,46 @@ async fn a_refund_is_a_payout_naming_the_original_payment() {
     );
 }
 
+/// A JPay refund travels as a payout, but an ambiguous answer names the refund, so a caller's
+/// logs and alerts say which operation to reconcile.
+#[tokio::test]
+async fn a_refund_answered_500_is_an_unknown_outcome_of_create_refund() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .and(body_json(fixture_json("jpay/refund-request.json")))
+        .respond_with(answer(500, "jpay/error-server-error.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = RefundRequest::new(
+        reference("REFUND-2024-001"),
+        "PAY-7781",
+        kes("500"),
+        Destination::mobile(phone("+254712345678")),
+    )
+    .with_reason("damaged item")
+    .with_callback_url(callback_url(MERCHANT_CALLBACK));
+
+    let err = client(&server).create_refund(&request).await.unwrap_err();
+
+    assert!(
+        matches!(
+            &err,
+            Error::OutcomeUnknown {
+                provider,
+                operation: "create_refund",
+                reference: Some(r),
+                cause: Ambiguity::ServerError { status: 500 },
+                ..
+            } if *provider == ProviderId::JPAY && r.as_str() == "REFUND-2024-001"
+        ),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_balance_is_three_exact_kes_amounts() {
     let server = MockServer::start().await;

@@ -7,7 +7,7 @@ use disburse::providers::jpay::{JpayClient, JpayConfig};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
-use disburse::{Error, Money, PayoutProvider, ProviderId};
+use disburse::{CallbackUrlSupport, Error, Money, PayoutProvider};
 use rust_decimal::Decimal;
 
 /// The balance set in every currency of the sandbox's provider.
@@ -61,11 +61,11 @@ impl Target {
         })
     }
 
-    /// In sandbox mode, a callback URL for rows without one, for JPay, which requires one per
-    /// payout (the other providers take webhook endpoints from their dashboards).
+    /// In sandbox mode, a callback URL for rows without one, for a provider that requires one
+    /// per payout (the others take webhook endpoints from their dashboards or configuration).
     pub fn default_callback(&self) -> Option<String> {
         let sandbox = self.sandbox.as_ref()?;
-        (self.provider.id() == ProviderId::JPAY)
+        (self.provider.capabilities().callback_url == CallbackUrlSupport::Required)
             .then(|| format!("http://{}/disburse-cli/callback", sandbox.addr()))
     }
 }

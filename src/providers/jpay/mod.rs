@@ -127,7 +127,9 @@ use crate::model::{
 };
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
-use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+use crate::provider::{
+    CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
+};
 use crate::raw::RawJson;
 use crate::webhook::{
     Clock, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
@@ -501,6 +503,7 @@ impl JpayClient {
                     balance: true,
                     idempotent_create: true,
                     webhook_auth: WebhookAuth::CallbackUrlToken,
+                    callback_url: CallbackUrlSupport::Required,
                 },
             }),
         })
@@ -528,7 +531,7 @@ impl JpayClient {
         category: Category,
     ) -> Result<Payout, Error> {
         let draft = self.prepare(request, category)?;
-        self.send_payout(&draft).await
+        self.send_payout(&draft, "create_payout").await
     }
 
     /// One page of JPay's payment channels.
@@ -713,8 +716,10 @@ impl JpayClient {
         })
     }
 
-    /// Sends a validated payout; resolves a duplicate reference to the existing payout.
-    async fn send_payout(&self, draft: &Draft) -> Result<Payout, Error> {
+    /// Sends a validated payout for `operation` (`create_payout`, or `create_refund`: a JPay
+    /// refund is a payout to the customer, and its errors name the refund); resolves a duplicate
+    /// reference to the existing payout.
+    async fn send_payout(&self, draft: &Draft, operation: &'static str) -> Result<Payout, Error> {
         let session = self.inner.hooks.tokens.session().await?;
         if let Some(products) = &session.products {
             if !wire::has_payouts(products) {
@@ -734,7 +739,7 @@ impl JpayClient {
                 "jpay: no app_code: set JpayConfig::app_code (the token response carried none)",
             )
         })?;
-        let call = payout_call(draft, app_code)?;
+        let call = payout_call(draft, app_code, operation)?;
         let answer = match self.inner.http.send(&self.inner.hooks, &call).await {
             Ok(reply) => payout_answer(&call, reply.status, &reply.body),
             Err(e) => Err(e),
@@ -899,10 +904,10 @@ pub(crate) fn refund_from(sent: Payout, reference: &Reference, payment_reference
     }
 }
 
-/// The payout POST of a validated draft, the body serialized once.
-fn payout_call(draft: &Draft, app_code: u64) -> Result<Call, Error> {
+/// The payout POST of a validated draft for `operation`, the body serialized once.
+fn payout_call(draft: &Draft, app_code: u64, operation: &'static str) -> Result<Call, Error> {
     Ok(Call::post_json(
-        "create_payout",
+        operation,
         PAYOUT_PATH,
         &draft.body(app_code),
         Idempotency::Keyed,
@@ -920,7 +925,7 @@ impl JpayClient {
         app_code: u64,
     ) -> Result<Call, Error> {
         let draft = self.prepare(request, self.inner.category)?;
-        payout_call(&draft, app_code)
+        payout_call(&draft, app_code, "create_payout")
     }
 
     /// Checks a callback's URL token against `ref_no` without reading the body (the
@@ -1057,7 +1062,7 @@ impl PayoutProvider for JpayClient {
         .with_narration(narration);
         payout.callback_url = request.callback_url.clone();
         let draft = self.prepare(&payout, self.inner.category)?;
-        let sent = self.send_payout(&draft).await?;
+        let sent = self.send_payout(&draft, "create_refund").await?;
         Ok(refund_from(sent, &request.reference, payment_reference))
     }
 

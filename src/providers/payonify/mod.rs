@@ -136,7 +136,9 @@ use crate::model::{
 };
 use crate::money::Currency;
 use crate::phone::{Country, Network};
-use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+use crate::provider::{
+    CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
+};
 use crate::webhook::{
     Clock, DEFAULT_TOLERANCE, HmacVerifier, SystemClock, WebhookEvent, WebhookRequest,
 };
@@ -468,6 +470,7 @@ fn capabilities() -> Capabilities {
         balance: false,
         idempotent_create: true,
         webhook_auth: WebhookAuth::HmacTimestamped,
+        callback_url: CallbackUrlSupport::Refused,
     }
 }
 

@@ -135,7 +135,9 @@ use crate::http::{Call, HttpClient, Idempotency, ProviderHooks};
 use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest};
 use crate::money::{Currency, Money};
 use crate::phone::Country;
-use crate::provider::{Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
+use crate::provider::{
+    CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
+};
 use crate::raw::RawJson;
 use crate::webhook::{HmacVerifier, WebhookEvent, WebhookRequest};
 use validate::Target;
@@ -242,6 +244,7 @@ impl VesicashClient {
             balance: false,
             idempotent_create: false,
             webhook_auth: WebhookAuth::HmacBody,
+            callback_url: CallbackUrlSupport::Optional,
         };
         Ok(VesicashClient {
             inner: Arc::new(Inner {
