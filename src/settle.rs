@@ -214,10 +214,10 @@ where
             Ok(mut fresh) => {
                 polled_ok = true;
                 last_error = None;
-                if !fresh.status.is_final() {
-                    if let Some(status) = event.map(|e| e.status).filter(|s| s.is_final()) {
-                        fresh.status = status;
-                    }
+                if !fresh.status.is_final()
+                    && let Some(status) = event.map(|e| e.status).filter(|s| s.is_final())
+                {
+                    fresh.status = status;
                 }
                 if fresh.status.is_final() {
                     return Ok(Awaited::Final(fresh));

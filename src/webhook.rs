@@ -128,7 +128,9 @@ impl SignatureEncoding {
         buf: &'b mut [u8; 64],
     ) -> Result<Cow<'b, [u8]>, WebhookError> {
         match self {
-            SignatureEncoding::Hex if text.len() % 2 == 0 && text.len() / 2 <= buf.len() => {
+            SignatureEncoding::Hex
+                if text.len().is_multiple_of(2) && text.len() / 2 <= buf.len() =>
+            {
                 let out = &mut buf[..text.len() / 2];
                 hex::decode_to_slice(text, out).map_err(|_| WebhookError::BadEncoding("hex"))?;
                 Ok(Cow::Borrowed(out))

@@ -279,9 +279,12 @@ async fn a_429_slows_the_engine_and_every_payout_still_lands_once() {
     );
     assert_eq!(posts(&sandbox, JPAY_POST), 35);
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
-    // The five 429s came back to back: the rate halved once (20 → 10), then recovered.
+    // The 429s slowed the engine below its configured 20/s (exactly how far depends on how
+    // the five spread over the real clock; the halving rule itself is tested on a paused clock
+    // in src/batch/rate.rs).
     let rates = rates.lock().expect("lock").clone();
-    assert_eq!(rates.iter().flatten().min(), Some(&10), "{rates:?}");
+    let min = rates.iter().flatten().min().copied();
+    assert!(min.is_some_and(|rate| rate < 20), "{rates:?}");
     // 35 sends at most 20 per second take at least 34 × 50 ms (a lower bound only).
     assert!(elapsed >= Duration::from_millis(1700), "{elapsed:?}");
 }

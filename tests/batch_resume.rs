@@ -73,9 +73,13 @@ async fn abort_and_resume(
     // Run 1, aborted halfway.
     let completed = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&completed);
-    let runner = BatchRunner::new(Arc::clone(&provider), open(&path))
-        .concurrency(concurrency)
-        .on_progress(move |p| counter.store(p.completed, Ordering::SeqCst));
+    let journal = open(&path);
+    let runner = BatchRunner::new(
+        Arc::clone(&provider),
+        Arc::clone(&journal) as Arc<dyn Journal>,
+    )
+    .concurrency(concurrency)
+    .on_progress(move |p| counter.store(p.completed, Ordering::SeqCst));
     let yielded: Arc<Mutex<Vec<Reference>>> = Arc::default();
     let sink = Arc::clone(&yielded);
     let input = requests.clone();
@@ -92,6 +96,13 @@ async fn abort_and_resume(
     task.abort();
     let aborted = task.await.expect_err("the task was aborted");
     assert!(aborted.is_cancelled());
+    // Journal writes the run had started finish on the blocking pool; the journal stays locked
+    // (and its contents may still change) until the last of them lets go of it.
+    wait_for("the aborted run's journal writes", || {
+        Arc::strong_count(&journal) == 1
+    })
+    .await;
+    drop(journal);
     // Requests the provider was holding finish (or not) on its side; let them.
     tokio::time::sleep(Duration::from_millis(500)).await;
     sandbox.clear_faults();
@@ -139,8 +150,10 @@ async fn abort_and_resume(
                 "{reference}: {outcome:?}"
             );
         } else {
+            // Not in the ledger at the snapshot; a request still in the sandbox's socket buffer
+            // may land later, and the re-run then finds it instead of sending it.
             assert!(
-                matches!(outcome, BatchOutcome::Sent(_)),
+                matches!(outcome, BatchOutcome::Sent(_) | BatchOutcome::Reconciled(_)),
                 "{reference}: {outcome:?}"
             );
         }
@@ -150,13 +163,22 @@ async fn abort_and_resume(
     let reconciled = counts.get("reconciled").copied().unwrap_or(0);
     let sent = counts.get("sent").copied().unwrap_or(0);
     assert_eq!(done + reconciled + sent, requests.len(), "{counts:?}");
-    assert_eq!(reconciled, landed.len());
+    assert!(
+        (landed.len()..=lost.len()).contains(&reconciled),
+        "{counts:?}"
+    );
     assert_eq!(counting.finds.load(Ordering::SeqCst), lost.len() as u64);
     assert_eq!(counting.creates.load(Ordering::SeqCst), sent as u64);
-    assert_eq!(posts(sandbox, post_path) - posts_before, sent);
+    // The sandbox logs a POST of the first run that it handles late.
+    let new_posts = posts(sandbox, post_path) - posts_before;
+    assert!(
+        (sent..=sent + lost.len()).contains(&new_posts),
+        "{new_posts} POSTs for {sent} sent"
+    );
     assert_paid_exactly_once(sandbox, id, &requests);
 
     // Run 3: everything is final now; nothing is sent or looked up.
+    drop(runner);
     let runner = BatchRunner::new(counting.clone(), open(&path));
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&items), [("already_done", requests.len())].into());
@@ -222,6 +244,7 @@ async fn outcomes_lost_after_commit(
     let runner = BatchRunner::new(Arc::clone(&provider), losing);
     let first = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&first), [("sent", requests.len())].into());
+    drop(runner);
     let state = FileJournal::open(&path)
         .expect("journal")
         .load()
@@ -319,6 +342,7 @@ async fn commit_then_drop_is_unknown_now_and_reconciled_by_the_next_run() {
         "{:?}",
         first["drop-0000"].outcome
     );
+    drop(runner);
     let state = FileJournal::open(&path)
         .expect("journal")
         .load()
@@ -355,6 +379,7 @@ async fn vesicash_commit_then_drop_is_unknown_and_stays_unknown() {
     let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
     let first = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&first), [("sent", 2), ("unknown", 1)].into());
+    drop(runner);
 
     let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
     let second = by_reference(collect(runner.run_iter(requests.clone())).await);
@@ -405,6 +430,30 @@ async fn a_torn_last_line_is_dropped_reported_and_the_batch_resumes() {
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
 }
 
+/// Two runs of one batch at once would each send what the other has not journaled yet: the
+/// journal is locked while open (flock locks conflict between two opens of the file, in one
+/// process as in two).
+#[test]
+fn a_journal_in_use_refuses_a_second_opener_until_it_is_closed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journal_path(&dir);
+    let first = FileJournal::open(&path).expect("first opener");
+
+    let err = FileJournal::open(&path).expect_err("second opener");
+    assert!(
+        matches!(&err, Error::Journal { message, source: None }
+        if *message == format!(
+            "{}: in use by another run (locked); two runs of one batch at once could pay \
+             twice, so wait for it to finish",
+            path.display()
+        )),
+        "{err:?}"
+    );
+
+    drop(first);
+    FileJournal::open(&path).expect("free again once the first is closed");
+}
+
 #[test]
 fn a_corrupt_line_before_the_end_refuses_to_open() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -439,6 +488,7 @@ async fn a_changed_request_under_a_journaled_reference_is_refused() {
     let original = jpay_request("fp-1", "150.00", 6400);
     let runner = BatchRunner::new(provider.clone(), open(&path));
     collect(runner.run_iter([original.clone()])).await;
+    drop(runner);
 
     // Same money to the same wallet with other words: the same payout.
     let reworded = jpay_request("fp-1", "150", 6400).with_narration("other words");

@@ -141,13 +141,13 @@ async fn unprotected_post_that_times_out_after_arrival_is_outcome_unknown_after_
     common::catch_all(&server).await;
     Mock::given(method("POST"))
         .and(path("/payouts"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
         .expect(1)
         .mount(&server)
         .await;
     let http = client_with(
         &server,
-        HttpConfig::default().with_timeout(Duration::from_millis(300)),
+        HttpConfig::default().with_timeout(Duration::from_secs(3)),
     );
     let err = http
         .send(&Hooks::default(), &create_call(Idempotency::Unprotected))
@@ -248,7 +248,7 @@ async fn keyed_post_that_times_out_is_resent_with_the_same_key() {
     let server = MockServer::start().await;
     common::catch_all(&server).await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
         .up_to_n_times(1)
         .expect(1)
         .with_priority(1)
@@ -262,7 +262,7 @@ async fn keyed_post_that_times_out_is_resent_with_the_same_key() {
         .await;
     let http = client_with(
         &server,
-        HttpConfig::default().with_timeout(Duration::from_millis(300)),
+        HttpConfig::default().with_timeout(Duration::from_secs(3)),
     );
     let call = create_call(Idempotency::Keyed)
         .header("idempotency-key", "order-42")

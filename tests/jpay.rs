@@ -1140,7 +1140,7 @@ async fn a_timed_out_payout_resent_and_refused_as_duplicate_resolves_to_the_exis
     Mock::given(method("POST"))
         .and(path(PAYOUT_PATH))
         .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
-        .respond_with(LedgerInitiate(ledger.clone(), Duration::from_secs(5)))
+        .respond_with(LedgerInitiate(ledger.clone(), Duration::from_secs(30)))
         .named("initiate")
         .expect(2)
         .mount(&server)
@@ -1155,7 +1155,7 @@ async fn a_timed_out_payout_resent_and_refused_as_duplicate_resolves_to_the_exis
         .mount(&server)
         .await;
     let http = HttpConfig::default()
-        .with_timeout(Duration::from_millis(500))
+        .with_timeout(Duration::from_secs(3))
         .with_retry(
             RetryPolicy::default()
                 .with_max_attempts(2)

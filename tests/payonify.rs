@@ -363,14 +363,14 @@ async fn a_create_that_times_out_is_resent_with_the_same_key() {
     let client = client_with(
         config(&server).with_http(
             HttpConfig::default()
-                .with_timeout(Duration::from_millis(300))
+                .with_timeout(Duration::from_secs(3))
                 .with_retry(fast_retries()),
         ),
     );
     Mock::given(method("POST"))
         .and(path("/v1/payouts"))
         .respond_with(
-            json_response(200, "payonify/payout_created.json").set_delay(Duration::from_secs(3)),
+            json_response(200, "payonify/payout_created.json").set_delay(Duration::from_secs(30)),
         )
         .up_to_n_times(1)
         .with_priority(1)

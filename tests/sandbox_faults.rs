@@ -139,13 +139,20 @@ async fn commit_then_delay_outlasts_the_client_timeout_but_commits() {
     sandbox.inject(
         ProviderId::VESICASH,
         Route::post(VESICASH_PAYOUT),
-        Fault::CommitThenDelay(Duration::from_secs(3)),
+        Fault::CommitThenDelay(Duration::from_secs(30)),
         1,
     );
-    let error = vesicash_raw(&sandbox, "SLOW-1", Duration::from_millis(300))
+    let error = vesicash_raw(&sandbox, "SLOW-1", Duration::from_secs(2))
         .await
         .unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
+    // The commit comes first on the sandbox's side, but the sandbox shares this test's thread:
+    // give it the turn (a stalled thread can let the client's timer fire before the handler ran).
+    eventually("the commit", || async {
+        let found = sandbox.payouts_for_reference(ProviderId::VESICASH, "SLOW-1");
+        (!found.is_empty()).then_some(found.len())
+    })
+    .await;
     assert_eq!(
         sandbox
             .payouts_for_reference(ProviderId::VESICASH, "SLOW-1")

@@ -142,15 +142,24 @@ async fn an_expired_token_is_401_until_refreshed() {
 
 #[tokio::test]
 async fn access_tokens_expire_after_the_configured_lifetime() {
+    let lifetime = Duration::from_secs(1);
     let sandbox = Sandbox::builder()
         .settle_after(Duration::ZERO)
-        .jpay_token_lifetime(Duration::from_millis(200))
+        .jpay_token_lifetime(lifetime)
         .start()
         .await
         .unwrap();
+    let asked = tokio::time::Instant::now();
     let (access, _) = jpay_token(&sandbox).await;
-    assert_eq!(jpay_get(&sandbox, &access, "/wallets/balance").await.0, 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let answered = tokio::time::Instant::now();
+    let status = jpay_get(&sandbox, &access, "/wallets/balance").await.0;
+    // The token was issued between `asked` and `answered`: it is certainly alive while less than
+    // its lifetime has passed since `asked` (a stalled machine may not get there in time), and
+    // certainly dead once its lifetime has passed since `answered`.
+    if asked.elapsed() < lifetime {
+        assert_eq!(status, 200);
+    }
+    tokio::time::sleep_until(answered + lifetime + Duration::from_millis(50)).await;
     assert_eq!(jpay_get(&sandbox, &access, "/wallets/balance").await.0, 401);
 }
 

@@ -485,7 +485,10 @@ async fn payouts_are_listed_newest_first_with_cursors_and_filters() {
 
     let (_, zwg) = payonify_get(&sandbox, "/v1/payouts?currency=zwg").await;
     assert_eq!(page_ids(&zwg), ids[2..3]);
-    let today = chrono::Utc::now().date_naive();
+    // The day the sandbox stamped them (not "now": midnight may pass during the test).
+    let today = sandbox.ledger(ProviderId::PAYONIFY)[0]
+        .created_at
+        .date_naive();
     let (_, dated) = payonify_get(
         &sandbox,
         &format!("/v1/payouts?start_date={today}&end_date={today}&limit=100"),

@@ -862,13 +862,13 @@ async fn a_delayed_payout_is_outcome_unknown_after_exactly_one_request() {
         .and(path(PAYOUT_PATH))
         .respond_with(
             json_response(200, fixture("vesicash/payout_mobile_response.json"))
-                .set_delay(Duration::from_secs(3)),
+                .set_delay(Duration::from_secs(30)),
         )
         .expect(1)
         .mount(&server)
         .await;
     let client = VesicashClient::new(
-        config(&server).with_http(HttpConfig::default().with_timeout(Duration::from_millis(300))),
+        config(&server).with_http(HttpConfig::default().with_timeout(Duration::from_secs(3))),
     )
     .unwrap();
 

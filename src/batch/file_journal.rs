@@ -1,8 +1,8 @@
 //! The default journal: an append-only JSON Lines file (documented on [`FileJournal`]).
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{BufRead, BufReader, ErrorKind, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -40,8 +40,13 @@ pub struct TornLine {
 /// refuses to open ([`Error::Journal`]).
 ///
 /// Concurrent writers share fsyncs (group commit): a writer whose line a sibling's fsync already
-/// covered returns without one of its own. One process at a time should write a journal file;
-/// it is not locked against a second writer.
+/// covered returns without one of its own.
+///
+/// One journal has one writer: [`FileJournal::open`] takes an exclusive advisory lock on the file
+/// (`flock` on Unix, `LockFileEx` on Windows) for as long as the journal lives, and refuses with
+/// [`Error::Journal`] while another process, or another `FileJournal` in this one, holds it. Two
+/// runs of one batch at once would each see the other's items as not yet sent. On a file system
+/// without locks (some network mounts) it opens with a warning instead.
 pub struct FileJournal {
     path: PathBuf,
     writer: Mutex<File>,
@@ -97,6 +102,29 @@ enum LineOut<'a> {
     },
 }
 
+/// Takes the journal's exclusive lock, or says who cannot have it.
+fn lock_exclusively(path: &Path, file: &File) -> Result<(), Error> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => Err(Error::journal(format!(
+            "{}: in use by another run (locked); two runs of one batch at once could pay twice, \
+             so wait for it to finish",
+            path.display()
+        ))),
+        Err(TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => {
+            tracing::warn!(
+                path = %path.display(),
+                "journal: the file system cannot lock files; make sure one run at a time uses it"
+            );
+            Ok(())
+        }
+        Err(TryLockError::Error(e)) => Err(Error::journal_with_source(
+            format!("{}: cannot lock", path.display()),
+            e,
+        )),
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -121,6 +149,7 @@ impl FileJournal {
         if !existed {
             sync_parent_dir(&path).map_err(|e| io("cannot sync the new file's directory", e))?;
         }
+        lock_exclusively(&path, &file)?;
         let scan = scan(&path, &mut file)?;
         if let Some(torn) = &scan.torn {
             tracing::warn!(
@@ -311,8 +340,10 @@ mod tests {
             .expect("outcome");
 
         let again = journal.load().expect("second load reads the file");
+        assert!(format!("{journal:?}").contains("j.jsonl"));
+        drop(journal);
         let reopened = FileJournal::open(&path)
-            .expect("reopen")
+            .expect("reopen once closed")
             .load()
             .expect("load");
         assert_eq!(again, reopened);
@@ -322,7 +353,6 @@ mod tests {
         );
         assert!(again.is_in_flight(&r("b")));
         assert_eq!(again.len(), 2);
-        assert!(format!("{journal:?}").contains("j.jsonl"));
     }
 
     #[test]

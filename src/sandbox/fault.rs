@@ -135,10 +135,10 @@ impl Route {
     /// Whether a request with `method` to `path` (relative to the provider's base URL, no query)
     /// is one of these, leaving aside any [`Route::for_reference`] filter.
     pub fn matches(&self, method: &str, path: &str) -> bool {
-        if let Some(m) = &self.method {
-            if !m.eq_ignore_ascii_case(method) {
-                return false;
-            }
+        if let Some(m) = &self.method
+            && !m.eq_ignore_ascii_case(method)
+        {
+            return false;
         }
         let Some(pattern) = &self.pattern else {
             return true;

@@ -15,7 +15,7 @@ use disburse::{CallbackUrl, Reference, WebhookRequest};
 use tokio::time::Instant;
 
 /// How long a poll waits before failing the test (generous: the machine is shared).
-pub const DEADLINE: Duration = Duration::from_secs(10);
+pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A sandbox whose payouts settle at once.
 pub async fn sandbox() -> Sandbox {

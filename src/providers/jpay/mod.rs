@@ -599,13 +599,13 @@ impl JpayClient {
         let payout = self.find(&reference).await?.ok_or_else(|| {
             WebhookError::InvalidBody(format!("JPay has no payout under ref_no {reference}"))
         })?;
-        if let (Some(claimed), Some(actual)) = (event.amount, payout.amount) {
-            if claimed.amount() != actual.amount() {
-                return Err(WebhookError::InvalidBody(format!(
-                    "the callback's amount {claimed} differs from JPay's record {actual}"
-                ))
-                .into());
-            }
+        if let (Some(claimed), Some(actual)) = (event.amount, payout.amount)
+            && claimed.amount() != actual.amount()
+        {
+            return Err(WebhookError::InvalidBody(format!(
+                "the callback's amount {claimed} differs from JPay's record {actual}"
+            ))
+            .into());
         }
         event.status = payout.status;
         Ok(event)
@@ -721,18 +721,18 @@ impl JpayClient {
     /// reference to the existing payout.
     async fn send_payout(&self, draft: &Draft, operation: &'static str) -> Result<Payout, Error> {
         let session = self.inner.hooks.tokens.session().await?;
-        if let Some(products) = &session.products {
-            if !wire::has_payouts(products) {
-                return Err(Error::Auth {
-                    provider: PROVIDER,
-                    status: None,
-                    kind: AuthFailure::ProductNotEnabled,
-                    message: format!(
-                        "the JPay app's token lists the products {products:?}, without payouts: \
+        if let Some(products) = &session.products
+            && !wire::has_payouts(products)
+        {
+            return Err(Error::Auth {
+                provider: PROVIDER,
+                status: None,
+                kind: AuthFailure::ProductNotEnabled,
+                message: format!(
+                    "the JPay app's token lists the products {products:?}, without payouts: \
                          enable the payouts product for this app; nothing was sent"
-                    ),
-                });
-            }
+                ),
+            });
         }
         let app_code = self.inner.app_code.or(session.app_code).ok_or_else(|| {
             Error::config(

@@ -142,13 +142,13 @@ impl TokenManager {
             return Ok(session);
         }
         let mut state = self.state.lock().await;
-        if let Some(tokens) = &state.tokens {
-            if self.clock.now_unix() < tokens.renew_at {
-                let session = Arc::new(tokens.session());
-                *self.current.write().unwrap_or_else(PoisonError::into_inner) =
-                    Some((Arc::clone(&session), tokens.renew_at));
-                return Ok(session);
-            }
+        if let Some(tokens) = &state.tokens
+            && self.clock.now_unix() < tokens.renew_at
+        {
+            let session = Arc::new(tokens.session());
+            *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+                Some((Arc::clone(&session), tokens.renew_at));
+            return Ok(session);
         }
         self.renew_locked(&mut state).await?;
         self.publish(&state)

@@ -127,13 +127,13 @@ impl ListParams {
         if let Some(currency) = self.currency {
             call = call.query("currency", wire_currency(currency, "currency")?);
         }
-        if let (Some(start), Some(end)) = (self.start_date, self.end_date) {
-            if start > end {
-                return Err(Error::invalid(
-                    "start_date",
-                    format!("{start} is after end_date {end}"),
-                ));
-            }
+        if let (Some(start), Some(end)) = (self.start_date, self.end_date)
+            && start > end
+        {
+            return Err(Error::invalid(
+                "start_date",
+                format!("{start} is after end_date {end}"),
+            ));
         }
         if let Some(start) = self.start_date {
             call = call.query("start_date", start.format("%Y-%m-%d").to_string());

@@ -554,13 +554,13 @@ fn create_body(request: &PayoutRequest) -> Result<CreatePayoutBody<'_>, Error> {
         ));
     }
     let mobile_number = ecocash_number(&request.destination)?;
-    if let Some(channel) = &request.channel {
-        if !channel.eq_ignore_ascii_case("ecocash") {
-            return Err(Error::invalid(
-                "channel",
-                format!("Payonify has one channel, ecocash; got {channel:?}"),
-            ));
-        }
+    if let Some(channel) = &request.channel
+        && !channel.eq_ignore_ascii_case("ecocash")
+    {
+        return Err(Error::invalid(
+            "channel",
+            format!("Payonify has one channel, ecocash; got {channel:?}"),
+        ));
     }
     if request.callback_url.is_some() {
         return Err(Error::invalid(

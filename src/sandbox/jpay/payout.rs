@@ -77,10 +77,10 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
         return Err(refusal.response());
     }
     let req: InitiateBody = serde_json::from_slice(body).map_err(|_| bad(JSON_PARSE))?;
-    if let Some(code) = &req.app_code {
-        if code.as_u64() != Some(u64::from(JPAY_CREDENTIALS.app_code)) {
-            return Err(detail(StatusCode::NOT_FOUND, APP_NOT_FOUND));
-        }
+    if let Some(code) = &req.app_code
+        && code.as_u64() != Some(u64::from(JPAY_CREDENTIALS.app_code))
+    {
+        return Err(detail(StatusCode::NOT_FOUND, APP_NOT_FOUND));
     }
     let money = amount(req.amount.as_ref()).ok_or_else(|| bad(INVALID_AMOUNT))?;
     let given_channel = match &req.channel {

@@ -123,22 +123,22 @@ fn list_reply(shared: &Shared, headers: &HeaderMap, query: &HashMap<String, Stri
     let first = count(query, "first")?;
     let last = count(query, "last")?;
     let status = query.get("status").map(String::as_str);
-    if let Some(s) = status {
-        if !matches!(s, "pending" | "paid" | "failed") {
-            return Err(invalid(
-                "status",
-                "Invalid status: it must be one of pending, paid, failed.",
-            ));
-        }
+    if let Some(s) = status
+        && !matches!(s, "pending" | "paid" | "failed")
+    {
+        return Err(invalid(
+            "status",
+            "Invalid status: it must be one of pending, paid, failed.",
+        ));
     }
     let currency = query.get("currency").map(String::as_str);
-    if let Some(c) = currency {
-        if !matches!(c, "usd" | "zwg") {
-            return Err(invalid(
-                "currency",
-                "Invalid currency: it must be one of usd, zwg.",
-            ));
-        }
+    if let Some(c) = currency
+        && !matches!(c, "usd" | "zwg")
+    {
+        return Err(invalid(
+            "currency",
+            "Invalid currency: it must be one of usd, zwg.",
+        ));
     }
     let start = date(query, "start_date")?;
     let end = date(query, "end_date")?;

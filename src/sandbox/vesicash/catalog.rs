@@ -187,10 +187,10 @@ pub(crate) async fn banks(
 fn banks_reply(headers: &HeaderMap, query: &HashMap<String, String>) -> Reply {
     authorize(headers, false)?;
     let filter = query.get("country_id").or_else(|| query.get("country"));
-    if let Some(id) = filter {
-        if country(id).is_none() {
-            return Err(error(StatusCode::BAD_REQUEST, COUNTRY_NOT_FOUND));
-        }
+    if let Some(id) = filter
+        && country(id).is_none()
+    {
+        return Err(error(StatusCode::BAD_REQUEST, COUNTRY_NOT_FOUND));
     }
     let data: Vec<BankJson> = BANKS
         .iter()
