@@ -1,6 +1,5 @@
 //! The batch engine: bounded concurrency, rate limiting, journaling and reconciliation.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +10,7 @@ use super::fingerprint::{fingerprint, key};
 use super::journal::{Journal, JournalRecord, JournalState, RecordedOutcome};
 use super::progress::{Progress, ProgressFn, Tracker};
 use super::rate::RateLimiter;
+use super::seen::SeenReferences;
 use crate::error::{Error, RejectCode};
 use crate::model::{Payout, PayoutRequest, Reference};
 use crate::provider::PayoutProvider;
@@ -202,7 +202,7 @@ struct RunState {
     /// not be read.
     prior: Result<JournalState, String>,
     /// Keys of the references taken from the input in this run.
-    seen: HashSet<u128>,
+    seen: SeenReferences,
 }
 
 enum Plan {
@@ -225,7 +225,7 @@ impl Run {
             tracker: Tracker::new(runner.on_progress, runner.rate_limit),
             state: Mutex::new(RunState {
                 prior,
-                seen: HashSet::new(),
+                seen: SeenReferences::default(),
             }),
         }
     }
@@ -264,7 +264,8 @@ impl Run {
             }
         };
         let reference_key = key(reference.as_str());
-        if !state.seen.insert(reference_key) {
+        // The top 64 bits of the reference's key (see `SeenReferences` on collisions).
+        if !state.seen.insert((reference_key >> 64) as u64) {
             return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
                 "reference",
                 format!(

@@ -69,6 +69,7 @@ mod fingerprint;
 mod journal;
 mod progress;
 pub mod rate;
+mod seen;
 
 pub use engine::{
     BatchItem, BatchOutcome, BatchRunner, DEFAULT_CONCURRENCY, MAX_THROTTLED_ATTEMPTS,
