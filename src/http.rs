@@ -751,6 +751,15 @@ pub(crate) fn decode_reply<T: DeserializeOwned>(
     }
 }
 
+/// A credential as a header value marked sensitive (hyper keeps it out of its logs and `Debug`),
+/// made once when a client is built rather than on every request; `None` when the text cannot
+/// be a header value. Like every header reqwest sends, the copy is not zeroized on drop.
+pub(crate) fn credential_header(text: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(text).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// `Retry-After` as seconds or an HTTP date.
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();

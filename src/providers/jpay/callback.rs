@@ -9,24 +9,23 @@
 
 use std::borrow::Cow;
 
-use secrecy::{ExposeSecret, SecretString};
-
 use super::CALLBACK_TOKEN_PARAM;
 use super::wire::{self, CallbackWire};
 use crate::error::Error;
 use crate::model::{CallbackUrl, ProviderId, Reference};
 use crate::webhook::{
-    EventObject, HmacVerifier, SignatureEncoding, WebhookError, WebhookEvent, WebhookRequest,
+    EventObject, HmacSigner, HmacVerifier, SignatureEncoding, WebhookError, WebhookEvent,
+    WebhookRequest,
 };
 
 /// The callback URL JPay is given for `reference`: the merchant's URL with the token appended
 /// (an earlier token parameter is replaced).
 pub(super) fn signed_url(
-    secret: &SecretString,
+    signer: &HmacSigner,
     url: &CallbackUrl,
     reference: &Reference,
 ) -> Result<String, Error> {
-    let token = token_for(secret, reference);
+    let token = token_for(signer, reference);
     if url.as_url().query().is_none() && url.as_url().fragment().is_none() {
         // The common case, without re-parsing: appending `?name=<hex>` to a URL that has no
         // query or fragment gives exactly what `set_query` would, and keeps scheme and host.
@@ -60,12 +59,8 @@ pub(super) fn signed_url(
 }
 
 /// hex(HMAC-SHA256(secret, ref_no)).
-pub(super) fn token_for(secret: &SecretString, reference: &Reference) -> String {
-    crate::webhook::sign(
-        secret.expose_secret().as_bytes(),
-        reference.as_str().as_bytes(),
-        SignatureEncoding::Hex,
-    )
+pub(super) fn token_for(signer: &HmacSigner, reference: &Reference) -> String {
+    signer.sign(reference.as_str().as_bytes(), SignatureEncoding::Hex)
 }
 
 /// The token from the URL JPay called (absolute, or a path with its query); borrowed from the
@@ -158,10 +153,12 @@ pub(crate) fn parse(
 
 #[cfg(test)]
 mod tests {
+    use secrecy::SecretString;
+
     use super::*;
 
-    fn secret() -> SecretString {
-        SecretString::from("callback-secret")
+    fn signer() -> HmacSigner {
+        HmacSigner::new(&SecretString::from("callback-secret"))
     }
 
     fn reference() -> Reference {
@@ -170,7 +167,16 @@ mod tests {
 
     #[test]
     fn the_token_is_appended_and_the_query_kept_verbatim() {
-        let token = token_for(&secret(), &reference());
+        let token = token_for(&signer(), &reference());
+        assert_eq!(
+            token,
+            crate::webhook::sign(
+                b"callback-secret",
+                b"PAYOUT-2024-001",
+                SignatureEncoding::Hex
+            ),
+            "hex(HMAC-SHA256(secret, ref_no))"
+        );
         let cases = [
             (
                 "https://shop.example/hook",
@@ -200,7 +206,7 @@ mod tests {
         for (given, expected) in cases {
             let url = CallbackUrl::parse(given).unwrap();
             assert_eq!(
-                signed_url(&secret(), &url, &reference()).unwrap(),
+                signed_url(&signer(), &url, &reference()).unwrap(),
                 expected,
                 "{given}"
             );

@@ -108,6 +108,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use reqwest::header::AUTHORIZATION;
 use reqwest::{RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
@@ -132,7 +133,7 @@ use crate::provider::{
 };
 use crate::raw::RawJson;
 use crate::webhook::{
-    Clock, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
+    Clock, HmacSigner, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
 };
 
 /// The sandbox base URL.
@@ -367,7 +368,8 @@ struct Inner {
     hooks: JpayHooks,
     app_code: Option<u64>,
     category: Category,
-    callback_secret: SecretString,
+    /// Signs the callback token of each payout (pre-keyed with the callback secret).
+    callback_signer: HmacSigner,
     verifier: HmacVerifier,
     confirm_callbacks: bool,
     capabilities: Capabilities,
@@ -394,8 +396,11 @@ struct JpayHooks {
 impl ProviderHooks for JpayHooks {
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
         let session = self.tokens.session().await?;
-        // `bearer_auth` marks the header sensitive.
-        Ok(request.bearer_auth(session.access.expose_secret()))
+        Ok(match &session.authorization {
+            Some(value) => request.header(AUTHORIZATION, value.clone()),
+            // Not a header value: `bearer_auth` records the error, and the send reports it.
+            None => request.bearer_auth(session.access.expose_secret()),
+        })
     }
 
     async fn renew_credentials(&self) -> Result<bool, Error> {
@@ -490,7 +495,7 @@ impl JpayClient {
                 app_code: config.app_code,
                 category: config.category,
                 verifier: HmacVerifier::new(config.callback_secret.clone()),
-                callback_secret: config.callback_secret,
+                callback_signer: HmacSigner::new(&config.callback_secret),
                 confirm_callbacks: config.confirm_callbacks,
                 capabilities: Capabilities {
                     countries: vec![Country::Kenya],
@@ -521,7 +526,7 @@ impl JpayClient {
         url: &crate::model::CallbackUrl,
         reference: &Reference,
     ) -> Result<String, Error> {
-        callback::signed_url(&self.inner.callback_secret, url, reference)
+        callback::signed_url(&self.inner.callback_signer, url, reference)
     }
 
     /// Sends a payout in `category` (instead of [`JpayConfig::category`]).
@@ -702,7 +707,7 @@ impl JpayClient {
             )
         })?;
         let callback_url =
-            callback::signed_url(&self.inner.callback_secret, callback, &request.reference)?;
+            callback::signed_url(&self.inner.callback_signer, callback, &request.reference)?;
         Ok(Draft {
             recipient,
             payto,

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine as _;
+use reqwest::header::HeaderValue;
 use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
@@ -48,6 +49,9 @@ const RENEWAL_REUSE: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub(super) struct Session {
     pub access: SecretString,
+    /// `Bearer <access>`, made once per token rather than per request, marked sensitive (kept
+    /// out of logs by hyper); none when the token cannot be a header value.
+    pub authorization: Option<HeaderValue>,
     pub app_code: Option<u64>,
     pub products: Option<Vec<String>>,
 }
@@ -65,8 +69,16 @@ pub(crate) struct Tokens {
 
 impl Tokens {
     fn session(&self) -> Session {
+        let authorization =
+            HeaderValue::try_from(format!("Bearer {}", self.access.expose_secret()))
+                .ok()
+                .map(|mut value| {
+                    value.set_sensitive(true);
+                    value
+                });
         Session {
             access: self.access.clone(),
+            authorization,
             app_code: self.app_code,
             products: self.products.clone(),
         }
@@ -447,6 +459,9 @@ mod tests {
         let read = before.published().unwrap();
         assert!(Arc::ptr_eq(&published, &read));
         assert_eq!(read.access.expose_secret(), "access-1");
+        let authorization = read.authorization.as_ref().unwrap();
+        assert_eq!(authorization, "Bearer access-1");
+        assert!(authorization.is_sensitive());
         assert_eq!(read.app_code, Some(7));
         before.withdraw();
         assert!(before.published().is_none());

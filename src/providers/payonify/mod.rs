@@ -129,7 +129,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{env_optional, env_secret};
 use crate::error::Error;
-use crate::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks};
+use crate::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks, credential_header};
 use crate::model::{
     Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
     RefundRequest,
@@ -370,17 +370,14 @@ impl fmt::Debug for PayonifyClient {
 
 /// Basic auth, and Payonify's error bodies.
 struct Hooks {
-    /// `Basic base64(publishable:secret)`, built once.
-    authorization: SecretString,
+    /// `Basic base64(publishable:secret)`, sensitive, built once.
+    authorization: HeaderValue,
 }
 
 #[async_trait]
 impl ProviderHooks for Hooks {
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        let mut value = HeaderValue::from_str(self.authorization.expose_secret())
-            .map_err(|_| Error::config("payonify: the API keys are not valid header text"))?;
-        value.set_sensitive(true);
-        Ok(request.header(AUTHORIZATION, value))
+        Ok(request.header(AUTHORIZATION, self.authorization.clone()))
     }
 
     fn map_error(&self, status: reqwest::StatusCode, body: &[u8]) -> Error {
@@ -407,15 +404,11 @@ impl PayonifyClient {
             ));
         }
         let credentials = format!("{publishable}:{}", config.secret_key.expose_secret());
-        let authorization = SecretString::from(format!(
+        let authorization = credential_header(&format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(credentials)
-        ));
-        if HeaderValue::from_str(authorization.expose_secret()).is_err() {
-            return Err(Error::config(
-                "payonify: the API keys are not valid header text",
-            ));
-        }
+        ))
+        .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
         let http = HttpClient::new(PROVIDER, &config.base_url, config.http.clone())?;
         let mut verifier = HmacVerifier::new(config.webhook_secret.clone())
             .with_tolerance(config.webhook_tolerance)

@@ -131,7 +131,7 @@ pub use config::{
 };
 
 use crate::error::{Ambiguity, Error};
-use crate::http::{Call, HttpClient, Idempotency, ProviderHooks};
+use crate::http::{Call, HttpClient, Idempotency, ProviderHooks, credential_header};
 use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest};
 use crate::money::{Currency, Money};
 use crate::phone::Country;
@@ -229,10 +229,7 @@ impl VesicashClient {
         if let SignedMessage::TimestampDotBody { tolerance, .. } = &config.webhook.signed_message {
             verifier = verifier.with_tolerance(*tolerance);
         }
-        let hooks = Hooks {
-            secret_key: config.secret_key.clone(),
-            public_key: config.public_key.clone(),
-        };
+        let hooks = Hooks::new(&config)?;
         let capabilities = Capabilities {
             countries: vec![Country::Nigeria, Country::Zambia],
             currencies: vec![Currency::NGN, Currency::ZMW],
@@ -750,28 +747,33 @@ impl PayoutProvider for VesicashClient {
 /// The `secret-key` and `public-key` headers, and Vesicash's error bodies.
 #[derive(Clone)]
 struct Hooks {
-    secret_key: SecretString,
-    public_key: SecretString,
+    /// The `secret-key` header, sensitive, made once.
+    secret_key: HeaderValue,
+    /// The `public-key` header, sensitive, made once.
+    public_key: HeaderValue,
 }
 
 impl Hooks {
-    fn header(name: &str, secret: &SecretString) -> Result<HeaderValue, Error> {
-        let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
-            Error::config(format!("vesicash: the {name} is not a valid header value"))
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
+    /// The headers of `config`'s keys ([`VesicashConfig::validate`] checked they are header text).
+    fn new(config: &VesicashConfig) -> Result<Hooks, Error> {
+        let header = |name: &str, secret: &SecretString| {
+            credential_header(secret.expose_secret()).ok_or_else(|| {
+                Error::config(format!("vesicash: the {name} is not a valid header value"))
+            })
+        };
+        Ok(Hooks {
+            secret_key: header("secret key", &config.secret_key)?,
+            public_key: header("public key", &config.public_key)?,
+        })
     }
 }
 
 #[async_trait]
 impl ProviderHooks for Hooks {
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        let secret = Self::header("secret key", &self.secret_key)?;
-        let public = Self::header("public key", &self.public_key)?;
         Ok(request
-            .header("secret-key", secret)
-            .header("public-key", public))
+            .header("secret-key", self.secret_key.clone())
+            .header("public-key", self.public_key.clone()))
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
