@@ -65,6 +65,11 @@ async fn webhook(
             let _ = receiver.events.send(event);
             StatusCode::OK
         }
+        Err(Error::Webhook(e)) if e.should_acknowledge() => {
+            // Authentic, but not about a payout or refund: 2xx, or the provider redelivers it.
+            println!("ignored a {name} delivery: {e}");
+            StatusCode::OK
+        }
         Err(Error::Webhook(e)) => {
             println!("refused a {name} delivery: {e}");
             StatusCode::BAD_REQUEST

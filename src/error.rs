@@ -14,7 +14,7 @@
 //! | [`Error::Network`] | a read failed after sending | yes | retry freely (reads only) |
 //! | [`Error::OutcomeUnknown`] | a money-moving call may have gone through | **maybe** | reconcile with `find_payout` before anything else |
 //! | [`Error::Decode`] | the provider's answer made no sense | yes | report; retry a read later |
-//! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx |
+//! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx; 2xx when [`WebhookError::should_acknowledge`] (authentic, not about a payout) |
 //! | [`Error::Unsupported`] | the provider has no such operation | no | use another provider |
 //! | [`Error::Journal`] | reading or writing a batch journal | no (nothing is sent without its journal entry) | fix the file or disk |
 

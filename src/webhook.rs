@@ -68,6 +68,20 @@ pub enum WebhookError {
     /// The body is not what the provider sends.
     #[error("invalid body: {0}")]
     InvalidBody(String),
+    /// The delivery is authentic (its signature verified) but is about something this crate
+    /// does not handle, such as a Payonify `charge.*` event sent to the same endpoint. Answer it
+    /// 2xx and drop it: a 4xx only makes the provider deliver it again
+    /// ([`WebhookError::should_acknowledge`]).
+    #[error("authentic event of a type this crate does not handle: {0}")]
+    UnhandledEvent(String),
+}
+
+impl WebhookError {
+    /// True when the delivery should still be answered 2xx (and ignored): it is authentic, only
+    /// not about a payout or refund. Every other webhook error is a refusal (answer 4xx).
+    pub fn should_acknowledge(&self) -> bool {
+        matches!(self, WebhookError::UnhandledEvent(_))
+    }
 }
 
 /// A source of the current time, so tests can pin it.

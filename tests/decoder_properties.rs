@@ -46,7 +46,8 @@ enum Allowed {
     /// A Vesicash money-moving call: as above, or the envelope's refusal (outcome unknown when
     /// the envelope's code is 5xx).
     VesicashMovesMoney(&'static str),
-    /// A webhook body: `Webhook(InvalidBody)`.
+    /// A webhook body: `Webhook(InvalidBody)`, or `Webhook(UnhandledEvent)` for an event of
+    /// another type.
     WebhookBody,
     /// A webhook header or an authenticated callback: any `Webhook(_)`.
     Webhook,
@@ -88,7 +89,10 @@ fn error_is_allowed(allowed: Allowed, e: &Error) -> bool {
             outcome_unknown(ProviderId::VESICASH, operation, e, true)
                 || (is_refusal(e, ProviderId::VESICASH) && !matches!(e, Error::ServerError { .. }))
         }
-        Allowed::WebhookBody => matches!(e, Error::Webhook(WebhookError::InvalidBody(_))),
+        Allowed::WebhookBody => matches!(
+            e,
+            Error::Webhook(WebhookError::InvalidBody(_) | WebhookError::UnhandledEvent(_))
+        ),
         Allowed::Webhook => matches!(e, Error::Webhook(_)),
     }
 }

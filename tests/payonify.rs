@@ -1157,13 +1157,33 @@ async fn with_two_v1_values_one_right_is_enough_and_a_previous_secret_still_veri
     assert!(parse(&rotated, &signature_headers(&new_header), body.as_bytes()).is_ok());
 }
 
+/// A `charge.*` event at the same endpoint is authentic: the merchant should answer it 2xx
+/// (else Payonify redelivers it), so it is told apart from a malformed body.
 #[tokio::test]
-async fn an_authentic_event_that_is_not_about_a_payout_is_refused() {
+async fn an_authentic_event_that_is_not_about_a_payout_is_acknowledged_not_refused() {
     let (_server, client) = setup().await;
     let body = br#"{"id":"evt_9","object":"event","type":"charge.succeeded","created":1717405260,"livemode":false,"data":{"object":{"id":"ch_1","object":"charge"}}}"#;
     let headers = signature_headers(&signed_header(WEBHOOK_SECRET, WEBHOOK_T, body));
+    let error = webhook_error(parse(&client, &headers, body));
     assert_eq!(
-        webhook_error(parse(&client, &headers, body)),
-        WebhookError::InvalidBody("unsupported event type \"charge.succeeded\"".into())
+        error,
+        WebhookError::UnhandledEvent("Payonify event type \"charge.succeeded\"".into())
+    );
+    assert!(error.should_acknowledge());
+
+    // Not authentic: refused before the type is read, whatever the type.
+    let forged = signature_headers(&signed_header("whsec_wrong", WEBHOOK_T, body));
+    let refused = webhook_error(parse(&client, &forged, body));
+    assert_eq!(refused, WebhookError::SignatureMismatch);
+    assert!(!refused.should_acknowledge());
+
+    // A payout event whose object is something else is malformed, not merely unhandled.
+    let odd = br#"{"id":"evt_10","object":"event","type":"payout.paid","created":1717405260,"livemode":false,"data":{"object":{"id":"ch_1","object":"charge"}}}"#;
+    let headers = signature_headers(&signed_header(WEBHOOK_SECRET, WEBHOOK_T, odd));
+    assert_eq!(
+        webhook_error(parse(&client, &headers, odd)),
+        WebhookError::InvalidBody(
+            "a \"payout.paid\" event whose data.object is not a payout".into()
+        )
     );
 }

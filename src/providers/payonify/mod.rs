@@ -102,8 +102,12 @@
 //! 11. **Webhook events.** Any `payout.*` event whose `data.object` is a payout is normalized;
 //!     the status, amount and merchant reference come from that embedded payout (the event type is
 //!     not trusted over it). `event_id` is the `evt_…` id: Payonify retries a delivery up to 10
-//!     times over ~17 minutes, so drop ids already handled. Other events are refused with
-//!     [`WebhookError::InvalidBody`](crate::WebhookError::InvalidBody).
+//!     times over ~17 minutes, so drop ids already handled. Other event types (`charge.*`, …),
+//!     authentic but not about a payout, give
+//!     [`WebhookError::UnhandledEvent`](crate::WebhookError::UnhandledEvent), which
+//!     [`should_acknowledge`](crate::WebhookError::should_acknowledge): answer them 2xx, or
+//!     Payonify redelivers them for 17 minutes. A `payout.*` event whose `data.object` is not a
+//!     payout is [`WebhookError::InvalidBody`](crate::WebhookError::InvalidBody).
 //! 12. **Per-payout callback URLs and channels.** Payonify sends webhooks to the endpoints set in
 //!     its dashboard and has one channel: a [`PayoutRequest::callback_url`] is refused rather than
 //!     silently ignored, and [`PayoutRequest::channel`] may only be `ecocash`.

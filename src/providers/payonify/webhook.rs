@@ -108,11 +108,18 @@ pub(crate) fn to_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
             "the event id is empty".to_owned(),
         ));
     }
+    if !event.kind.starts_with("payout.") {
+        // Authentic (verified before this), just not about a payout: acknowledged, not refused.
+        return Err(WebhookError::UnhandledEvent(format!(
+            "Payonify event type {:?}",
+            truncate(&event.kind)
+        )));
+    }
     let is_payout_object =
         event.data.object.get("object").and_then(|o| o.as_str()) == Some("payout");
-    if !event.kind.starts_with("payout.") || !is_payout_object {
+    if !is_payout_object {
         return Err(WebhookError::InvalidBody(format!(
-            "unsupported event type {:?}",
+            "a {:?} event whose data.object is not a payout",
             truncate(&event.kind)
         )));
     }
