@@ -101,7 +101,8 @@ mod regressions {
 
     use std::time::Duration;
 
-    use disburse::sandbox::{Fault, Route, Sandbox};
+    use disburse::providers::payonify::PayonifyClient;
+    use disburse::sandbox::{Fault, Route, Sandbox, sandbox_http_config};
     use disburse::{
         Ambiguity, Currency, Destination, Error, Money, Msisdn, PayoutProvider, PayoutRequest,
         ProviderId, Reference,
@@ -176,9 +177,14 @@ mod regressions {
     #[tokio::test]
     async fn throttled_retries_after_a_timeout_are_outcome_unknown_not_rate_limited() {
         let sandbox = sandbox().await;
-        let client = sandbox.payonify_client().expect("client");
+        let client = PayonifyClient::new(
+            sandbox
+                .payonify_config()
+                .with_http(sandbox_http_config().with_timeout(Duration::from_secs(2))),
+        )
+        .expect("client");
         let route = Route::post("/v1/payouts").for_reference("reg-429");
-        // Past the sandbox clients' 2 s timeout.
+        // Past this client's 2 s timeout.
         sandbox.inject(
             ProviderId::PAYONIFY,
             route.clone(),

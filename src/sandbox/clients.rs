@@ -1,5 +1,5 @@
 //! Ready-configured clients for the embedded sandbox: the same adapters a merchant uses in
-//! production, pointed at the simulator with its test credentials and short timeouts.
+//! production, pointed at the simulator with its test credentials and loopback-sized timeouts.
 
 use std::time::Duration;
 
@@ -15,12 +15,14 @@ use crate::providers::vesicash::{VesicashClient, VesicashConfig};
 use super::credentials::{JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS};
 use super::server::Sandbox;
 
-/// Timeouts and retries suited to a simulator on loopback: a slow answer means an injected fault,
-/// so waiting 30 s for it helps nobody.
+/// Timeouts and retries suited to a simulator on loopback: 10 s per attempt (a third of the
+/// production default), long enough that a stalled CI machine does not turn a healthy answer
+/// into a timeout, short enough that an injected hang fails a test quickly. A test of timeouts
+/// sets its own with [`HttpConfig::with_timeout`].
 pub fn sandbox_http_config() -> HttpConfig {
     HttpConfig::default()
-        .with_connect_timeout(Duration::from_secs(2))
-        .with_timeout(Duration::from_secs(2))
+        .with_connect_timeout(Duration::from_secs(10))
+        .with_timeout(Duration::from_secs(10))
         .with_retry(
             RetryPolicy::default()
                 .with_backoff(Duration::from_millis(20), Duration::from_millis(200))
