@@ -125,7 +125,9 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// Gives money back for an earlier payment.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
 
-    /// Authenticates a webhook delivery and normalizes it. Answer 2xx only on `Ok`.
+    /// Authenticates a webhook delivery and normalizes it. Answer 2xx on `Ok`, and on an error
+    /// whose [`WebhookError::should_acknowledge`](crate::WebhookError::should_acknowledge) is
+    /// true (authentic, but not about a payout or refund); refuse anything else with a 4xx.
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error>;
 
     /// Checks that a recipient can receive money. Unsupported by default.

@@ -26,7 +26,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// The default timestamp tolerance: 300 seconds either way.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// Why a delivery was refused. Each reason is precise so a log says what was wrong.
+/// Why a delivery was not turned into an event: refused (every reason but one), or authentic
+/// but not about a payout or refund ([`WebhookError::UnhandledEvent`], to be answered 2xx).
+/// Each reason is precise so a log says what was wrong.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {

@@ -368,7 +368,9 @@ async fn a_reference_twice_in_one_input_is_refused_and_paid_once() {
         matches!(
             &refused[0].outcome,
             BatchOutcome::Failed(Error::InvalidRequest { field: "reference", reason, .. })
-                if reason == "dup-a appears more than once in this batch; only its first occurrence is processed"
+                if reason == "dup-a appears more than once in this batch; only its first occurrence is \
+                    processed (if it does not, it shares a 64-bit index key with an earlier reference, \
+                    a chance of about 1 in 10^10: send it in another batch)"
         ),
         "{:?}",
         refused[0].outcome

@@ -184,11 +184,12 @@ mod regressions {
         )
         .expect("client");
         let route = Route::post("/v1/payouts").for_reference("reg-429");
-        // Past this client's 2 s timeout.
+        // Far past this client's 2 s timeout: the sandbox shares this test's thread, and a
+        // stall longer than the gap between the two timers would let the answer win.
         sandbox.inject(
             ProviderId::PAYONIFY,
             route.clone(),
-            Fault::CommitThenDelay(Duration::from_secs(3)),
+            Fault::CommitThenDelay(Duration::from_secs(30)),
             1,
         );
         sandbox.inject(

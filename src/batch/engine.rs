@@ -269,7 +269,9 @@ impl Run {
             return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
                 "reference",
                 format!(
-                    "{reference} appears more than once in this batch; only its first occurrence is processed"
+                    "{reference} appears more than once in this batch; only its first occurrence is \
+                     processed (if it does not, it shares a 64-bit index key with an earlier \
+                     reference, a chance of about 1 in 10^10: send it in another batch)"
                 ),
             ))));
         }

@@ -45,8 +45,13 @@ pub struct TornLine {
 /// One journal has one writer: [`FileJournal::open`] takes an exclusive advisory lock on the file
 /// (`flock` on Unix, `LockFileEx` on Windows) for as long as the journal lives, and refuses with
 /// [`Error::Journal`] while another process, or another `FileJournal` in this one, holds it. Two
-/// runs of one batch at once would each see the other's items as not yet sent. On a file system
-/// without locks (some network mounts) it opens with a warning instead.
+/// runs of one batch at once would each see the other's items as not yet sent. Where the file
+/// system reports locks as unsupported it opens with a warning instead; any other lock error
+/// (such as `ENOLCK` on an NFS mount without its lock service) refuses to open. On NFS, Linux
+/// emulates `flock` with per-process locks, so there two opens within one process are not told
+/// apart. Dropping a batch stream does not release the lock at once: journal writes it had
+/// started finish on the blocking pool first, and a reopen in the same process meanwhile is
+/// refused (retry after a moment).
 pub struct FileJournal {
     path: PathBuf,
     writer: Mutex<File>,

@@ -38,7 +38,10 @@
 //! 4. **A reference is one payout.** The same reference twice in one input, or a reference whose
 //!    fingerprint (amount, currency, destination) differs from the journaled one, is
 //!    [`BatchOutcome::Failed`] with [`Error::InvalidRequest`](crate::Error::InvalidRequest) for
-//!    field `reference`; nothing is sent or journaled for it.
+//!    field `reference`; nothing is sent or journaled for it. Repeats within one input are found
+//!    by a 64-bit key per reference: two different references share one with a chance of about
+//!    3 × 10⁻¹⁰ in a batch of 100,000, and the second is then refused the same way (never sent
+//!    twice; send it in another batch).
 //! 5. **Failures are final.** A refusal ([`Error::Rejected`](crate::Error::Rejected), invalid
 //!    input, auth) is journaled failed and not retried: the HTTP layer already retried what is
 //!    safe. Only what certainly did not reach the provider
@@ -51,8 +54,9 @@
 //!    with `find_payout` and reported [`BatchOutcome::Reconciled`] (else unknown).
 //! 6. **Flat memory.** The input is pulled only as slots free (at most
 //!    [`concurrency`](BatchRunner::concurrency) requests held), and the state kept per reference
-//!    is two 128-bit keys and, for references journaled by earlier runs, their compact
-//!    [`JournalRecord`] until they come up; never a request.
+//!    is a 64-bit key (about 10 bytes with its index) and, for references journaled by earlier
+//!    runs, two 128-bit keys and their compact [`JournalRecord`] until they come up; never a
+//!    request.
 //! 7. **Rate limits.** Sends are spaced by the client-side limit, and a 429 that survives the
 //!    HTTP layer's retries pauses every send for the `Retry-After`, halves the rate and repeats
 //!    the call; the rate recovers gradually ([`rate`]).

@@ -1,12 +1,16 @@
-//! The references one run has taken from its input, at 8 bytes each.
+//! The references one run has taken from its input, at about 10 bytes each.
 
-/// How many keys wait, unsorted, before they are merged into the sorted run.
-const RECENT: usize = 512;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// The set of references a run has taken, as 64-bit keys: a sorted vector, and a short buffer of
-/// the latest keys that is merged into it when full. A hash set of 128-bit keys needs about
-/// 2 to 3 times the memory (buckets, control bytes and its resize), which is what made a batch's
-/// peak memory grow with its size.
+/// The buffer is merged into the sorted run once it holds this many keys, or an eighth of the
+/// run if that is more (so a run of n keys takes O(log n) merges, O(n log n) moves in all).
+const MIN_RECENT: usize = 512;
+
+/// The set of references a run has taken, as 64-bit keys: a sorted vector, and a hashed buffer
+/// of the latest keys that is sorted and merged into it when it reaches an eighth of its size.
+/// A hash set of 128-bit keys needs about 2 to 3 times the memory (buckets, control bytes and
+/// its resize), which is what made a batch's peak memory grow with its size.
 ///
 /// A 64-bit key of a SHA-256 digest can collide: two different references in one batch share a
 /// key with a chance of about n² / 2⁶⁵ (3 × 10⁻¹⁰ at 100,000 references, 3 × 10⁻⁶ at 10
@@ -15,20 +19,16 @@ const RECENT: usize = 512;
 #[derive(Debug, Default)]
 pub(crate) struct SeenReferences {
     sorted: Vec<u64>,
-    recent: Vec<u64>,
+    recent: HashSet<u64, BuildHasherDefault<KeyHasher>>,
 }
 
 impl SeenReferences {
     /// Adds `key`; false when it was already there.
     pub(crate) fn insert(&mut self, key: u64) -> bool {
-        if self.recent.contains(&key) || self.sorted.binary_search(&key).is_ok() {
+        if self.sorted.binary_search(&key).is_ok() || !self.recent.insert(key) {
             return false;
         }
-        if self.recent.capacity() == 0 {
-            self.recent.reserve_exact(RECENT);
-        }
-        self.recent.push(key);
-        if self.recent.len() == RECENT {
+        if self.recent.len() >= MIN_RECENT.max(self.sorted.len() / 8) {
             self.merge_recent();
         }
         true
@@ -40,12 +40,13 @@ impl SeenReferences {
         self.sorted.len() + self.recent.len()
     }
 
-    /// Merges the buffer into the sorted run, from the back, without a second vector.
+    /// Sorts the buffer and merges it into the sorted run, from the back.
     fn merge_recent(&mut self) {
-        self.recent.sort_unstable();
-        let (old, new) = (self.sorted.len(), self.recent.len());
-        // Grow by an eighth (at least the buffer): few reallocations, little slack.
+        let mut recent: Vec<u64> = self.recent.drain().collect();
+        recent.sort_unstable();
+        let (old, new) = (self.sorted.len(), recent.len());
         let want = old + new;
+        // Grow by an eighth (at least the buffer): few reallocations, little slack.
         if self.sorted.capacity() < want {
             self.sorted.reserve_exact(new.max(old / 8));
         }
@@ -53,24 +54,42 @@ impl SeenReferences {
         let (mut i, mut j) = (old, new);
         for slot in (0..want).rev() {
             if j == 0 {
-                break;
+                break; // what is left of the old run is already in place
             }
-            if i > 0 && self.sorted[i - 1] > self.recent[j - 1] {
+            if i > 0 && self.sorted[i - 1] > recent[j - 1] {
                 self.sorted[slot] = self.sorted[i - 1];
                 i -= 1;
             } else {
-                self.sorted[slot] = self.recent[j - 1];
+                self.sorted[slot] = recent[j - 1];
                 j -= 1;
             }
         }
-        self.recent.clear();
+    }
+}
+
+/// The keys are already uniform (bits of a SHA-256 digest): hashing them again buys nothing.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than lose it.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
     use super::*;
 
     /// A deterministic spread of keys (splitmix64), with repeats mixed in.
@@ -87,33 +106,50 @@ mod tests {
     #[test]
     fn answers_as_a_hash_set_does_across_many_merges() {
         let mut seen = SeenReferences::default();
-        let mut model = HashSet::new();
-        for key in keys(20_000) {
+        let mut model = std::collections::HashSet::new();
+        for key in keys(50_000) {
             assert_eq!(seen.insert(key), model.insert(key), "{key}");
         }
         assert_eq!(seen.len(), model.len());
+        assert!(
+            seen.sorted.len() >= seen.len() * 8 / 9,
+            "most keys were merged"
+        );
         assert!(
             seen.sorted.windows(2).all(|w| w[0] < w[1]),
             "sorted, no repeats"
         );
         // Everything inserted is still found, whether merged or in the buffer.
-        for key in keys(20_000) {
+        for key in keys(50_000) {
             assert!(!seen.insert(key));
         }
     }
 
     #[test]
-    fn extremes_and_a_key_repeated_at_once_and_after_a_merge() {
+    fn dense_small_keys_and_the_extremes() {
         let mut seen = SeenReferences::default();
         assert!(seen.insert(u64::MAX));
         assert!(!seen.insert(u64::MAX));
         assert!(seen.insert(0));
-        for key in 1..RECENT as u64 {
+        for key in 1..MIN_RECENT as u64 {
             assert!(seen.insert(key));
         }
-        assert!(seen.recent.len() < RECENT, "merged once");
+        assert_eq!(seen.sorted.len(), MIN_RECENT, "merged once");
         assert!(!seen.insert(0));
         assert!(!seen.insert(u64::MAX));
-        assert!(seen.insert(RECENT as u64));
+        for key in (0..3 * MIN_RECENT as u64).rev() {
+            assert_eq!(seen.insert(key), key >= MIN_RECENT as u64, "{key}");
+        }
+        assert_eq!(seen.len(), 3 * MIN_RECENT + 1);
+    }
+
+    #[test]
+    fn the_buffer_grows_with_the_run() {
+        let mut seen = SeenReferences::default();
+        for key in keys(200_000) {
+            seen.insert(key);
+            assert!(seen.recent.len() < MIN_RECENT.max(seen.sorted.len() / 8));
+        }
+        assert!(seen.sorted.len() >= seen.len() * 8 / 9);
     }
 }
