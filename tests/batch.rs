@@ -442,3 +442,63 @@ async fn a_rejection_is_final_and_skipped_by_the_next_run() {
     assert_eq!(posts(&sandbox, JPAY_POST), 2);
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests[..1]);
 }
+
+/// A reference already used at the provider for another payout (outside this journal) is not
+/// that row's payout: the row fails, nothing is sent twice, and the batch never reports the
+/// other payout as this row's (which would leave the row's recipient unpaid while it says done).
+/// The same reference for the same payout is that payout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reference_taken_at_the_provider_by_another_amount_fails_and_is_not_adopted() {
+    let sandbox = sandbox().await;
+    let client = Arc::new(sandbox.jpay_client().expect("client"));
+    let earlier = client
+        .create_payout(&jpay_request("taken-1", "150.00", 6300))
+        .await
+        .expect("the earlier payout");
+    let same = client
+        .create_payout(&jpay_request("taken-2", "80.00", 6301))
+        .await
+        .expect("the earlier payout");
+    let posts_before = posts(&sandbox, JPAY_POST);
+
+    let provider = Counting::new(client);
+    let runner = BatchRunner::new(provider.clone(), Arc::new(MemoryJournal::new()));
+    let items = by_reference(
+        collect(runner.run_iter([
+            jpay_request("taken-1", "200.00", 6300),
+            jpay_request("taken-2", "80.00", 6301),
+        ]))
+        .await,
+    );
+
+    assert!(
+        matches!(
+            &items["taken-1"].outcome,
+            BatchOutcome::Failed(Error::InvalidRequest { field: "reference", reason, .. })
+                if *reason == format!(
+                    "taken-1 is taken at the provider by payout {} of 150.00 KES, not \
+                     200.00 KES; a changed payout needs a new reference",
+                    earlier.id
+                )
+        ),
+        "{:?}",
+        items["taken-1"].outcome
+    );
+    // Same amount and wallet: JPay's adapter resolves its own duplicate answer to the payout.
+    assert!(
+        matches!(&items["taken-2"].outcome, BatchOutcome::Sent(p) if p.id == same.id),
+        "{:?}",
+        items["taken-2"].outcome
+    );
+    // One POST each (refused as duplicates), no payout added.
+    assert_eq!(posts(&sandbox, JPAY_POST) - posts_before, 2);
+    let taken = sandbox.payouts_for_reference(ProviderId::JPAY, "taken-1");
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].id, earlier.id);
+    assert_eq!(
+        sandbox
+            .payouts_for_reference(ProviderId::JPAY, "taken-2")
+            .len(),
+        1
+    );
+}

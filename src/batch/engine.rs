@@ -302,14 +302,7 @@ impl Run {
             .throttled(|| self.provider.find_payout(&request.reference))
             .await;
         match found {
-            Ok(Some(payout)) => {
-                self.record(
-                    &request.reference,
-                    JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
-                )
-                .await;
-                BatchOutcome::Reconciled(payout)
-            }
+            Ok(Some(payout)) => self.adopt(&request, payout, None).await,
             // The provider has no payout under the reference: the earlier request never arrived.
             Ok(None) => self.send(request, print).await,
             Err(e) => {
@@ -344,7 +337,7 @@ impl Run {
             // The reference is taken at the provider (an earlier attempt arrived after all, or
             // the reference was used outside this journal): report the payout that holds it.
             Err(e) if e.reject_code() == Some(&RejectCode::DuplicateReference) => {
-                self.resolve_duplicate(&request.reference, e).await
+                self.resolve_duplicate(&request, e).await
             }
             Err(e) => {
                 let recorded = classify(&e);
@@ -358,19 +351,13 @@ impl Run {
         }
     }
 
-    async fn resolve_duplicate(&self, reference: &Reference, refusal: Error) -> BatchOutcome {
+    async fn resolve_duplicate(&self, request: &PayoutRequest, refusal: Error) -> BatchOutcome {
+        let reference = &request.reference;
         match self
             .throttled(|| self.provider.find_payout(reference))
             .await
         {
-            Ok(Some(payout)) => {
-                self.record(
-                    reference,
-                    JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
-                )
-                .await;
-                BatchOutcome::Reconciled(payout)
-            }
+            Ok(Some(payout)) => self.adopt(request, payout, Some(refusal)).await,
             Ok(None) | Err(_) => {
                 self.record(
                     reference,
@@ -378,6 +365,65 @@ impl Run {
                 )
                 .await;
                 BatchOutcome::Unknown(refusal)
+            }
+        }
+    }
+
+    /// Takes `payout`, found at the provider under the request's reference, as this request's
+    /// payout only when its amount says so: the reference may have been used, outside this
+    /// journal, for another payout, and reporting that one as this row's would leave the row's
+    /// recipient unpaid while the batch says done. Another amount is a final failure (a changed
+    /// payout needs a new reference); a record without an amount cannot be judged and is
+    /// unknown (`refusal` is the provider's duplicate-reference answer, when there was one).
+    async fn adopt(
+        &self,
+        request: &PayoutRequest,
+        payout: Payout,
+        refusal: Option<Error>,
+    ) -> BatchOutcome {
+        let reference = &request.reference;
+        match payout.amount {
+            Some(amount) if amount == request.amount => {
+                self.record(
+                    reference,
+                    JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
+                )
+                .await;
+                BatchOutcome::Reconciled(payout)
+            }
+            Some(amount) => {
+                let e = Error::invalid(
+                    "reference",
+                    format!(
+                        "{reference} is taken at the provider by payout {} of {amount}, not {}; \
+                         a changed payout needs a new reference",
+                        payout.id, request.amount
+                    ),
+                );
+                self.record(
+                    reference,
+                    JournalRecord::from_error(RecordedOutcome::Failed, &e),
+                )
+                .await;
+                BatchOutcome::Failed(e)
+            }
+            None => {
+                let e = refusal.unwrap_or_else(|| {
+                    Error::invalid(
+                        "reference",
+                        format!(
+                            "{reference} is taken at the provider by payout {}, whose amount it \
+                             does not report: check it before sending this row again",
+                            payout.id
+                        ),
+                    )
+                });
+                self.record(
+                    reference,
+                    JournalRecord::from_error(RecordedOutcome::Unknown, &e),
+                )
+                .await;
+                BatchOutcome::Unknown(e)
             }
         }
     }
