@@ -384,10 +384,17 @@ async fn vesicash_commit_then_drop_is_unknown_and_stays_unknown() {
     let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
     let second = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&second), [("already_done", 2), ("unknown", 1)].into());
-    assert!(matches!(
-        &second["drop-0000"].outcome,
-        BatchOutcome::Unknown(Error::Unsupported { .. })
-    ));
+    assert!(
+        matches!(
+            &second["drop-0000"].outcome,
+            BatchOutcome::Unknown(Error::Unsupported {
+                provider: ProviderId::VESICASH,
+                operation: "find_payout"
+            })
+        ),
+        "{:?}",
+        second["drop-0000"].outcome
+    );
     assert_eq!(provider.creates.load(Ordering::SeqCst), 3, "never re-sent");
     assert_eq!(posts(&sandbox, VESICASH_POST), 3);
     assert_paid_exactly_once(&sandbox, ProviderId::VESICASH, &requests);

@@ -192,9 +192,11 @@ async fn unprotected_post_answered_5xx_is_outcome_unknown_and_not_resent() {
         matches!(
             err,
             Error::OutcomeUnknown {
+                operation: "create_payout",
+                reference: Some(ref r),
                 cause: Ambiguity::ServerError { status: 503 },
                 ..
-            }
+            } if r.as_str() == "order-42"
         ),
         "{err:?}"
     );
@@ -297,9 +299,11 @@ async fn keyed_post_still_failing_after_all_attempts_is_outcome_unknown() {
     assert!(matches!(
         err,
         Error::OutcomeUnknown {
+            operation: "create_payout",
+            reference: Some(ref r),
             cause: Ambiguity::ServerError { status: 500 },
             ..
-        }
+        } if r.as_str() == "order-42"
     ));
 }
 
@@ -521,9 +525,11 @@ async fn undecodable_answer_to_a_money_moving_call_is_outcome_unknown() {
     assert!(matches!(
         err,
         Error::OutcomeUnknown {
+            operation: "create_payout",
+            reference: Some(ref r),
             cause: Ambiguity::UndecodableResponse { status: 200 },
             ..
-        }
+        } if r.as_str() == "order-42"
     ));
 }
 

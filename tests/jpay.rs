@@ -1035,10 +1035,11 @@ async fn error_429_is_rate_limited_with_the_retry_after() {
 async fn error_500_on_a_payout_is_an_outcome_unknown_provider_error() {
     let err = payout_answered(500, "jpay/error-server-error.json").await;
     let Error::OutcomeUnknown {
+        provider: ProviderId::JPAY,
+        operation: "create_payout",
         cause: Ambiguity::ServerError { status: 500 },
         reference: Some(reference),
         source: Some(source),
-        ..
     } = &err
     else {
         panic!("expected an unknown outcome, got {err:?}");
@@ -1193,6 +1194,7 @@ async fn a_duplicate_reference_for_a_different_payout_stays_a_rejection() {
     other["amount"] = json!("75.00");
     Mock::given(method("GET"))
         .and(path("/payments/payouts"))
+        .and(query_param("ref_no", "PAYOUT-2024-001"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "items": [other],
             "pagination": {"page": 1, "total_pages": 1}
@@ -1209,8 +1211,9 @@ async fn a_duplicate_reference_for_a_different_payout_stays_a_rejection() {
     assert!(
         matches!(
             &err,
-            Error::Rejected { status: 400, code: RejectCode::DuplicateReference, message, param: Some(p), .. }
-                if message.starts_with("Payout with this ref_no already exists")
+            Error::Rejected { provider, status: 400, code: RejectCode::DuplicateReference, message, param: Some(p), .. }
+                if *provider == ProviderId::JPAY
+                    && message.starts_with("Payout with this ref_no already exists")
                     && message.contains("another amount or recipient")
                     && p == "ref_no"
         ),
@@ -1231,6 +1234,7 @@ async fn a_duplicate_reference_jpay_cannot_list_stays_a_rejection() {
         .await;
     Mock::given(method("GET"))
         .and(path("/payments/payouts"))
+        .and(query_param("ref_no", "PAYOUT-2024-001"))
         .respond_with(answer(200, "jpay/payouts-empty.json"))
         .expect(1)
         .mount(&server)
@@ -1250,8 +1254,8 @@ async fn a_duplicate_reference_jpay_cannot_list_stays_a_rejection() {
 fn is_rejected_duplicate(err: &Error, text: &str) -> bool {
     matches!(
         err,
-        Error::Rejected { status: 400, code: RejectCode::DuplicateReference, message, .. }
-            if message == text
+        Error::Rejected { provider, status: 400, code: RejectCode::DuplicateReference, message, param: Some(p), .. }
+            if *provider == ProviderId::JPAY && message == text && p == "ref_no"
     )
 }
 
