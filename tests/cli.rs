@@ -449,3 +449,93 @@ fn a_file_without_the_required_columns_is_refused_whole() {
         stderr(&output)
     );
 }
+
+/// A reference repeated in the CSV: the repeat is refused at once while the first occurrence is
+/// still at the provider, and each result lands on its own line of the results file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_reference_is_reported_on_the_repeats_line() {
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    sandbox.set_balance(
+        ProviderId::PAYONIFY,
+        disburse::Money::parse("1000", disburse::Currency::USD).unwrap(),
+    );
+    // The first occurrence takes a while; the repeat is refused without a request.
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::Latency(Duration::from_millis(200)),
+        u32::MAX,
+    );
+    let dir = workdir("repeated-reference");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "reference,amount,currency,msisdn,narration\n\
+         dup-1,10.00,USD,+263771234569,first\n\
+         dup-1,20.00,USD,+263771234579,second\n\
+         other-1,5.00,USD,+263771234589,third\n",
+    )
+    .unwrap();
+    let (file, base_url) = (
+        csv.to_str().unwrap().to_owned(),
+        sandbox.base_url_payonify(),
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args([
+                "batch",
+                file.as_str(),
+                "--provider",
+                "payonify",
+                "--concurrency",
+                "8",
+                "--quiet",
+            ])
+            .env(
+                "PAYONIFY_PUBLISHABLE_KEY",
+                PAYONIFY_CREDENTIALS.publishable_key,
+            )
+            .env("PAYONIFY_SECRET_KEY", PAYONIFY_CREDENTIALS.secret_key)
+            .env(
+                "PAYONIFY_WEBHOOK_SECRET",
+                PAYONIFY_CREDENTIALS.webhook_secret,
+            )
+            .env("PAYONIFY_BASE_URL", &base_url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let out = stdout(&output);
+
+    let mut results = read_results(&dir.join("payouts.csv.results.csv"));
+    results.sort_by(|a, b| a.line.cmp(&b.line));
+    let rows: Vec<(&str, &str, &str)> = results
+        .iter()
+        .map(|r| (r.line.as_str(), r.reference.as_str(), r.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2", "dup-1", "sent"),
+            ("3", "dup-1", "failed"),
+            ("4", "other-1", "sent")
+        ],
+        "{out}"
+    );
+    assert!(
+        results[1]
+            .detail
+            .starts_with("invalid request: `reference` dup-1 appears more than once in this batch"),
+        "{}",
+        results[1].detail
+    );
+    let paid = sandbox.payouts_for_reference(ProviderId::PAYONIFY, "dup-1");
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].id, results[0].payout_id);
+    sandbox.shutdown().await;
+}

@@ -27,6 +27,10 @@ pub const MAX_THROTTLED_ATTEMPTS: u32 = 10;
 #[non_exhaustive]
 #[derive(Debug)]
 pub struct BatchItem {
+    /// The request's position in the input, from 0: results arrive as they complete, and a
+    /// reference repeated in the input gives two items, so this is what ties an item to its
+    /// input row.
+    pub index: u64,
     /// The request's reference.
     pub reference: Reference,
     /// What became of it.
@@ -156,7 +160,8 @@ impl BatchRunner {
             let run = Arc::new(Run::new(runner, loaded));
             let admitting = Arc::clone(&run);
             requests
-                .map(move |request| Arc::clone(&admitting).admit(request))
+                .enumerate()
+                .map(move |(index, request)| Arc::clone(&admitting).admit(index as u64, request))
                 .buffer_unordered(concurrency)
                 .map(move |item| {
                     run.tracker.completed(&item.outcome, run.limiter.current());
@@ -237,7 +242,11 @@ impl Run {
     }
 
     /// Decides, in input order, what to do with a request; the returned future does it.
-    fn admit(self: Arc<Self>, request: PayoutRequest) -> impl Future<Output = BatchItem> + Send {
+    fn admit(
+        self: Arc<Self>,
+        index: u64,
+        request: PayoutRequest,
+    ) -> impl Future<Output = BatchItem> + Send {
         self.tracker.submitted();
         let print = fingerprint(&request);
         let plan = self.plan(&request.reference, &print);
@@ -248,7 +257,11 @@ impl Run {
                 Plan::Reconcile => self.reconcile(request, print).await,
                 Plan::Send => self.send(request, print).await,
             };
-            BatchItem { reference, outcome }
+            BatchItem {
+                index,
+                reference,
+                outcome,
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! `disburse batch`: every row of a CSV file through the batch engine, with a progress bar, a
 //! results CSV and a journal that makes a re-run send nothing twice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -39,7 +39,11 @@ struct ResultLine<'a> {
 /// The results file, the line of each reference still in flight, and the tallies.
 struct Results {
     writer: csv::Writer<std::fs::File>,
-    lines: HashMap<String, VecDeque<u64>>,
+    /// The CSV line of each request handed to the engine, by its input index, until its result
+    /// is written.
+    lines: HashMap<u64, u64>,
+    /// The input index the next valid row gets (invalid rows never reach the engine).
+    next_index: u64,
     invalid: u64,
     tally: HashMap<&'static str, u64>,
 }
@@ -54,6 +58,7 @@ impl Results {
         Ok(Results {
             writer,
             lines: HashMap::new(),
+            next_index: 0,
             invalid: 0,
             tally: HashMap::new(),
         })
@@ -74,13 +79,8 @@ impl Results {
         }
     }
 
-    fn take_line(&mut self, reference: &str) -> Option<u64> {
-        let queue = self.lines.get_mut(reference)?;
-        let line = queue.pop_front();
-        if queue.is_empty() {
-            self.lines.remove(reference);
-        }
-        line
+    fn take_line(&mut self, index: u64) -> Option<u64> {
+        self.lines.remove(&index)
     }
 }
 
@@ -132,11 +132,9 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
             let mut results = results.lock().expect("results lock");
             let request = match row.request {
                 Ok(request) => {
-                    results
-                        .lines
-                        .entry(request.reference.as_str().to_owned())
-                        .or_default()
-                        .push_back(row.line);
+                    let index = results.next_index;
+                    results.next_index += 1;
+                    results.lines.insert(index, row.line);
                     Some(request)
                 }
                 Err(message) => {
@@ -189,7 +187,7 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
 
 fn record(results: &mut Results, item: &BatchItem) {
     let reference = item.reference.as_str();
-    let line = results.take_line(reference);
+    let line = results.take_line(item.index);
     let (outcome, payout_id, status, detail) = match &item.outcome {
         BatchOutcome::Sent(payout) => {
             let (status, detail) = status_words(&payout.status);
