@@ -613,12 +613,29 @@ impl HttpClient {
                 body,
             }),
             Err(BodyError::Transport(e)) => Ok(Outcome::Transport(e)),
-            Err(BodyError::TooLarge) => Err(Error::Decode {
-                provider: self.inner.provider,
-                status: status.as_u16(),
-                snippet: String::new(),
-                source: format!("body larger than {MAX_BODY_BYTES} bytes").into(),
-            }),
+            Err(BodyError::TooLarge) => {
+                let decode = Error::Decode {
+                    provider: self.inner.provider,
+                    status: status.as_u16(),
+                    snippet: String::new(),
+                    source: format!("body larger than {MAX_BODY_BYTES} bytes").into(),
+                };
+                // Unread, whatever its status: for a call that moves money, as ambiguous as any
+                // answer that cannot be decoded (see `decode_reply`).
+                Err(if call.idempotency.moves_money() {
+                    Error::OutcomeUnknown {
+                        provider: self.inner.provider,
+                        operation: call.operation,
+                        reference: call.reference.clone(),
+                        cause: Ambiguity::UndecodableResponse {
+                            status: status.as_u16(),
+                        },
+                        source: Some(Box::new(decode)),
+                    }
+                } else {
+                    decode
+                })
+            }
         }
     }
 

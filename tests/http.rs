@@ -576,3 +576,51 @@ async fn concurrent_clients_share_one_pool_and_are_send_sync() {
         t.await.unwrap().unwrap();
     }
 }
+
+/// An answer larger than `MAX_BODY_BYTES` is not read: a typed decode error for a read, and for
+/// a call that moves money an unknown outcome (whatever the status: it was never read), so a
+/// caller reconciles instead of taking it as a refusal.
+#[tokio::test]
+async fn an_oversized_answer_is_a_decode_error_for_a_read_and_an_unknown_outcome_for_a_create() {
+    let server = MockServer::start().await;
+    common::catch_all(&server).await;
+    let huge = vec![b'x'; disburse::http::MAX_BODY_BYTES + 1];
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_bytes(huge.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(huge))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = client(&server);
+
+    let err = http
+        .send(&Hooks::default(), &create_call(Idempotency::Unprotected))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::OutcomeUnknown {
+                operation: "create_payout",
+                reference: Some(r),
+                cause: Ambiguity::UndecodableResponse { status: 400 },
+                source: Some(_),
+                ..
+            } if r.as_str() == "order-42"
+        ),
+        "{err:?}"
+    );
+
+    let err = http
+        .send(&Hooks::default(), &Call::get("get_payout", "/payouts/1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { status: 200, snippet, .. } if snippet.is_empty()),
+        "{err:?}"
+    );
+}

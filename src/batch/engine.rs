@@ -487,7 +487,6 @@ fn classify(error: &Error) -> RecordedOutcome {
         Error::OutcomeUnknown { .. } | Error::ServerError { .. } | Error::Network { .. } => {
             RecordedOutcome::Unknown
         }
-        Error::Decode { status, .. } if (200..300).contains(status) => RecordedOutcome::Unknown,
         Error::NotSent { .. } | Error::RateLimited { .. } => RecordedOutcome::NotSent,
         _ => RecordedOutcome::Failed,
     }

@@ -34,7 +34,7 @@ use tokio::sync::Mutex;
 
 use super::wire::{self, RefreshRequest, TokenRequest, TokenResponse};
 use crate::error::{AuthFailure, Error};
-use crate::http::{Call, HttpClient, Idempotency, ProviderHooks};
+use crate::http::{Call, HttpClient, Idempotency, ProviderHooks, credential_header};
 use crate::model::ProviderId;
 use crate::webhook::Clock;
 
@@ -69,13 +69,7 @@ pub(crate) struct Tokens {
 
 impl Tokens {
     fn session(&self) -> Session {
-        let authorization =
-            HeaderValue::try_from(format!("Bearer {}", self.access.expose_secret()))
-                .ok()
-                .map(|mut value| {
-                    value.set_sensitive(true);
-                    value
-                });
+        let authorization = credential_header(&format!("Bearer {}", self.access.expose_secret()));
         Session {
             access: self.access.clone(),
             authorization,
