@@ -384,6 +384,21 @@ impl Error {
         }
     }
 
+    /// The provider's last answer behind this error: for an [`Error::OutcomeUnknown`] whose
+    /// source is the error the last attempt ended in (a refusal after an earlier attempt timed
+    /// out, say), that error; otherwise the error itself.
+    pub fn last_answer(&self) -> &Error {
+        match self {
+            Error::OutcomeUnknown {
+                source: Some(source),
+                ..
+            } => source
+                .downcast_ref::<Error>()
+                .map_or(self, Error::last_answer),
+            other => other,
+        }
+    }
+
     /// The merchant reference of an [`Error::OutcomeUnknown`].
     pub fn reference(&self) -> Option<&Reference> {
         match self {
@@ -412,5 +427,48 @@ impl From<crate::money::MoneyError> for Error {
             reason: e.to_string(),
             source: Some(Box::new(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duplicate() -> Error {
+        Error::Rejected {
+            provider: ProviderId::JPAY,
+            status: 400,
+            code: RejectCode::DuplicateReference,
+            provider_code: None,
+            message: "ref_no exists".into(),
+            param: None,
+        }
+    }
+
+    #[test]
+    fn last_answer_is_the_refusal_behind_an_unknown_outcome_or_the_error_itself() {
+        let unknown = Error::OutcomeUnknown {
+            provider: ProviderId::JPAY,
+            operation: "create_payout",
+            reference: None,
+            cause: Ambiguity::Timeout,
+            source: Some(Box::new(duplicate())),
+        };
+        assert_eq!(
+            unknown.last_answer().reject_code(),
+            Some(&RejectCode::DuplicateReference)
+        );
+        assert_eq!(
+            duplicate().last_answer().reject_code(),
+            Some(&RejectCode::DuplicateReference)
+        );
+        let bare = Error::OutcomeUnknown {
+            provider: ProviderId::JPAY,
+            operation: "create_payout",
+            reference: None,
+            cause: Ambiguity::Timeout,
+            source: None,
+        };
+        assert!(bare.last_answer().is_outcome_unknown());
     }
 }

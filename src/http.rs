@@ -335,6 +335,79 @@ pub trait ProviderHooks: Send + Sync {
 
     /// Turns a non-2xx answer into the crate's error, reading the provider's error body.
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error;
+
+    /// Opens the provider's envelope of a 2xx answer: whether the body reports success, a
+    /// refusal, or cannot be read at all. The shared path applies the ambiguity rule to the
+    /// verdict (see [`judge_answer`]); the default accepts every 2xx answer.
+    fn check_answer(&self, status: StatusCode, body: &[u8]) -> AnswerCheck {
+        let _ = (status, body);
+        AnswerCheck::Accepted
+    }
+}
+
+/// What a provider's envelope says of a 2xx answer ([`ProviderHooks::check_answer`]).
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum AnswerCheck {
+    /// The body reports success (or the provider has no envelope).
+    Accepted,
+    /// The body reports an error: `code` is the status the envelope states (its `code` mirror,
+    /// else the HTTP status), `error` the refusal as the adapter maps it.
+    Refused {
+        /// The status the envelope states; a 5xx on a money-moving call is outcome-unknown.
+        code: u16,
+        /// The refusal.
+        error: Error,
+    },
+    /// The body cannot be read ([`Error::Decode`] with the HTTP status).
+    Unreadable(Error),
+}
+
+/// The one ambiguity rule for a 2xx answer to `call`, applied to what the provider's envelope
+/// said of it: an unreadable answer is [`Error::Decode`] for a read and
+/// [`Error::OutcomeUnknown`] for a money-moving call; a refusal whose stated code is 5xx is
+/// outcome-unknown on a money-moving call and the refusal itself otherwise.
+pub fn judge_answer(provider: ProviderId, call: &Call, check: AnswerCheck) -> Result<(), Error> {
+    match check {
+        AnswerCheck::Accepted => Ok(()),
+        AnswerCheck::Refused { code, error } => {
+            tracing::warn!(
+                operation = call.operation,
+                code,
+                "the provider answered with an error envelope"
+            );
+            if call.idempotency.moves_money() && (500..=599).contains(&code) {
+                Err(Error::OutcomeUnknown {
+                    provider,
+                    operation: call.operation,
+                    reference: call.reference.clone(),
+                    cause: Ambiguity::ServerError { status: code },
+                    source: Some(Box::new(error)),
+                })
+            } else {
+                Err(error)
+            }
+        }
+        AnswerCheck::Unreadable(error) => Err(unreadable_answer(provider, call, error)),
+    }
+}
+
+/// A 2xx answer to `call` that cannot be read (`decode`, an [`Error::Decode`]): the decode error
+/// itself for a read, [`Error::OutcomeUnknown`] for a money-moving call (the provider said yes to
+/// *something*).
+pub fn unreadable_answer(provider: ProviderId, call: &Call, decode: Error) -> Error {
+    if !call.idempotency.moves_money() {
+        return decode;
+    }
+    Error::OutcomeUnknown {
+        provider,
+        operation: call.operation,
+        reference: call.reference.clone(),
+        cause: Ambiguity::UndecodableResponse {
+            status: decode.http_status().unwrap_or(200),
+        },
+        source: Some(Box::new(decode)),
+    }
 }
 
 /// The shared HTTP client: one connection pool, one retry policy, per provider base URL.
@@ -526,6 +599,8 @@ impl HttpClient {
                 } => {
                     tracing::info!(attempt, elapsed_ms, http_status = status.as_u16(), "answer");
                     if status.is_success() {
+                        let check = hooks.check_answer(status, &body);
+                        judge_answer(self.inner.provider, call, check)?;
                         return Ok(Reply {
                             status,
                             headers,
@@ -622,19 +697,7 @@ impl HttpClient {
                 };
                 // Unread, whatever its status: for a call that moves money, as ambiguous as any
                 // answer that cannot be decoded (see `decode_reply`).
-                Err(if call.idempotency.moves_money() {
-                    Error::OutcomeUnknown {
-                        provider: self.inner.provider,
-                        operation: call.operation,
-                        reference: call.reference.clone(),
-                        cause: Ambiguity::UndecodableResponse {
-                            status: status.as_u16(),
-                        },
-                        source: Some(Box::new(decode)),
-                    }
-                } else {
-                    decode
-                })
+                Err(unreadable_answer(self.inner.provider, call, decode))
             }
         }
     }
@@ -747,7 +810,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
 /// body is [`Error::Decode`] for a read and [`Error::OutcomeUnknown`] for a money-moving call.
 /// Adapters that send with [`HttpClient::send`] decode their answers through this, so the same
 /// bytes take the same path whether they came from the network or from a fuzzer.
-pub(crate) fn decode_reply<T: DeserializeOwned>(
+pub fn decode_reply<T: DeserializeOwned>(
     provider: ProviderId,
     call: &Call,
     status: StatusCode,
@@ -755,23 +818,14 @@ pub(crate) fn decode_reply<T: DeserializeOwned>(
 ) -> Result<Decoded<T>, Error> {
     match decode_json::<T>(provider, status.as_u16(), body) {
         Ok((value, raw)) => Ok(Decoded { value, raw, status }),
-        Err(e) if call.idempotency.moves_money() => Err(Error::OutcomeUnknown {
-            provider,
-            operation: call.operation,
-            reference: call.reference.clone(),
-            cause: Ambiguity::UndecodableResponse {
-                status: status.as_u16(),
-            },
-            source: Some(Box::new(e)),
-        }),
-        Err(e) => Err(e),
+        Err(e) => Err(unreadable_answer(provider, call, e)),
     }
 }
 
 /// A credential as a header value marked sensitive (hyper keeps it out of its logs and `Debug`),
 /// made once when a client is built rather than on every request; `None` when the text cannot
 /// be a header value. Like every header reqwest sends, the copy is not zeroized on drop.
-pub(crate) fn credential_header(text: &str) -> Option<HeaderValue> {
+pub fn credential_header(text: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(text).ok()?;
     value.set_sensitive(true);
     Some(value)

@@ -835,14 +835,7 @@ impl JpayClient {
 /// [`Error::OutcomeUnknown`] (an earlier attempt timed out, then the retry met the payout it
 /// created).
 fn duplicate_reference(error: &Error) -> bool {
-    let last = match error {
-        Error::OutcomeUnknown {
-            source: Some(source),
-            ..
-        } => source.downcast_ref::<Error>(),
-        other => Some(other),
-    };
-    last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
+    error.last_answer().reject_code() == Some(&RejectCode::DuplicateReference)
 }
 
 // What follows reads JPay's answers from what the network gave (or what `crate::internals`
