@@ -23,7 +23,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::{ProviderId, Reference};
-use crate::webhook::WebhookError;
+use crate::webhook::signature::WebhookError;
 
 /// A boxed error cause, kept whole so `source()` chains reach it.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;

@@ -4,7 +4,6 @@
 //! [`VesicashConfig`], so a documented alternative is one setter away.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::SecretString;
 
@@ -13,7 +12,7 @@ use crate::config::{ProviderUrls, env_optional, env_secret};
 use crate::error::Error;
 use crate::http::HttpConfig;
 use crate::model::CallbackUrl;
-use crate::webhook::{DEFAULT_TOLERANCE, SignatureEncoding};
+use crate::webhook::{SignatureEncoding, WebhookScheme};
 
 /// The sandbox base URL (official SDKs).
 pub const SANDBOX_BASE_URL: &str = "https://sandbox.api.vesicash.com";
@@ -45,7 +44,7 @@ pub const SIGNATURE_HEADER: &str = "X-Vesicash-Signature";
 /// The webhook signature header of the public docs.
 pub const DOCS_SIGNATURE_HEADER: &str = "mor-signature";
 /// The timestamp header used when the signed message is `timestamp + "." + body` (undocumented:
-/// set the real name with [`SignedMessage::TimestampDotBody`]).
+/// set the real name with [`SignedMessage::TimestampDotBody`](crate::webhook::SignedMessage)).
 pub const TIMESTAMP_HEADER: &str = "X-Vesicash-Timestamp";
 
 /// Vesicash's sandbox and live base URLs.
@@ -54,84 +53,14 @@ pub const URLS: ProviderUrls = ProviderUrls {
     live: LIVE_BASE_URL,
 };
 
-/// The bytes a webhook signature covers.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignedMessage {
-    /// The raw body (the default, and what the docs' signing page shows).
-    Body,
-    /// `timestamp + "." + raw body`, the timestamp read from `header` and checked against a
-    /// symmetric window of `tolerance` (one docs revision).
-    TimestampDotBody {
-        /// The header holding the Unix timestamp.
-        header: String,
-        /// How far the timestamp may be from now, either way.
-        tolerance: Duration,
-    },
-}
-
-impl SignedMessage {
-    /// `timestamp.body` with the default header name and the default 300 s window.
-    pub fn timestamp_dot_body() -> SignedMessage {
-        SignedMessage::TimestampDotBody {
-            header: TIMESTAMP_HEADER.to_owned(),
-            tolerance: DEFAULT_TOLERANCE,
-        }
-    }
-}
-
-/// How webhook deliveries are authenticated: the one place header names and the signed message
-/// are chosen.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookScheme {
-    /// Signature headers, tried in order (names are case-insensitive). Default:
-    /// `X-Vesicash-Signature`, then `mor-signature`.
-    pub signature_headers: Vec<String>,
-    /// What is signed. Default: the raw body.
-    pub signed_message: SignedMessage,
-    /// How the signature is written. Default: hex (either case).
-    pub encoding: SignatureEncoding,
-}
-
-impl Default for WebhookScheme {
-    fn default() -> Self {
-        WebhookScheme {
-            signature_headers: vec![
-                SIGNATURE_HEADER.to_owned(),
-                DOCS_SIGNATURE_HEADER.to_owned(),
-            ],
-            signed_message: SignedMessage::Body,
-            encoding: SignatureEncoding::Hex,
-        }
-    }
-}
-
-impl WebhookScheme {
-    /// Sets the signature headers, tried in order.
-    #[must_use]
-    pub fn with_signature_headers<I, S>(mut self, headers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.signature_headers = headers.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets what is signed.
-    #[must_use]
-    pub fn with_signed_message(mut self, message: SignedMessage) -> Self {
-        self.signed_message = message;
-        self
-    }
-
-    /// Sets the signature encoding.
-    #[must_use]
-    pub fn with_encoding(mut self, encoding: SignatureEncoding) -> Self {
-        self.encoding = encoding;
-        self
-    }
+/// Vesicash's webhook scheme: hex HMAC-SHA256 of the raw body in `X-Vesicash-Signature`, else
+/// the docs' `mor-signature`. The other docs revision signs `timestamp + "." + body`:
+/// `webhook_scheme().with_signed_message(SignedMessage::timestamp_dot_body(TIMESTAMP_HEADER))`.
+pub fn webhook_scheme() -> WebhookScheme {
+    WebhookScheme::hmac_body(
+        [SIGNATURE_HEADER, DOCS_SIGNATURE_HEADER],
+        SignatureEncoding::Hex,
+    )
 }
 
 /// Everything a [`super::VesicashClient`] needs.
@@ -213,7 +142,7 @@ impl VesicashConfig {
             status_path: STATUS_PATH.to_owned(),
             banks_country_param: BANKS_COUNTRY_PARAM.to_owned(),
             default_webhook_url: None,
-            webhook: WebhookScheme::default(),
+            webhook: webhook_scheme(),
         }
     }
 
@@ -364,7 +293,7 @@ mod tests {
         let config = config().with_previous_webhook_secret(SecretString::from("old_hidden"));
         let text = format!("{config:?}");
         let http = format!("{:?}", HttpConfig::default());
-        let webhook = format!("{:?}", WebhookScheme::default());
+        let webhook = format!("{:?}", webhook_scheme());
         assert_eq!(
             text,
             format!(
@@ -407,8 +336,8 @@ mod tests {
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         let c = config().with_payout_path("v1/payment/payout/process");
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
-        let c = config()
-            .with_webhook_scheme(WebhookScheme::default().with_signature_headers(["bad header"]));
+        let c =
+            config().with_webhook_scheme(webhook_scheme().with_signature_headers(["bad header"]));
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         assert!(config().validate().is_ok());
     }

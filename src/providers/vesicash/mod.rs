@@ -124,10 +124,11 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 
+pub use crate::webhook::{SignedMessage, WebhookScheme};
 pub use config::{
     BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER, Environment,
     LIVE_BASE_URL, PAYOUT_PATH, REFERENCE_PLACEHOLDER, REFUND_PATH, SANDBOX_BASE_URL,
-    SIGNATURE_HEADER, STATUS_PATH, SignedMessage, TIMESTAMP_HEADER, VesicashConfig, WebhookScheme,
+    SIGNATURE_HEADER, STATUS_PATH, TIMESTAMP_HEADER, VesicashConfig, webhook_scheme,
 };
 
 use crate::error::Error;
@@ -218,13 +219,10 @@ impl VesicashClient {
             config.environment.base_url(&config::URLS),
             config.http.clone(),
         )?;
-        let mut verifier = HmacVerifier::new(config.webhook_secret.clone());
-        for secret in &config.previous_webhook_secrets {
-            verifier = verifier.with_secret(secret.clone());
-        }
-        if let SignedMessage::TimestampDotBody { tolerance, .. } = &config.webhook.signed_message {
-            verifier = verifier.with_tolerance(*tolerance);
-        }
+        let verifier = config.webhook.verifier(
+            config.webhook_secret.clone(),
+            &config.previous_webhook_secrets,
+        );
         let hooks = Hooks::new(&config)?;
         let capabilities = Capabilities {
             countries: vec![Country::Nigeria, Country::Zambia],
@@ -440,7 +438,10 @@ impl VesicashClient {
         &self,
         delivery: &WebhookRequest<'_>,
     ) -> Result<(), crate::webhook::WebhookError> {
-        webhook::verify(&self.inner.verifier, &self.inner.config.webhook, delivery)
+        self.inner
+            .config
+            .webhook
+            .verify(&self.inner.verifier, delivery)
     }
 }
 
@@ -719,7 +720,10 @@ impl PayoutProvider for VesicashClient {
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        webhook::verify(&self.inner.verifier, &self.inner.config.webhook, delivery)?;
+        self.inner
+            .config
+            .webhook
+            .verify(&self.inner.verifier, delivery)?;
         webhook::parse(delivery.body)
     }
 }
