@@ -831,6 +831,42 @@ pub fn credential_header(text: &str) -> Option<HeaderValue> {
     Some(value)
 }
 
+/// How a provider's ids may be written, checked before one is put in a request path (so an id
+/// like `../balance` or `po_1?x=1` never reaches the URL).
+#[derive(Debug, Clone, Copy)]
+pub struct PathId {
+    /// What the id is, for the error (`"a JPay payout id"`).
+    pub what: &'static str,
+    /// The longest id accepted, in bytes.
+    pub max_len: usize,
+    /// Whether surrounding white space is trimmed first (else it is refused).
+    pub trim: bool,
+    /// The characters an id may hold.
+    pub allowed: fn(char) -> bool,
+}
+
+impl PathId {
+    /// Letters, digits, `_` and `-`.
+    pub fn word_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    }
+
+    /// Any character but the URL's delimiters (`/ ? # % \`), white space and control characters.
+    pub fn path_segment_char(c: char) -> bool {
+        !(matches!(c, '/' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control())
+    }
+
+    /// `id`, trimmed when [`PathId::trim`] says so, or [`Error::InvalidRequest`] on `id` when it
+    /// is empty, longer than [`PathId::max_len`] or holds a character not allowed.
+    pub fn check<'a>(&self, id: &'a str) -> Result<&'a str, Error> {
+        let id = if self.trim { id.trim() } else { id };
+        if id.is_empty() || id.len() > self.max_len || !id.chars().all(self.allowed) {
+            return Err(Error::invalid("id", format!("must be {}", self.what)));
+        }
+        Ok(id)
+    }
+}
+
 /// `Retry-After` as seconds or an HTTP date.
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();

@@ -8,9 +8,8 @@ use std::fmt;
 use secrecy::SecretString;
 
 pub use crate::config::Environment;
-use crate::config::{ProviderUrls, env_optional, env_secret};
+use crate::config::{ClientSettings, ProviderUrls, env_optional, env_secret};
 use crate::error::Error;
-use crate::http::HttpConfig;
 use crate::model::CallbackUrl;
 use crate::webhook::{SignatureEncoding, WebhookScheme};
 
@@ -73,14 +72,9 @@ pub struct VesicashConfig {
     pub secret_key: SecretString,
     /// The public key, sent as the `public-key` header.
     pub public_key: SecretString,
-    /// The webhook secret signatures are checked with.
-    pub webhook_secret: SecretString,
-    /// Further accepted webhook secrets, during a rotation.
-    pub previous_webhook_secrets: Vec<SecretString>,
-    /// Which Vesicash.
-    pub environment: Environment,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
+    /// What every adapter's config shares: which Vesicash, timeouts, the webhook secret
+    /// signatures are checked with and earlier ones during a rotation, the clock.
+    pub settings: ClientSettings,
     /// The payout path ([`PAYOUT_PATH`]).
     pub payout_path: String,
     /// The refund path ([`REFUND_PATH`]).
@@ -102,13 +96,7 @@ impl fmt::Debug for VesicashConfig {
         f.debug_struct("VesicashConfig")
             .field("secret_key", &format_args!("{REDACTED}"))
             .field("public_key", &format_args!("{REDACTED}"))
-            .field("webhook_secret", &format_args!("{REDACTED}"))
-            .field(
-                "previous_webhook_secrets",
-                &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
-            )
-            .field("environment", &self.environment)
-            .field("http", &self.http)
+            .field("settings", &self.settings)
             .field("payout_path", &self.payout_path)
             .field("refund_path", &self.refund_path)
             .field("status_path", &self.status_path)
@@ -133,10 +121,7 @@ impl VesicashConfig {
         VesicashConfig {
             secret_key,
             public_key,
-            webhook_secret,
-            previous_webhook_secrets: Vec::new(),
-            environment,
-            http: HttpConfig::default(),
+            settings: ClientSettings::new(webhook_secret, environment),
             payout_path: PAYOUT_PATH.to_owned(),
             refund_path: REFUND_PATH.to_owned(),
             status_path: STATUS_PATH.to_owned(),
@@ -162,13 +147,6 @@ impl VesicashConfig {
             webhook_secret,
             environment,
         ))
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
     }
 
     /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
@@ -203,13 +181,6 @@ impl VesicashConfig {
     #[must_use]
     pub fn with_default_webhook_url(mut self, url: CallbackUrl) -> Self {
         self.default_webhook_url = Some(url);
-        self
-    }
-
-    /// Accepts a further webhook secret (the old one, during a rotation).
-    #[must_use]
-    pub fn with_previous_webhook_secret(mut self, secret: SecretString) -> Self {
-        self.previous_webhook_secrets.push(secret);
         self
     }
 
@@ -275,6 +246,8 @@ impl VesicashConfig {
     }
 }
 
+crate::config::client_settings_builders!(VesicashConfig);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,14 +265,15 @@ mod tests {
     fn debug_redacts_every_secret_exactly() {
         let config = config().with_previous_webhook_secret(SecretString::from("old_hidden"));
         let text = format!("{config:?}");
-        let http = format!("{:?}", HttpConfig::default());
+        let http = format!("{:?}", crate::http::HttpConfig::default());
         let webhook = format!("{:?}", webhook_scheme());
         assert_eq!(
             text,
             format!(
                 "VesicashConfig {{ secret_key: ** redacted **, public_key: ** redacted **, \
-                 webhook_secret: ** redacted **, previous_webhook_secrets: [1 redacted], \
-                 environment: Sandbox, http: {http}, payout_path: \"/v1/payment/payout/process\", \
+                 settings: ClientSettings {{ environment: Sandbox, http: {http}, \
+                 http_client: None, webhook_secret: ** redacted **, \
+                 previous_webhook_secrets: [1 redacted], clock: SystemClock }}, payout_path: \"/v1/payment/payout/process\", \
                  refund_path: \"/v1/payment/refunds/process\", status_path: \
                  \"/v1/payment/{{reference}}\", banks_country_param: \"country_id\", \
                  default_webhook_url: None, webhook: {webhook} }}"

@@ -133,8 +133,8 @@ pub use config::{
 
 use crate::error::Error;
 use crate::http::{
-    AnswerCheck, Call, HttpClient, Idempotency, ProviderHooks, credential_header, judge_answer,
-    unreadable_answer,
+    AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header,
+    judge_answer, unreadable_answer,
 };
 use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest};
 use crate::money::{Currency, Money};
@@ -214,15 +214,14 @@ impl VesicashClient {
     /// A client for `config`; refuses empty keys, a bad base URL and malformed paths.
     pub fn new(config: VesicashConfig) -> Result<VesicashClient, Error> {
         config.validate()?;
-        let http = HttpClient::new(
-            PROVIDER,
-            config.environment.base_url(&config::URLS),
-            config.http.clone(),
-        )?;
-        let verifier = config.webhook.verifier(
-            config.webhook_secret.clone(),
-            &config.previous_webhook_secrets,
-        );
+        let http = config.settings.http_client(PROVIDER, &config::URLS)?;
+        let verifier = config
+            .webhook
+            .verifier(
+                config.settings.webhook_secret.clone(),
+                &config.settings.previous_webhook_secrets,
+            )
+            .with_clock(Arc::clone(&config.settings.clock));
         let hooks = Hooks::new(&config)?;
         let capabilities = Capabilities {
             countries: vec![Country::Nigeria, Country::Zambia],
@@ -653,17 +652,13 @@ impl PayoutProvider for VesicashClient {
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
-        let id = id.trim();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(Error::invalid(
-                "id",
-                "must be a Vesicash reference (letters, digits, '_' and '-')",
-            ));
-        }
+        const REFERENCE: PathId = PathId {
+            what: "a Vesicash reference (letters, digits, '_' and '-')",
+            max_len: usize::MAX,
+            trim: true,
+            allowed: PathId::word_char,
+        };
+        let id = REFERENCE.check(id)?;
         let path = self
             .inner
             .config
