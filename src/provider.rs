@@ -158,6 +158,14 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
         Err(Error::unsupported(self.id(), "validate_recipient"))
     }
 
+    /// Whether the recipient in `found` (a payout found under a request's reference) is
+    /// `destination`, read from the provider's own record; `None` (the default) when the record
+    /// does not say. Feeds [`found_is_sent`](crate::model::found_is_sent).
+    fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
+        let _ = (destination, found);
+        None
+    }
+
     /// The merchant's payout balance. Unsupported by default.
     async fn balance(&self) -> Result<Balance, Error> {
         Err(Error::unsupported(self.id(), "balance"))

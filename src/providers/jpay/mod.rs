@@ -123,8 +123,10 @@ pub use crate::config::Environment;
 use crate::config::{ClientSettings, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
+use crate::model::found_is_sent;
 use crate::model::{
-    Balance, Destination, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest,
+    Balance, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference, Refund,
+    RefundRequest,
 };
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
@@ -414,22 +416,29 @@ impl Draft {
         }
     }
 
-    /// Whether an existing payout (found under the same `ref_no`) is this one: same amount, same
-    /// recipient.
-    fn matches(&self, existing: &Payout) -> bool {
-        let amount_ok = existing
-            .amount
-            .is_some_and(|a| a.currency() == Currency::KES && a.amount() == self.money.amount());
-        // `payto` is in the provider's record only; an unparsable one matches nothing.
-        let raw = existing.raw.to_value().unwrap_or_default();
-        let payto = raw.get("payto").and_then(Value::as_str);
-        let payto_ok = payto.is_some_and(|p| match &self.recipient {
+    /// Whether an existing payout (found under the same `ref_no`) is this one: the shared
+    /// decision ([`found_is_sent`]) with JPay's `payto` as the recipient detail.
+    fn judge(&self, existing: &Payout) -> FoundPayout {
+        found_is_sent(
+            &self.money,
+            existing,
+            payto_matches(&self.recipient, existing),
+        )
+    }
+}
+
+/// Whether the `payto` of JPay's record is `recipient`; a record without a readable `payto`
+/// matches nothing (`Some(false)`), so a duplicate is never adopted on the amount alone.
+fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
+    let raw = existing.raw.to_value().unwrap_or_default();
+    let payto = raw.get("payto").and_then(Value::as_str);
+    Some(payto.is_some_and(|p| {
+        match recipient {
             Recipient::Phone(msisdn) => Msisdn::parse_with_default(p, Country::Kenya)
                 .is_ok_and(|m| m.digits() == msisdn.digits()),
             Recipient::Account(account) => p.trim() == account,
-        });
-        amount_ok && payto_ok
-    }
+        }
+    }))
 }
 
 impl JpayClient {
@@ -744,8 +753,12 @@ impl JpayClient {
                 return Err(rejection);
             }
         };
-        match existing {
-            Some(payout) if draft.matches(&payout) => {
+        let judged = existing.map(|payout| {
+            let judged = draft.judge(&payout);
+            (payout, judged)
+        });
+        match judged {
+            Some((payout, FoundPayout::Same)) => {
                 tracing::info!(
                     reference = draft.ref_no.as_str(),
                     id = payout.id.as_str(),
@@ -753,7 +766,7 @@ impl JpayClient {
                 );
                 Ok(payout)
             }
-            Some(payout) => Err(match rejection {
+            Some((payout, FoundPayout::Differs { .. })) => Err(match rejection {
                 Error::Rejected {
                     provider,
                     status,
@@ -775,7 +788,7 @@ impl JpayClient {
                 },
                 other => other,
             }),
-            None => Err(rejection),
+            Some(_) | None => Err(rejection),
         }
     }
 
@@ -971,6 +984,16 @@ impl PayoutProvider for JpayClient {
 
     fn capabilities(&self) -> &Capabilities {
         &self.inner.capabilities
+    }
+
+    fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
+        let recipient = match destination {
+            Destination::MobileWallet { msisdn, .. } => Recipient::Phone(msisdn.clone()),
+            Destination::BankAccount { account_number, .. } => {
+                Recipient::Account(account_number.clone())
+            }
+        };
+        payto_matches(&recipient, found)
     }
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
