@@ -215,27 +215,49 @@ impl BatchRunner {
     }
 }
 
-/// Renews the worker's heartbeat every third of the lease until dropped.
-struct Heartbeat(tokio::task::JoinHandle<()>);
+/// Renews the worker's heartbeat every third of the lease until dropped; dropped (the batch
+/// stream dropped before its end), it retires the worker, so the items it held are left to the
+/// next claimer at once rather than when the lease runs out.
+struct Heartbeat {
+    task: tokio::task::JoinHandle<()>,
+    store: Arc<dyn PayoutStore>,
+    worker: WorkerId,
+}
 
 impl Heartbeat {
     fn start(run: &Arc<Run>) -> Heartbeat {
         let (store, worker) = (Arc::clone(&run.store), run.worker.clone());
         let every = store.lease() / 3;
-        Heartbeat(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                if let Err(e) = store.heartbeat(&worker).await {
-                    tracing::error!(error = %e, "batch: cannot renew the worker's heartbeat");
+        let task = tokio::spawn({
+            let (store, worker) = (Arc::clone(&store), worker.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = store.heartbeat(&worker).await {
+                        tracing::error!(error = %e, "batch: cannot renew the worker's heartbeat");
+                    }
                 }
             }
-        }))
+        });
+        Heartbeat {
+            task,
+            store,
+            worker,
+        }
     }
 }
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, worker) = (Arc::clone(&self.store), self.worker.clone());
+            runtime.spawn(async move {
+                if let Err(e) = store.retire_worker(&worker).await {
+                    tracing::warn!(error = %e, "batch: cannot retire the worker");
+                }
+            });
+        }
     }
 }
 
