@@ -419,3 +419,100 @@ async fn a_payout_request_reads_back_whole_from_both_backends() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_mid_batch_stops_it_naming_the_database_and_the_rerun_pays_nothing_twice()
+{
+    let sandbox = sandbox().await;
+    sandbox.inject(
+        ProviderId::JPAY,
+        disburse::sandbox::Route::post("/payments/payouts/initiate"),
+        disburse::sandbox::Fault::Latency(Duration::from_millis(20)),
+        u32::MAX,
+    );
+    // A server of its own, to stop and start again.
+    let cluster = tokio::task::spawn_blocking(pg_support::PgCluster::start)
+        .await
+        .expect("PostgreSQL starts");
+    let url = pg_support::create_database(&cluster.url(), "stopped").await;
+    let database = url::Url::parse(&url).expect("url").path().to_owned();
+    let name = format!("postgres 127.0.0.1:{}{database}", cluster.port);
+    let store = Arc::new(
+        Store::open(&url)
+            .await
+            .expect("store")
+            .with_lease(Duration::from_secs(1)),
+    );
+    let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
+    let requests = jpay_batch("pgstop", 200);
+    let runner = BatchRunner::new(provider.clone(), store.clone())
+        .concurrency(8)
+        .batch("stopped");
+    let cluster = Arc::new(cluster);
+    let mut results = Box::pin(runner.run_iter(requests.clone()));
+    let mut items = Vec::new();
+    while let Some(item) = results.next().await {
+        items.push(item);
+        if items.len() == 50 {
+            let cluster = cluster.clone();
+            tokio::task::spawn_blocking(move || cluster.stop())
+                .await
+                .expect("PostgreSQL stops");
+        }
+    }
+    drop(results);
+    drop(runner);
+
+    // The batch stopped with an error naming the database, well before its end.
+    assert!(items.len() < requests.len(), "stopped: {} items", items.len());
+    let store_errors: Vec<&Error> = items
+        .iter()
+        .filter_map(|i| match &i.outcome {
+            BatchOutcome::Failed(e @ Error::Store { .. }) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert!(!store_errors.is_empty(), "{items:?}");
+    for e in &store_errors {
+        assert!(
+            matches!(e, Error::Store { message, .. } if message.starts_with(&format!("{name}: "))),
+            "{e:?}"
+        );
+    }
+    let sent_before = provider.creates.load(Ordering::SeqCst);
+
+    // Restarted: every payout the provider holds had its intent stored first, and the re-run
+    // resumes and pays nothing twice.
+    let cluster_again = cluster.clone();
+    tokio::task::spawn_blocking(move || cluster_again.start_server())
+        .await
+        .expect("PostgreSQL starts again");
+    let store = Arc::new(
+        Store::open(&url)
+            .await
+            .expect("store again")
+            .with_lease(Duration::from_secs(1)),
+    );
+    let stored = store.items("stopped", None).await.expect("items");
+    let intents: u64 = stored.iter().map(|i| u64::from(i.attempts)).sum();
+    assert!(intents >= sent_before, "{intents} intents for {sent_before} creates");
+    for entry in sandbox.ledger(ProviderId::JPAY) {
+        let reference = entry.reference.clone().expect("JPay's ref_no");
+        let row = stored
+            .iter()
+            .find(|i| i.request.reference.as_str() == reference)
+            .unwrap_or_else(|| panic!("{reference} was paid without a stored intent"));
+        assert!(row.attempts >= 1, "{reference}: {row:?}");
+    }
+    let runner = BatchRunner::new(provider.clone(), store.clone()).batch("stopped");
+    let items = by_reference(collect(runner.run_iter(requests.clone())).await);
+    assert_eq!(items.len(), requests.len());
+    assert!(
+        items
+            .values()
+            .all(|i| matches!(i.outcome, BatchOutcome::Sent(_) | BatchOutcome::AlreadyDone(_) | BatchOutcome::Reconciled(_))),
+        "{:?}",
+        tally(&items)
+    );
+    assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
+}
