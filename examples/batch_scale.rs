@@ -30,9 +30,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use disburse::batch::BatchRunner;
-use disburse::store::Store;
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::sandbox::PAYONIFY_CREDENTIALS;
+use disburse::store::Store;
 use disburse::{Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, Reference};
 use futures_util::StreamExt;
 use secrecy::SecretString;

@@ -193,7 +193,9 @@ pub enum Error {
 
     /// The reference is already stored for a payout with another amount, currency or
     /// destination: nothing was sent, and a changed payout needs a new reference.
-    #[error("{provider} reference {reference} is already stored for another payout ({stored}); a changed payout needs a new reference")]
+    #[error(
+        "{provider} reference {reference} is already stored for another payout ({stored}); a changed payout needs a new reference"
+    )]
     ReferenceConflict {
         /// The provider the reference is stored under.
         provider: ProviderId,

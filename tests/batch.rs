@@ -13,10 +13,10 @@ use batch_support::{
     memory_store, payonify_batch, payonify_request, posts, reference, sandbox, state_of, tally,
 };
 use disburse::batch::{BatchOutcome, BatchRunner, DEFAULT_BATCH, Progress};
-use disburse::store::ItemState;
 use disburse::http::RetryPolicy;
 use disburse::providers::jpay::JpayClient;
 use disburse::sandbox::{EntryStatus, Fault, Route, Sandbox, sandbox_http_config};
+use disburse::store::ItemState;
 use disburse::{
     Ambiguity, Currency, Error, FailureReason, Money, PayoutProvider, PayoutRequest, ProviderId,
     RejectCode, Status,
@@ -187,7 +187,10 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
     // The store: one row per request, one intent each, the exact states.
     let stored = store.items(DEFAULT_BATCH, None).await.expect("items");
     assert_eq!(stored.len(), 200);
-    assert!(stored.iter().all(|i| i.attempts == 1), "one intent per request");
+    assert!(
+        stored.iter().all(|i| i.attempts == 1),
+        "one intent per request"
+    );
     assert_eq!(
         store.count_by_state(DEFAULT_BATCH).await.expect("counts"),
         [
@@ -198,9 +201,18 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
         .into()
     );
     let jpay = ProviderId::JPAY;
-    assert_eq!(state_of(&store, jpay, "jp-0000").await, Some(ItemState::Sent));
-    assert_eq!(state_of(&store, jpay, "jp-500").await, Some(ItemState::Unknown));
-    assert_eq!(state_of(&store, jpay, "jp-too-small").await, Some(ItemState::Failed));
+    assert_eq!(
+        state_of(&store, jpay, "jp-0000").await,
+        Some(ItemState::Sent)
+    );
+    assert_eq!(
+        state_of(&store, jpay, "jp-500").await,
+        Some(ItemState::Unknown)
+    );
+    assert_eq!(
+        state_of(&store, jpay, "jp-too-small").await,
+        Some(ItemState::Failed)
+    );
     let sent = store
         .item(jpay, &reference("jp-0000"))
         .await
@@ -394,7 +406,10 @@ async fn a_reference_twice_in_one_input_is_refused_and_paid_once() {
     assert_eq!(provider.creates.load(Ordering::SeqCst), 2);
     let stored = store.items(DEFAULT_BATCH, None).await.expect("items");
     assert_eq!(stored.len(), 2, "nothing stored for the duplicate");
-    assert_eq!(stored[0].request, first, "the first occurrence is stored, not the repeat");
+    assert_eq!(
+        stored[0].request, first,
+        "the first occurrence is stored, not the repeat"
+    );
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &[first, other]);
 }
 

@@ -17,8 +17,8 @@ use batch_support::{
     jpay_request, payonify_batch, posts, sandbox, state_of, tally, vesicash_batch,
 };
 use disburse::batch::{BatchOutcome, BatchRunner};
-use disburse::store::{ItemState, PayoutStore, Store};
 use disburse::sandbox::{Fault, Route, Sandbox};
+use disburse::store::{ItemState, PayoutStore, Store};
 use disburse::{Ambiguity, Error, PayoutProvider, PayoutRequest, ProviderId, Reference};
 use futures_util::StreamExt;
 
@@ -35,10 +35,15 @@ async fn open(path: &std::path::Path) -> Arc<Store> {
 }
 
 /// The references whose intent is stored without an outcome.
-async fn in_flight(store: &Store, provider: ProviderId, requests: &[PayoutRequest]) -> Vec<Reference> {
+async fn in_flight(
+    store: &Store,
+    provider: ProviderId,
+    requests: &[PayoutRequest],
+) -> Vec<Reference> {
     let mut lost = Vec::new();
     for request in requests {
-        if state_of(store, provider, request.reference.as_str()).await == Some(ItemState::InFlight) {
+        if state_of(store, provider, request.reference.as_str()).await == Some(ItemState::InFlight)
+        {
             lost.push(request.reference.clone());
         }
     }
@@ -454,8 +459,7 @@ const KILL_BATCH: u32 = 300;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "started as a child process by a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts"]
 async fn child_process_runs_a_batch_until_killed() {
-    let (Ok(store), Ok(url)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_JPAY_URL))
-    else {
+    let (Ok(store), Ok(url)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_JPAY_URL)) else {
         eprintln!("not started by the parent test; nothing to do");
         return;
     };

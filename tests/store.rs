@@ -105,17 +105,31 @@ async fn the_same_references_under_another_file_name_or_batch_are_never_paid_twi
                     "{backend:?} {id} {batch}"
                 );
             }
-            assert_eq!(provider.creates.load(Ordering::SeqCst), 20, "{backend:?} {id}");
+            assert_eq!(
+                provider.creates.load(Ordering::SeqCst),
+                20,
+                "{backend:?} {id}"
+            );
             assert_eq!(provider.finds.load(Ordering::SeqCst), 0, "{backend:?} {id}");
             assert_paid_exactly_once(&sandbox, id, &requests);
         }
         // The rows stay in the batch that sent them.
         assert_eq!(
-            t.store.items("payroll.csv", None).await.expect("items").len(),
+            t.store
+                .items("payroll.csv", None)
+                .await
+                .expect("items")
+                .len(),
             60,
             "{backend:?}"
         );
-        assert!(t.store.items("december", None).await.expect("items").is_empty());
+        assert!(
+            t.store
+                .items("december", None)
+                .await
+                .expect("items")
+                .is_empty()
+        );
     }
 }
 
@@ -158,7 +172,10 @@ async fn a_changed_request_under_a_stored_reference_is_refused_before_anything_i
             .await
             .expect("read")
             .expect("stored");
-        assert_eq!(stored.request, original, "{backend:?}: the stored request is unchanged");
+        assert_eq!(
+            stored.request, original,
+            "{backend:?}: the stored request is unchanged"
+        );
         assert_eq!(stored.batch, "first");
     }
 }
@@ -173,7 +190,11 @@ async fn payonify_webhook(sandbox: &Sandbox, store: &Arc<Store>) -> disburse::We
     let client = Arc::new(sandbox.payonify_client().expect("client"));
     let runner = BatchRunner::new(client.clone(), store.clone()).batch("hooks");
     let items = collect(runner.run_iter([payonify_request("hook-1", "5.00", 6600)])).await;
-    assert!(matches!(items[0].outcome, BatchOutcome::Sent(_)), "{:?}", items[0].outcome);
+    assert!(
+        matches!(items[0].outcome, BatchOutcome::Sent(_)),
+        "{:?}",
+        items[0].outcome
+    );
     let hit = receiver.wait_for(1).await.remove(0);
     let url = format!("{}{}", receiver.base, hit.uri);
     client
@@ -239,7 +260,10 @@ async fn a_webhook_delivered_twice_and_to_two_workers_at_once_is_applied_once() 
         );
         let item = t
             .store
-            .item(ProviderId::PAYONIFY, &Reference::new("hook-1").expect("reference"))
+            .item(
+                ProviderId::PAYONIFY,
+                &Reference::new("hook-1").expect("reference"),
+            )
             .await
             .expect("read")
             .expect("stored");
@@ -251,7 +275,7 @@ async fn a_webhook_delivered_twice_and_to_two_workers_at_once_is_applied_once() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_waiting_for_its_rate_limit_slot_when_the_run_dies_is_not_sent_and_the_rerun_sends_it()
-{
+ {
     for backend in BACKENDS {
         let sandbox = sandbox().await;
         let t = test_store(backend, "slot").await;
@@ -264,7 +288,11 @@ async fn a_row_waiting_for_its_rate_limit_slot_when_the_run_dies_is_not_sent_and
             .batch("slots");
         let mut results = Box::pin(runner.run_iter(requests.clone()));
         let first = results.next().await.expect("the first result");
-        assert!(matches!(first.outcome, BatchOutcome::Sent(_)), "{:?}", first.outcome);
+        assert!(
+            matches!(first.outcome, BatchOutcome::Sent(_)),
+            "{:?}",
+            first.outcome
+        );
         // The others are claimed and waiting for their slots when the run dies.
         for request in &requests[1..] {
             let item = t
@@ -290,7 +318,11 @@ async fn a_row_waiting_for_its_rate_limit_slot_when_the_run_dies_is_not_sent_and
             [("already_done", 1), ("sent", 2)].into(),
             "{backend:?}"
         );
-        assert_eq!(provider.finds.load(Ordering::SeqCst), 0, "nothing to reconcile");
+        assert_eq!(
+            provider.finds.load(Ordering::SeqCst),
+            0,
+            "nothing to reconcile"
+        );
         assert_eq!(provider.creates.load(Ordering::SeqCst), 3);
         assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
         for request in &requests {
@@ -308,7 +340,11 @@ async fn an_sqlite_file_that_is_not_ours_or_is_in_use_is_refused_before_anything
 
     // Not a database at all.
     let garbage = dir.path().join("garbage.db");
-    std::fs::write(&garbage, b"this is not an SQLite database, it is a text file!").expect("write");
+    std::fs::write(
+        &garbage,
+        b"this is not an SQLite database, it is a text file!",
+    )
+    .expect("write");
     let err = Store::sqlite(&garbage).await.expect_err("not a database");
     assert!(
         matches!(&err, Error::Store { message, source: Some(_) }
@@ -321,9 +357,10 @@ async fn an_sqlite_file_that_is_not_ours_or_is_in_use_is_refused_before_anything
     let foreign = dir.path().join("foreign.db");
     {
         use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", foreign.display()))
-            .await
-            .expect("create");
+        let mut c =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", foreign.display()))
+                .await
+                .expect("create");
         sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
             .execute(&mut c)
             .await
@@ -349,7 +386,9 @@ async fn an_sqlite_file_that_is_not_ours_or_is_in_use_is_refused_before_anything
     );
     first.close().await;
     drop(first);
-    Store::sqlite(&ours).await.expect("free again once the first is closed");
+    Store::sqlite(&ours)
+        .await
+        .expect("free again once the first is closed");
 }
 
 /// Marks `url`'s schema as migrated by a later version of the crate.
@@ -405,10 +444,17 @@ async fn a_payout_request_reads_back_whole_from_both_backends() {
         let sandbox = sandbox().await;
         let t = test_store(backend, "readback").await;
         let request = jpay_request("rb-1", "1234.56", 6700).with_metadata("cost-centre", "ops");
-        let runner = BatchRunner::new(Arc::new(sandbox.jpay_client().expect("client")), t.store.clone())
-            .batch("rb");
+        let runner = BatchRunner::new(
+            Arc::new(sandbox.jpay_client().expect("client")),
+            t.store.clone(),
+        )
+        .batch("rb");
         collect(runner.run_iter([request.clone()])).await;
-        let stored = t.store.items("rb", Some(ItemState::Sent)).await.expect("items");
+        let stored = t
+            .store
+            .items("rb", Some(ItemState::Sent))
+            .await
+            .expect("items");
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].request, request, "{backend:?}");
         assert_eq!(stored[0].provider, "jpay");
@@ -464,7 +510,11 @@ async fn postgres_stopped_mid_batch_stops_it_naming_the_database_and_the_rerun_p
     drop(runner);
 
     // The batch stopped with an error naming the database, well before its end.
-    assert!(items.len() < requests.len(), "stopped: {} items", items.len());
+    assert!(
+        items.len() < requests.len(),
+        "stopped: {} items",
+        items.len()
+    );
     let store_errors: Vec<&Error> = items
         .iter()
         .filter_map(|i| match &i.outcome {
@@ -495,7 +545,10 @@ async fn postgres_stopped_mid_batch_stops_it_naming_the_database_and_the_rerun_p
     );
     let stored = store.items("stopped", None).await.expect("items");
     let intents: u64 = stored.iter().map(|i| u64::from(i.attempts)).sum();
-    assert!(intents >= sent_before, "{intents} intents for {sent_before} creates");
+    assert!(
+        intents >= sent_before,
+        "{intents} intents for {sent_before} creates"
+    );
     for entry in sandbox.ledger(ProviderId::JPAY) {
         let reference = entry.reference.clone().expect("JPay's ref_no");
         let row = stored
@@ -508,9 +561,10 @@ async fn postgres_stopped_mid_batch_stops_it_naming_the_database_and_the_rerun_p
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(items.len(), requests.len());
     assert!(
-        items
-            .values()
-            .all(|i| matches!(i.outcome, BatchOutcome::Sent(_) | BatchOutcome::AlreadyDone(_) | BatchOutcome::Reconciled(_))),
+        items.values().all(|i| matches!(
+            i.outcome,
+            BatchOutcome::Sent(_) | BatchOutcome::AlreadyDone(_) | BatchOutcome::Reconciled(_)
+        )),
         "{:?}",
         tally(&items)
     );

@@ -57,18 +57,24 @@ fn request(provider: ProviderId, i: usize) -> PayoutRequest {
         ProviderId::JPAY => PayoutRequest::new(
             reference(&text),
             Money::parse("150.00", Currency::KES).expect("amount"),
-            Destination::mobile(Msisdn::parse(&format!("+25471{block:03}{last4:04}")).expect("number")),
+            Destination::mobile(
+                Msisdn::parse(&format!("+25471{block:03}{last4:04}")).expect("number"),
+            ),
         )
         .with_callback_url(CallbackUrl::parse(batch_support::NOWHERE).expect("url")),
         ProviderId::PAYONIFY => PayoutRequest::new(
             reference(&text),
             Money::parse("5.00", Currency::USD).expect("amount"),
-            Destination::mobile(Msisdn::parse(&format!("+26377{block:03}{last4:04}")).expect("number")),
+            Destination::mobile(
+                Msisdn::parse(&format!("+26377{block:03}{last4:04}")).expect("number"),
+            ),
         ),
         _ => PayoutRequest::new(
             reference(&text),
             Money::parse("25.00", Currency::ZMW).expect("amount"),
-            Destination::mobile(Msisdn::parse(&format!("+26097{block:03}{last4:04}")).expect("number")),
+            Destination::mobile(
+                Msisdn::parse(&format!("+26097{block:03}{last4:04}")).expect("number"),
+            ),
         )
         .with_narration(format!("payroll {text}")),
     }
@@ -130,7 +136,9 @@ async fn worker_process() {
         let store = store.clone();
         async move {
             let id = provider.id();
-            let runner = BatchRunner::new(provider, store).batch(BATCH).concurrency(8);
+            let runner = BatchRunner::new(provider, store)
+                .batch(BATCH)
+                .concurrency(8);
             // A row another worker held is reported `elsewhere` when this one reached it, and
             // again by the sweep if this one took it over after that worker died.
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -200,13 +208,20 @@ async fn check(sandbox: &Sandbox, store: &Store, count: usize) -> BTreeMap<Strin
     for (provider, _) in POSTS {
         let mut ledger: HashMap<String, Vec<LedgerEntry>> = HashMap::new();
         for entry in sandbox.ledger(provider) {
-            ledger.entry(entry_reference(&entry)).or_default().push(entry);
+            ledger
+                .entry(entry_reference(&entry))
+                .or_default()
+                .push(entry);
         }
         let expected = requests(provider, count);
         for request in &expected {
             let paid = ledger.get(request.reference.as_str()).map_or(0, Vec::len);
             if provider == ProviderId::VESICASH {
-                assert!(paid <= 1, "{provider} {}: paid {paid} times", request.reference);
+                assert!(
+                    paid <= 1,
+                    "{provider} {}: paid {paid} times",
+                    request.reference
+                );
             } else {
                 assert_eq!(paid, 1, "{provider} {}", request.reference);
             }
@@ -246,9 +261,16 @@ async fn check(sandbox: &Sandbox, store: &Store, count: usize) -> BTreeMap<Strin
                 other => panic!("{provider} {reference}: left {other}: {row:?}"),
             }
         }
-        assert_eq!(paid_rows, ledger.len(), "{provider}: every ledger payout has its row");
+        assert_eq!(
+            paid_rows,
+            ledger.len(),
+            "{provider}: every ledger payout has its row"
+        );
     }
-    let unknown = store.items(BATCH, Some(ItemState::Unknown)).await.expect("unknown");
+    let unknown = store
+        .items(BATCH, Some(ItemState::Unknown))
+        .await
+        .expect("unknown");
     for item in &unknown {
         eprintln!(
             "needs reconciliation: {} {} {} {:?} ({} attempt): {}",
@@ -275,7 +297,12 @@ fn slow_sandbox_posts(sandbox: &Sandbox) {
             .expect("amount"),
         );
         // Each create takes a few milliseconds: the kill lands with payouts in flight.
-        sandbox.inject(provider, Route::post(path), Fault::Latency(Duration::from_millis(3)), u32::MAX);
+        sandbox.inject(
+            provider,
+            Route::post(path),
+            Fault::Latency(Duration::from_millis(3)),
+            u32::MAX,
+        );
     }
 }
 
@@ -284,7 +311,10 @@ async fn kill_a_third_of_the_way_in(sandbox: &Sandbox, workers: &mut Vec<Child>,
     while ledger_total(sandbox) < total / 3 {
         assert!(Instant::now() < deadline, "the workers made no progress");
         for worker in workers.iter_mut() {
-            assert!(worker.try_wait().expect("wait").is_none(), "a worker ended before the kill");
+            assert!(
+                worker.try_wait().expect("wait").is_none(),
+                "a worker ended before the kill"
+            );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -292,21 +322,30 @@ async fn kill_a_third_of_the_way_in(sandbox: &Sandbox, workers: &mut Vec<Child>,
     victim.kill().expect("SIGKILL");
     victim.wait().expect("reaped");
     let at_kill = ledger_total(sandbox);
-    assert!(at_kill < total, "killed a third of the way in, not at the end: {at_kill}");
+    assert!(
+        at_kill < total,
+        "killed a third of the way in, not at the end: {at_kill}"
+    );
     eprintln!("killed a worker with {at_kill} of {total} payouts in the ledger");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await.expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .expect("sandbox");
     slow_sandbox_posts(&sandbox);
     let db = pg_support::test_database("workers").await;
     // Migrate before the workers start, so their pools open on a ready schema.
     Store::open(&db.url).await.expect("store").close().await;
 
     let base = sandbox.base_url();
-    let mut workers: Vec<Child> = (0..3).map(|_| spawn_worker(&db.url, &base, count)).collect();
+    let mut workers: Vec<Child> = (0..3)
+        .map(|_| spawn_worker(&db.url, &base, count))
+        .collect();
     kill_a_third_of_the_way_in(&sandbox, &mut workers, 3 * count).await;
     for worker in workers {
         finish(worker, Duration::from_secs(1500)).await;
@@ -320,7 +359,11 @@ async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sqlite_worker_killed_and_run_again_pays_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await.expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .expect("sandbox");
     slow_sandbox_posts(&sandbox);
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("payouts.db").display());

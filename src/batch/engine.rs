@@ -193,14 +193,14 @@ impl BatchRunner {
                 .take_while(move |_| std::future::ready(!halted.is_halted()))
                 .then(move |(index, request)| Arc::clone(&claiming).admit(index as u64, request))
                 .buffer_unordered(concurrency);
-            input
-                .chain(sweeping.sweep(concurrency))
-                .map(move |item| {
-                    // The heartbeat lives as long as the stream.
-                    let _ = &heartbeat;
-                    tracking.tracker.completed(&item.outcome, tracking.limiter.current());
-                    item
-                })
+            input.chain(sweeping.sweep(concurrency)).map(move |item| {
+                // The heartbeat lives as long as the stream.
+                let _ = &heartbeat;
+                tracking
+                    .tracker
+                    .completed(&item.outcome, tracking.limiter.current());
+                item
+            })
         })
         .flatten()
     }
@@ -337,7 +337,8 @@ impl Run {
     /// worker holds any.
     fn sweep(self: Arc<Self>, concurrency: usize) -> impl Stream<Item = BatchItem> + Send {
         let limit = u32::try_from(concurrency).unwrap_or(u32::MAX);
-        let poll = (self.store.lease() / 5).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let poll =
+            (self.store.lease() / 5).clamp(Duration::from_millis(50), Duration::from_secs(1));
         let processing = Arc::clone(&self);
         stream::unfold(self, move |run| async move {
             loop {
@@ -362,7 +363,11 @@ impl Run {
                         return None;
                     }
                 }
-                match run.store.held_elsewhere(&run.worker, &run.batch, provider).await {
+                match run
+                    .store
+                    .held_elsewhere(&run.worker, &run.batch, provider)
+                    .await
+                {
                     Ok(0) => {
                         if let Err(e) = run.store.retire_worker(&run.worker).await {
                             tracing::warn!(error = %e, "batch: cannot retire the worker");

@@ -141,14 +141,20 @@ mod tests {
             Money::parse("10", Currency::NGN).expect("amount"),
             Destination::bank(Country::Nigeria, "058", "0123456789").expect("bank"),
         );
-        assert_eq!(decode(&bank.reference, &encode(&bank)).expect("decodes"), bank);
+        assert_eq!(
+            decode(&bank.reference, &encode(&bank)).expect("decodes"),
+            bank
+        );
     }
 
     #[test]
     fn a_stored_request_that_does_not_parse_is_a_store_error() {
         let reference = Reference::new("r-3").expect("reference");
-        let err = decode(&reference, r#"{"amount":"1.5","currency":"UGX","kind":"mobile","msisdn":"+256712345678"}"#)
-            .expect_err("UGX has no minor unit");
+        let err = decode(
+            &reference,
+            r#"{"amount":"1.5","currency":"UGX","kind":"mobile","msisdn":"+256712345678"}"#,
+        )
+        .expect_err("UGX has no minor unit");
         assert!(
             matches!(&err, Error::Store { message, .. } if message.starts_with("stored request of r-3: ")),
             "{err:?}"

@@ -16,9 +16,12 @@ use crate::error::Error;
 use crate::model::{ProviderId, Reference};
 
 #[cfg(feature = "sqlite")]
-mod sqlite;
+mod group;
+mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 /// The payout store on a real database; see the [module docs](super).
 ///
@@ -33,6 +36,9 @@ pub struct Store {
     /// The database in words, for errors: a file path, or `host:port/database`.
     name: String,
     lease: Duration,
+    /// SQLite's commit group (unused on PostgreSQL).
+    #[cfg(feature = "sqlite")]
+    group: group::Group,
 }
 
 enum Pool {
@@ -160,6 +166,7 @@ struct ItemRow {
     detail: Option<String>,
 }
 
+/// An existing row, as a claim reads it.
 #[derive(sqlx::FromRow)]
 struct ExistingRow {
     fingerprint: String,
@@ -171,14 +178,6 @@ struct ExistingRow {
     status: Option<String>,
     detail: Option<String>,
     alive: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct AbandonedRow {
-    reference: String,
-    item_index: i64,
-    request: String,
-    state: String,
 }
 
 /// A status change as stored, for [`Store::status_changes`].
@@ -215,6 +214,8 @@ impl Store {
             pool,
             name,
             lease: DEFAULT_LEASE,
+            #[cfg(feature = "sqlite")]
+            group: group::Group::default(),
         }
     }
 
@@ -305,9 +306,11 @@ impl Store {
     /// How many items of `batch` are in each state.
     pub async fn count_by_state(&self, batch: &str) -> Result<BTreeMap<String, u64>, Error> {
         let sql = "SELECT state, COUNT(*) FROM payout_items WHERE batch = $1 GROUP BY state";
-        let rows: Vec<(String, i64)> =
-            on_pool!(self, |pool, _q| sqlx::query_as(sql).bind(batch).fetch_all(pool).await)
-                .map_err(self.err("counting a batch"))?;
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool, _q| sqlx::query_as(sql)
+            .bind(batch)
+            .fetch_all(pool)
+            .await)
+        .map_err(self.err("counting a batch"))?;
         Ok(rows
             .into_iter()
             .map(|(state, n)| (state, u64::try_from(n).unwrap_or(0)))
@@ -329,41 +332,6 @@ impl Store {
             .await)
         .map_err(self.err("reading status changes"))
     }
-
-    /// Decides a claim on an existing row: a repeat within this worker's run first, then a
-    /// changed request, then by state.
-    fn decide(worker: &WorkerId, item: &NewItem<'_>, row: ExistingRow) -> Result<Decision, Error> {
-        if row.worker.as_deref() == Some(worker.as_str()) {
-            return Ok(Decision::Answer(Claim::Repeat));
-        }
-        if row.fingerprint != item.fingerprint {
-            return Ok(Decision::Answer(Claim::Conflict {
-                stored: format!("{} {}", row.currency, row.amount),
-            }));
-        }
-        let state = state_of(&row.state)?;
-        if state.is_final() {
-            return Ok(Decision::Answer(Claim::Done(ItemRecord {
-                state,
-                payout_id: row.payout_id,
-                status: row.status,
-                detail: row.detail,
-            })));
-        }
-        let held = matches!(state, ItemState::Pending | ItemState::InFlight);
-        if held && row.alive != 0 {
-            return Ok(Decision::Answer(Claim::Busy));
-        }
-        Ok(match state {
-            ItemState::Pending | ItemState::NotSent => Decision::Take(ItemState::Pending, Claim::Send),
-            _ => Decision::Take(ItemState::InFlight, Claim::Reconcile),
-        })
-    }
-}
-
-enum Decision {
-    Answer(Claim),
-    Take(ItemState, Claim),
 }
 
 fn stored_item(row: ItemRow) -> Result<StoredItem, Error> {
@@ -388,9 +356,37 @@ fn stored_item(row: ItemRow) -> Result<StoredItem, Error> {
 fn supported_schemes() -> &'static str {
     match (cfg!(feature = "sqlite"), cfg!(feature = "postgres")) {
         (true, true) => "sqlite://PATH, sqlite::memory: or postgres://",
-        (true, false) => "sqlite://PATH or sqlite::memory: (postgres:// needs the `postgres` feature)",
+        (true, false) => {
+            "sqlite://PATH or sqlite::memory: (postgres:// needs the `postgres` feature)"
+        }
         _ => "postgres:// (sqlite:// needs the `sqlite` feature)",
     }
+}
+
+/// Runs a write: on SQLite through the commit group, on PostgreSQL in a transaction of its own
+/// (PostgreSQL groups concurrent commits itself).
+macro_rules! write_op {
+    ($store:expr, $variant:ident, $op:ident, $args:expr) => {{
+        let args = $args;
+        match &$store.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => match $store.group.run(pool, group::Op::$variant(args)).await {
+                Ok(group::Reply::$variant(value)) => Ok(value),
+                Ok(_) => Err(group::mismatch()),
+                Err(e) => Err(e),
+            },
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => {
+                async {
+                    let mut transaction = pool.begin().await?;
+                    let value = ops::postgres_ops::$op(&mut transaction, &args).await?;
+                    transaction.commit().await?;
+                    Ok(value)
+                }
+                .await
+            }
+        }
+    }};
 }
 
 #[async_trait]
@@ -404,86 +400,32 @@ impl PayoutStore for Store {
     }
 
     async fn heartbeat(&self, worker: &WorkerId) -> Result<(), Error> {
-        on_pool!(self, |pool, q| sqlx::query(q.upsert_worker)
-            .bind(worker.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(self.err("renewing a worker's heartbeat"))?;
-        Ok(())
+        write_op!(self, Heartbeat, heartbeat, worker.as_str().to_owned())
+            .map_err(self.err("renewing a worker's heartbeat"))
     }
 
     async fn retire_worker(&self, worker: &WorkerId) -> Result<(), Error> {
-        on_pool!(self, |pool, _q| sqlx::query("DELETE FROM workers WHERE id = $1")
-            .bind(worker.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(self.err("retiring a worker"))?;
-        Ok(())
+        write_op!(self, Retire, retire, worker.as_str().to_owned())
+            .map_err(self.err("retiring a worker"))
     }
 
     async fn claim(&self, worker: &WorkerId, item: NewItem<'_>) -> Result<Claim, Error> {
         let request = item.request;
-        let now = now_ms();
-        let index = i64::try_from(item.index).unwrap_or(i64::MAX);
-        let insert = "INSERT INTO payout_items (provider, reference, fingerprint, batch, \
-             item_index, request, amount, currency, state, worker, attempts, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, 0, $10, $10) \
-             ON CONFLICT (provider, reference) DO NOTHING";
-        let take = "UPDATE payout_items SET worker = $3, state = $4, batch = $5, \
-             item_index = $6, updated_at = $7 WHERE provider = $1 AND reference = $2";
-        let result: Result<Claim, sqlx::Error> = on_pool!(self, |pool, q| {
-            async {
-                let mut tx = pool.begin().await?;
-                let inserted = sqlx::query(insert)
-                    .bind(item.provider.as_str())
-                    .bind(request.reference.as_str())
-                    .bind(item.fingerprint)
-                    .bind(item.batch)
-                    .bind(index)
-                    .bind(request_data::encode(request))
-                    .bind(request.amount.amount().to_string())
-                    .bind(request.amount.currency().code())
-                    .bind(worker.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if inserted == 1 {
-                    tx.commit().await?;
-                    return Ok(Claim::Send);
-                }
-                let row: ExistingRow = sqlx::query_as(q.existing)
-                    .bind(item.provider.as_str())
-                    .bind(request.reference.as_str())
-                    .bind(lease_ms(self.lease))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let claim = match Store::decide(worker, &item, row)
-                    .map_err(|e| sqlx::Error::Decode(e.into()))?
-                {
-                    Decision::Answer(claim) => claim,
-                    Decision::Take(state, claim) => {
-                        sqlx::query(take)
-                            .bind(item.provider.as_str())
-                            .bind(request.reference.as_str())
-                            .bind(worker.as_str())
-                            .bind(state.as_str())
-                            .bind(item.batch)
-                            .bind(index)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                        claim
-                    }
-                };
-                tx.commit().await?;
-                Ok(claim)
-            }
-            .await
-        });
-        result.map_err(self.err(&format!("claiming {}", request.reference)))
+        let args = ops::ClaimArgs {
+            provider: item.provider.as_str(),
+            reference: request.reference.as_str().to_owned(),
+            fingerprint: item.fingerprint.to_owned(),
+            batch: item.batch.to_owned(),
+            index: i64::try_from(item.index).unwrap_or(i64::MAX),
+            request: request_data::encode(request),
+            amount: request.amount.amount().to_string(),
+            currency: request.amount.currency().code(),
+            worker: worker.as_str().to_owned(),
+            now: now_ms(),
+            lease: lease_ms(self.lease),
+        };
+        write_op!(self, Claim, claim, args)
+            .map_err(self.err(&format!("claiming {}", request.reference)))
     }
 
     async fn claim_abandoned(
@@ -493,16 +435,16 @@ impl PayoutStore for Store {
         provider: ProviderId,
         limit: u32,
     ) -> Result<Vec<ClaimedItem>, Error> {
-        let rows: Vec<AbandonedRow> = on_pool!(self, |pool, q| sqlx::query_as(q.abandoned)
-            .bind(worker.as_str())
-            .bind(batch)
-            .bind(provider.as_str())
-            .bind(lease_ms(self.lease))
-            .bind(now_ms())
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await)
-        .map_err(self.err("taking over abandoned items"))?;
+        let args = ops::AbandonedArgs {
+            worker: worker.as_str().to_owned(),
+            batch: batch.to_owned(),
+            provider: provider.as_str(),
+            lease: lease_ms(self.lease),
+            now: now_ms(),
+            limit: i64::from(limit),
+        };
+        let rows = write_op!(self, Abandoned, abandoned, args)
+            .map_err(self.err("taking over abandoned items"))?;
         rows.into_iter()
             .map(|row| {
                 let reference = Reference::new(row.reference)?;
@@ -524,15 +466,26 @@ impl PayoutStore for Store {
         batch: &str,
         provider: ProviderId,
     ) -> Result<u64, Error> {
-        let sql = "SELECT COUNT(*) FROM payout_items WHERE batch = $1 AND provider = $2 \
-                   AND state IN ('pending', 'in_flight') AND (worker IS NULL OR worker <> $3)";
-        let (n,): (i64,) = on_pool!(self, |pool, _q| sqlx::query_as(sql)
-            .bind(batch)
-            .bind(provider.as_str())
-            .bind(worker.as_str())
-            .fetch_one(pool)
-            .await)
-        .map_err(self.err("counting items held by other workers"))?;
+        let (provider, worker) = (provider.as_str(), worker.as_str());
+        let n: Result<i64, sqlx::Error> = match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => {
+                async {
+                    let mut conn = pool.acquire().await?;
+                    ops::sqlite_ops::held_elsewhere(&mut conn, batch, provider, worker).await
+                }
+                .await
+            }
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => {
+                async {
+                    let mut conn = pool.acquire().await?;
+                    ops::postgres_ops::held_elsewhere(&mut conn, batch, provider, worker).await
+                }
+                .await
+            }
+        };
+        let n = n.map_err(self.err("counting items held by other workers"))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -542,18 +495,14 @@ impl PayoutStore for Store {
         provider: ProviderId,
         reference: &Reference,
     ) -> Result<(), Error> {
-        let sql = "UPDATE payout_items SET state = 'in_flight', attempts = attempts + 1, \
-                   updated_at = $4 WHERE provider = $1 AND reference = $2 AND worker = $3 \
-                   AND state IN ('pending', 'in_flight')";
-        let updated = on_pool!(self, |pool, _q| sqlx::query(sql)
-            .bind(provider.as_str())
-            .bind(reference.as_str())
-            .bind(worker.as_str())
-            .bind(now_ms())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(self.err(&format!("recording the intent of {reference}; not sent")))?;
+        let args = ops::IntentArgs {
+            provider: provider.as_str(),
+            reference: reference.as_str().to_owned(),
+            worker: worker.as_str().to_owned(),
+            now: now_ms(),
+        };
+        let updated = write_op!(self, Intent, intent, args)
+            .map_err(self.err(&format!("recording the intent of {reference}; not sent")))?;
         if updated != 1 {
             return Err(Error::store(format!(
                 "{}: {reference} is no longer held by worker {worker} (its lease ran out and \
@@ -571,49 +520,21 @@ impl PayoutStore for Store {
         reference: &Reference,
         record: &ItemRecord,
     ) -> Result<(), Error> {
-        let update = "UPDATE payout_items SET state = $4, payout_id = COALESCE($5, payout_id), \
-             status = COALESCE($6, status), detail = $7, updated_at = $8 \
-             WHERE provider = $1 AND reference = $2 AND worker = $3";
-        let now = now_ms();
         let source = if record.state == ItemState::Reconciled {
             ChangeSource::Reconcile
         } else {
             ChangeSource::Send
         };
-        let result: Result<u64, sqlx::Error> = on_pool!(self, |pool, _q| {
-            async {
-                let mut tx = pool.begin().await?;
-                let updated = sqlx::query(update)
-                    .bind(provider.as_str())
-                    .bind(reference.as_str())
-                    .bind(worker.as_str())
-                    .bind(record.state.as_str())
-                    .bind(record.payout_id.as_deref())
-                    .bind(record.status.as_deref())
-                    .bind(record.detail.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if let (1, Some(status)) = (updated, &record.status) {
-                    sqlx::query(INSERT_CHANGE)
-                        .bind(provider.as_str())
-                        .bind(reference.as_str())
-                        .bind(record.payout_id.as_deref())
-                        .bind(status.as_str())
-                        .bind(record.detail.as_deref())
-                        .bind(source.as_str())
-                        .bind(None::<String>)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(updated)
-            }
-            .await
-        });
-        let updated = result.map_err(self.err(&format!("recording the outcome of {reference}")))?;
+        let args = ops::OutcomeArgs {
+            provider: provider.as_str(),
+            reference: reference.as_str().to_owned(),
+            worker: worker.as_str().to_owned(),
+            record: record.clone(),
+            source: source.as_str(),
+            now: now_ms(),
+        };
+        let updated = write_op!(self, Outcome, outcome, args)
+            .map_err(self.err(&format!("recording the outcome of {reference}")))?;
         if updated != 1 {
             return Err(Error::store(format!(
                 "{}: {reference} is no longer held by worker {worker}; its outcome ({}) was not \
@@ -625,57 +546,26 @@ impl PayoutStore for Store {
     }
 
     async fn record_status(&self, change: &super::StatusChange) -> Result<Applied, Error> {
-        let update = "UPDATE payout_items SET status = $3, detail = COALESCE($4, detail), \
-             payout_id = COALESCE(payout_id, $5), updated_at = $6 \
-             WHERE provider = $1 AND ((reference = $2) OR (payout_id = $5)) \
-             AND NOT (status IN ('succeeded', 'failed') AND $3 NOT IN ('succeeded', 'failed'))";
-        let now = now_ms();
-        let result: Result<Applied, sqlx::Error> = on_pool!(self, |pool, _q| {
-            async {
-                let mut tx = pool.begin().await?;
-                let inserted = sqlx::query(INSERT_CHANGE)
-                    .bind(change.provider.as_str())
-                    .bind(change.reference.as_deref())
-                    .bind(change.payout_id.as_deref())
-                    .bind(change.status.as_str())
-                    .bind(change.detail.as_deref())
-                    .bind(change.source.as_str())
-                    .bind(change.event_id())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if inserted == 0 {
-                    tx.commit().await?;
-                    return Ok(Applied::Duplicate);
-                }
-                let matched = sqlx::query(update)
-                    .bind(change.provider.as_str())
-                    .bind(change.reference.as_deref())
-                    .bind(change.status.as_str())
-                    .bind(change.detail.as_deref())
-                    .bind(change.payout_id.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                tx.commit().await?;
-                Ok(Applied::Applied {
-                    matched: matched > 0,
-                })
-            }
-            .await
-        });
-        result.map_err(self.err("recording a status change"))
+        let args = ops::StatusArgs {
+            provider: change.provider.as_str(),
+            reference: change.reference.clone(),
+            payout_id: change.payout_id.clone(),
+            status: change.status.clone(),
+            detail: change.detail.clone(),
+            source: change.source.as_str(),
+            event_id: change.event_id().map(str::to_owned),
+            now: now_ms(),
+        };
+        write_op!(self, Status, status, args).map_err(self.err("recording a status change"))
     }
 }
 
-const INSERT_CHANGE: &str = "INSERT INTO status_changes (provider, reference, payout_id, status, \
-     detail, source, event_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-     ON CONFLICT (provider, event_id) DO NOTHING";
-
 /// Maps a migration failure to a clear error: a schema newer than this crate, or a changed one.
-fn migrate_error(name: &str, migrator: &sqlx::migrate::Migrator, e: sqlx::migrate::MigrateError) -> Error {
+fn migrate_error(
+    name: &str,
+    migrator: &sqlx::migrate::Migrator,
+    e: sqlx::migrate::MigrateError,
+) -> Error {
     use sqlx::migrate::MigrateError;
     let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
     let message = match &e {

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use disburse::batch::BatchItem;
+use disburse::sandbox::Sandbox;
 use disburse::store::{
     Applied, Claim, ClaimedItem, ItemRecord, ItemState, NewItem, PayoutStore, StatusChange, Store,
     WorkerId,
 };
-use disburse::sandbox::Sandbox;
 use disburse::{
     CallbackUrl, Capabilities, Currency, Destination, Error, Money, Msisdn, Payout, PayoutProvider,
     PayoutRequest, ProviderId, Reference, Refund, RefundRequest, WebhookEvent, WebhookRequest,

@@ -58,7 +58,9 @@ fn is_root() -> bool {
 fn pg_command(bin: &Path, program: &str) -> Command {
     if is_root() {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(bin.join(program));
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(bin.join(program));
         command
     } else {
         Command::new(bin.join(program))
@@ -98,10 +100,14 @@ impl PgCluster {
             .expect("a free port")
             .port();
         let mut initdb = pg_command(&bin, "initdb");
-        initdb
-            .arg("-D")
-            .arg(dir.path().join("data"))
-            .args(["-U", "disburse", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        initdb.arg("-D").arg(dir.path().join("data")).args([
+            "-U",
+            "disburse",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(initdb, "initdb");
         let cluster = PgCluster { dir, bin, port };
         cluster.start_server();

@@ -195,7 +195,9 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     }
     if let Some(e) = stopped {
         eprintln!("disburse: the batch stopped: {e}");
-        eprintln!("disburse: nothing was sent without a durable intent; fix the store and run again");
+        eprintln!(
+            "disburse: nothing was sent without a durable intent; fix the store and run again"
+        );
         return Ok(ExitCode::from(2));
     }
     print_attention(&store, &batch).await?;
