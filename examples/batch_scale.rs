@@ -1,15 +1,15 @@
 //! How the batch engine's cost grows with the batch: N Payonify payouts through
-//! `disburse::batch::BatchRunner` with a `FileJournal`, against the overhead benchmark's local
+//! `disburse::batch::BatchRunner` with a payout store, against the overhead benchmark's local
 //! canned-response server, with the input generated lazily (never collected). Prints wall time,
 //! payouts per second and the process's peak RSS (VmHWM), so runs at different N can be compared.
 //!
 //! ```text
-//! cargo run --release --example batch_scale -- --payouts 100000 --concurrency 64 [--journal memory] [--rate R]
+//! cargo run --release --example batch_scale -- --payouts 100000 --concurrency 64 [--store URL] [--rate R]
 //! ```
 //!
-//! `--journal memory` swaps the file for a `MemoryJournal` (no file, no fsync; it keeps every
-//! record, so its memory grows with N), to show what the file journal's fsyncs cost. `--rate R`
-//! sets the client-side limit of R payouts started per second.
+//! `--store` is the payout store (default: an SQLite file in a temporary directory;
+//! `sqlite::memory:`, or `postgres://…` for a PostgreSQL server; references carry the process
+//! id, so runs against one server do not meet). `--rate R` sets the client-side limit of R payouts started per second.
 //!
 //! Run one process per N: peak RSS is per process.
 
@@ -29,9 +29,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use disburse::batch::{BatchRunner, FileJournal, Journal, MemoryJournal};
+use disburse::batch::BatchRunner;
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::sandbox::PAYONIFY_CREDENTIALS;
+use disburse::store::Store;
 use disburse::{Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, Reference};
 use futures_util::StreamExt;
 use secrecy::SecretString;
@@ -52,7 +53,7 @@ fn arg(name: &str, default: usize) -> usize {
 
 fn request(i: usize) -> PayoutRequest {
     PayoutRequest::new(
-        Reference::new(format!("scale-{i:07}")).expect("reference"),
+        Reference::new(format!("scale-{}-{i:07}", std::process::id())).expect("reference"),
         Money::from_minor_units(100 + (i % 5000) as i64, Currency::USD).expect("amount"),
         Destination::mobile(
             Msisdn::parse(&format!("+26377{:06}9", i % 1_000_000)).expect("msisdn"),
@@ -75,17 +76,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dir = std::env::temp_dir().join(format!("disburse-batch-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let journal_path = dir.join("journal.jsonl");
-    let in_memory = arg_text("--journal").as_deref() == Some("memory");
-    let journal: Arc<dyn Journal> = if in_memory {
-        Arc::new(MemoryJournal::new())
-    } else {
-        Arc::new(FileJournal::open(&journal_path)?)
-    };
+    let store_path = dir.join("payouts.db");
+    let url = arg_text("--store").unwrap_or_else(|| format!("sqlite://{}", store_path.display()));
+    let store = Store::open(&url).await?;
+    let backend = format!("{store:?}");
+    let store = Arc::new(store);
     let rss_before = stats::peak_rss_kib().unwrap_or(0);
 
     let rate = arg_text("--rate").and_then(|r| r.parse::<u32>().ok());
-    let runner = BatchRunner::new(provider, journal)
+    let runner = BatchRunner::new(provider, store)
         .concurrency(concurrency)
         .rate_limit(rate);
     let started = Instant::now();
@@ -100,23 +99,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let wall = started.elapsed();
     let counts = server.take_counts();
-    let journal_bytes = std::fs::metadata(&journal_path)
+    let store_bytes = ["", "-wal"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", store_path.display())).ok())
         .map(|m| m.len())
-        .unwrap_or(0);
+        .sum::<u64>();
     let _ = std::fs::remove_dir_all(&dir);
 
     println!(
-        "payouts {payouts:>7} | concurrency {concurrency} | rate limit {} | journal {} | sent {} | wall {:>8.2?} | {:>7.0} payouts/s | \
-         peak RSS {:>6} KiB (before the batch {} KiB) | connections {} | journal {} KiB",
+        "payouts {payouts:>7} | concurrency {concurrency} | rate limit {} | {} | sent {} | wall {:>8.2?} | {:>7.0} payouts/s | \
+         peak RSS {:>6} KiB (before the batch {} KiB) | connections {} | store file {} KiB",
         rate.map_or("none".to_owned(), |r| format!("{r}/s")),
-        if in_memory { "memory" } else { "file" },
+        backend,
         sent.load(Ordering::Relaxed),
         wall,
         payouts as f64 / wall.as_secs_f64(),
         stats::peak_rss_kib().unwrap_or(0),
         rss_before,
         counts.connections,
-        journal_bytes / 1024,
+        store_bytes / 1024,
     );
     Ok(())
 }

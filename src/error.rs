@@ -16,7 +16,8 @@
 //! | [`Error::Decode`] | the provider's answer made no sense | yes | report; retry a read later |
 //! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx; 2xx when [`WebhookError::should_acknowledge`] (authentic, not about a payout) |
 //! | [`Error::Unsupported`] | the provider has no such operation | no | use another provider |
-//! | [`Error::Journal`] | reading or writing a batch journal | no (nothing is sent without its journal entry) | fix the file or disk |
+//! | [`Error::ReferenceConflict`] | a reference already stored for another payout | no | a changed payout needs a new reference |
+//! | [`Error::Store`] | reading or writing the payout store (SQLite, PostgreSQL) | no (nothing is sent without its durable intent) | fix the database, then run again |
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -179,14 +180,29 @@ pub enum Error {
         operation: &'static str,
     },
 
-    /// A batch journal ([`crate::batch::Journal`]) could not be read or written.
-    #[error("journal: {message}")]
-    Journal {
-        /// What failed, with the path or line where there is one.
+    /// The payout store ([`crate::store`]) could not be opened, read or written; the message
+    /// names the database.
+    #[error("payout store: {message}")]
+    Store {
+        /// What failed, naming the database (its file, or its host and name).
         message: String,
-        /// The underlying I/O or decoding error, where there is one.
+        /// The driver's error, where there is one.
         #[source]
         source: Option<BoxError>,
+    },
+
+    /// The reference is already stored for a payout with another amount, currency or
+    /// destination: nothing was sent, and a changed payout needs a new reference.
+    #[error(
+        "{provider} reference {reference} is already stored for another payout ({stored}); a changed payout needs a new reference"
+    )]
+    ReferenceConflict {
+        /// The provider the reference is stored under.
+        provider: ProviderId,
+        /// The reference.
+        reference: Reference,
+        /// What the stored payout moves (amount, currency), for the operator.
+        stored: String,
     },
 }
 
@@ -302,17 +318,17 @@ impl Error {
         }
     }
 
-    /// An [`Error::Journal`].
-    pub fn journal(message: impl Into<String>) -> Error {
-        Error::Journal {
+    /// An [`Error::Store`].
+    pub fn store(message: impl Into<String>) -> Error {
+        Error::Store {
             message: message.into(),
             source: None,
         }
     }
 
-    /// An [`Error::Journal`] with its cause.
-    pub fn journal_with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Error {
-        Error::Journal {
+    /// An [`Error::Store`] with its cause.
+    pub fn store_with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Error {
+        Error::Store {
             message: message.into(),
             source: Some(source.into()),
         }
@@ -348,8 +364,9 @@ impl Error {
                 | Error::NotSent { .. }
                 | Error::Unsupported { .. }
                 | Error::Webhook(_)
-                // The engine sends nothing whose intent it could not journal.
-                | Error::Journal { .. }
+                // The engine sends nothing whose intent it could not store.
+                | Error::Store { .. }
+                | Error::ReferenceConflict { .. }
                 // An authorization refused before any request (e.g. a token without the product).
                 | Error::Auth { status: None, .. }
         )

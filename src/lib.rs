@@ -18,7 +18,10 @@
 //! - [`PayoutProvider`]: one trait, usable as `Arc<dyn PayoutProvider>`.
 //! - [`webhook`]: constant-time HMAC verification and one [`WebhookEvent`].
 //! - [`settle`]: wait for a payout's final status, by polling with backoff and by webhook.
-//! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress and a crash-safe journal.
+//! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress, resumable after a
+//!   crash and shared by several workers.
+//! - [`store`]: the payout ledger on SQLite (default) or PostgreSQL: intents, outcomes, status
+//!   changes; the database enforces one payout per reference.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
 //!
 //! # Writing an adapter outside this crate
@@ -58,6 +61,7 @@ mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settle;
+pub mod store;
 pub mod webhook;
 
 pub use error::{Ambiguity, AuthFailure, Error, Refusal, RejectCode, Result};

@@ -320,6 +320,21 @@ impl Network {
             Network::Telecel => "Telecel",
         }
     }
+
+    /// The network whose [`name`](Network::name) is `name` (exactly), e.g. read back from a
+    /// store.
+    pub fn from_name(name: &str) -> Option<Network> {
+        [
+            Network::Safaricom,
+            Network::Airtel,
+            Network::Telkom,
+            Network::Econet,
+            Network::NetOne,
+            Network::Telecel,
+        ]
+        .into_iter()
+        .find(|n| n.name() == name)
+    }
 }
 
 impl fmt::Display for Network {

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use batch_support::{
     Counting, assert_paid_exactly_once, by_reference, collect, jpay_batch, jpay_request,
-    payonify_batch, payonify_request, posts, reference, sandbox, tally,
+    memory_store, payonify_batch, payonify_request, posts, reference, sandbox, state_of, tally,
 };
-use disburse::batch::{BatchOutcome, BatchRunner, MemoryJournal, Progress, RecordedOutcome};
+use disburse::batch::{BatchOutcome, BatchRunner, DEFAULT_BATCH, Progress};
 use disburse::http::RetryPolicy;
 use disburse::providers::jpay::JpayClient;
 use disburse::sandbox::{EntryStatus, Fault, Route, Sandbox, sandbox_http_config};
+use disburse::store::ItemState;
 use disburse::{
     Ambiguity, Currency, Error, FailureReason, Money, PayoutProvider, PayoutRequest, ProviderId,
     RejectCode, Status,
@@ -61,19 +62,18 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
     payonify_requests.push(payonify_request("po-blocked", "5.00", 3));
     payonify_requests.push(payonify_request("po-500", "666.66", 7000));
 
-    let jpay_journal = Arc::new(MemoryJournal::new());
-    let payonify_journal = Arc::new(MemoryJournal::new());
+    let store = memory_store().await;
     let jpay_progress: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let seen = Arc::clone(&jpay_progress);
     let jpay = BatchRunner::new(
         Arc::new(sandbox.jpay_client().expect("client")),
-        jpay_journal.clone(),
+        store.clone(),
     )
     .concurrency(16)
     .on_progress(move |p| seen.lock().expect("lock").push(p.clone()));
     let payonify = BatchRunner::new(
         Arc::new(sandbox.payonify_client().expect("client")),
-        payonify_journal.clone(),
+        store.clone(),
     )
     .concurrency(16);
 
@@ -184,14 +184,46 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
         "{blocked:?}"
     );
 
-    // The journal: an intent and an outcome per request.
-    assert_eq!(jpay_journal.events(), 200);
-    assert_eq!(payonify_journal.events(), 200);
-    let state = jpay_journal.snapshot();
-    let outcome = |r: &str| state.record(&reference(r)).map(|x| x.outcome);
-    assert_eq!(outcome("jp-0000"), Some(RecordedOutcome::Sent));
-    assert_eq!(outcome("jp-500"), Some(RecordedOutcome::Unknown));
-    assert_eq!(outcome("jp-too-small"), Some(RecordedOutcome::Failed));
+    // The store: one row per request, one intent each, the exact states.
+    let stored = store.items(DEFAULT_BATCH, None).await.expect("items");
+    assert_eq!(stored.len(), 200);
+    assert!(
+        stored.iter().all(|i| i.attempts == 1),
+        "one intent per request"
+    );
+    assert_eq!(
+        store.count_by_state(DEFAULT_BATCH).await.expect("counts"),
+        [
+            ("failed".to_owned(), 1),
+            ("sent".to_owned(), 197),
+            ("unknown".to_owned(), 2)
+        ]
+        .into()
+    );
+    let jpay = ProviderId::JPAY;
+    assert_eq!(
+        state_of(&store, jpay, "jp-0000").await,
+        Some(ItemState::Sent)
+    );
+    assert_eq!(
+        state_of(&store, jpay, "jp-500").await,
+        Some(ItemState::Unknown)
+    );
+    assert_eq!(
+        state_of(&store, jpay, "jp-too-small").await,
+        Some(ItemState::Failed)
+    );
+    let sent = store
+        .item(jpay, &reference("jp-0000"))
+        .await
+        .expect("read")
+        .expect("stored");
+    let BatchOutcome::Sent(payout) = &jpay_items["jp-0000"].outcome else {
+        unreachable!()
+    };
+    assert_eq!(sent.record.payout_id.as_deref(), Some(payout.id.as_str()));
+    assert_eq!(sent.request, jpay_requests[0]);
+    assert_eq!(sent.index, 0);
 
     // Progress: one callback per completion, in order, ending with the exact counts.
     let reports = jpay_progress.lock().expect("lock").clone();
@@ -229,7 +261,7 @@ async fn no_more_than_the_concurrency_is_in_flight() {
     );
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
     let requests = jpay_batch("conc", 40);
-    let runner = BatchRunner::new(provider.clone(), Arc::new(MemoryJournal::new())).concurrency(4);
+    let runner = BatchRunner::new(provider.clone(), memory_store().await).concurrency(4);
 
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
 
@@ -261,7 +293,7 @@ async fn a_429_slows_the_engine_and_every_payout_still_lands_once() {
     let provider = Counting::new(Arc::new(client));
     let rates: Arc<Mutex<Vec<Option<u32>>>> = Arc::default();
     let seen = Arc::clone(&rates);
-    let runner = BatchRunner::new(provider.clone(), Arc::new(MemoryJournal::new()))
+    let runner = BatchRunner::new(provider.clone(), memory_store().await)
         .concurrency(1)
         .rate_limit(Some(20))
         .on_progress(move |p| seen.lock().expect("lock").push(p.rate_limit));
@@ -308,8 +340,8 @@ async fn throttled_past_the_engines_retries_is_failed_and_sent_by_the_next_run()
         },
         disburse::batch::MAX_THROTTLED_ATTEMPTS,
     );
-    let journal = Arc::new(MemoryJournal::new());
-    let runner = BatchRunner::new(client, journal.clone()).rate_limit(Some(1000));
+    let store = memory_store().await;
+    let runner = BatchRunner::new(client, store.clone()).rate_limit(Some(1000));
     let request = jpay_request("rl-give-up", "150.00", 6100);
 
     let items = collect(runner.run_iter([request.clone()])).await;
@@ -325,11 +357,8 @@ async fn throttled_past_the_engines_retries_is_failed_and_sent_by_the_next_run()
         items[0].outcome
     );
     assert_eq!(
-        journal
-            .snapshot()
-            .record(&request.reference)
-            .map(|r| r.outcome),
-        Some(RecordedOutcome::NotSent)
+        state_of(&store, ProviderId::JPAY, "rl-give-up").await,
+        Some(ItemState::NotSent)
     );
     assert!(sandbox.ledger(ProviderId::JPAY).is_empty());
 
@@ -346,11 +375,11 @@ async fn throttled_past_the_engines_retries_is_failed_and_sent_by_the_next_run()
 async fn a_reference_twice_in_one_input_is_refused_and_paid_once() {
     let sandbox = sandbox().await;
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
-    let journal = Arc::new(MemoryJournal::new());
-    let runner = BatchRunner::new(provider.clone(), journal.clone());
+    let store = memory_store().await;
+    let runner = BatchRunner::new(provider.clone(), store.clone());
     assert_eq!(
         format!("{runner:?}"),
-        "BatchRunner { provider: jpay, journal: MemoryJournal { references: 0, events: 0 }, concurrency: 8, rate_limit: None, on_progress: false }"
+        "BatchRunner { provider: jpay, store: Store { backend: \"sqlite\", database: \"sqlite::memory:\", lease: 30s }, batch: \"default\", concurrency: 8, rate_limit: None, on_progress: false }"
     );
     let first = jpay_request("dup-a", "150.00", 6200);
     let other = jpay_request("dup-b", "150.00", 6201);
@@ -369,14 +398,18 @@ async fn a_reference_twice_in_one_input_is_refused_and_paid_once() {
             &refused[0].outcome,
             BatchOutcome::Failed(Error::InvalidRequest { field: "reference", reason, .. })
                 if reason == "dup-a appears more than once in this batch; only its first occurrence is \
-                    processed (if it does not, it shares a 64-bit index key with an earlier reference, \
-                    a chance of about 1 in 10^10: send it in another batch)"
+                    processed"
         ),
         "{:?}",
         refused[0].outcome
     );
     assert_eq!(provider.creates.load(Ordering::SeqCst), 2);
-    assert_eq!(journal.events(), 4, "nothing journaled for the duplicate");
+    let stored = store.items(DEFAULT_BATCH, None).await.expect("items");
+    assert_eq!(stored.len(), 2, "nothing stored for the duplicate");
+    assert_eq!(
+        stored[0].request, first,
+        "the first occurrence is stored, not the repeat"
+    );
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &[first, other]);
 }
 
@@ -388,8 +421,7 @@ async fn a_rejection_is_final_and_skipped_by_the_next_run() {
         Money::parse("200.00", Currency::KES).expect("amount"),
     );
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
-    let journal = Arc::new(MemoryJournal::new());
-    let runner = BatchRunner::new(provider.clone(), journal.clone()).concurrency(1);
+    let runner = BatchRunner::new(provider.clone(), memory_store().await).concurrency(1);
     let requests = vec![
         jpay_request("rej-1", "150.00", 6300),
         jpay_request("rej-2", "150.00", 6301),
@@ -423,7 +455,7 @@ async fn a_rejection_is_final_and_skipped_by_the_next_run() {
     let BatchOutcome::AlreadyDone(record) = &rerun["rej-2"].outcome else {
         unreachable!()
     };
-    assert_eq!(record.outcome, RecordedOutcome::Failed);
+    assert_eq!(record.state, ItemState::Failed);
     assert_eq!(
         record.detail.as_deref(),
         Some(
@@ -433,7 +465,7 @@ async fn a_rejection_is_final_and_skipped_by_the_next_run() {
     let BatchOutcome::AlreadyDone(record) = &rerun["rej-1"].outcome else {
         unreachable!()
     };
-    assert_eq!(record.outcome, RecordedOutcome::Sent);
+    assert_eq!(record.state, ItemState::Sent);
     assert_eq!(
         provider.creates.load(Ordering::SeqCst),
         2,
@@ -443,7 +475,7 @@ async fn a_rejection_is_final_and_skipped_by_the_next_run() {
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests[..1]);
 }
 
-/// A reference already used at the provider for another payout (outside this journal) is not
+/// A reference already used at the provider for another payout (outside this store) is not
 /// that row's payout: the row fails, nothing is sent twice, and the batch never reports the
 /// other payout as this row's (which would leave the row's recipient unpaid while it says done).
 /// The same reference for the same payout is that payout.
@@ -462,7 +494,7 @@ async fn a_reference_taken_at_the_provider_by_another_amount_fails_and_is_not_ad
     let posts_before = posts(&sandbox, JPAY_POST);
 
     let provider = Counting::new(client);
-    let runner = BatchRunner::new(provider.clone(), Arc::new(MemoryJournal::new()));
+    let runner = BatchRunner::new(provider.clone(), memory_store().await);
     let items = by_reference(
         collect(runner.run_iter([
             jpay_request("taken-1", "200.00", 6300),

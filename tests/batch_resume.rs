@@ -1,26 +1,24 @@
 //! Killing a batch halfway and running it again: every payout lands exactly once.
 //!
 //! The sandbox runs in this process, so its ledger outlives the batch that is killed: a task
-//! aborted mid-flight, a journal that loses outcomes after the provider committed, and a child
-//! process killed with SIGKILL.
+//! aborted mid-flight, a store that loses outcomes after the provider committed, and a child
+//! process killed with SIGKILL. The store is a real SQLite file.
 #![cfg(feature = "sandbox")]
 
 mod batch_support;
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use batch_support::{
     Counting, LosesOutcomes, assert_paid_exactly_once, by_reference, collect, jpay_batch,
-    jpay_request, payonify_batch, posts, sandbox, tally, vesicash_batch,
+    jpay_request, payonify_batch, posts, sandbox, state_of, tally, vesicash_batch,
 };
-use disburse::batch::{
-    BatchOutcome, BatchRunner, FileJournal, Journal, JournalState, RecordedOutcome,
-};
+use disburse::batch::{BatchOutcome, BatchRunner};
 use disburse::sandbox::{Fault, Route, Sandbox};
+use disburse::store::{ItemState, PayoutStore, Store};
 use disburse::{Ambiguity, Error, PayoutProvider, PayoutRequest, ProviderId, Reference};
 use futures_util::StreamExt;
 
@@ -28,20 +26,28 @@ const JPAY_POST: &str = "/payments/payouts/initiate";
 const PAYONIFY_POST: &str = "/v1/payouts";
 const VESICASH_POST: &str = "/v1/payment/payout/process";
 
-fn journal_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
-    dir.path().join("batch.journal")
+fn store_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    dir.path().join("payouts.db")
 }
 
-fn open(path: &std::path::Path) -> Arc<FileJournal> {
-    Arc::new(FileJournal::open(path).expect("journal opens"))
+async fn open(path: &std::path::Path) -> Arc<Store> {
+    Arc::new(Store::sqlite(path).await.expect("store opens"))
 }
 
-fn in_flight(state: &JournalState, requests: &[PayoutRequest]) -> Vec<Reference> {
-    requests
-        .iter()
-        .filter(|r| state.is_in_flight(&r.reference))
-        .map(|r| r.reference.clone())
-        .collect()
+/// The references whose intent is stored without an outcome.
+async fn in_flight(
+    store: &Store,
+    provider: ProviderId,
+    requests: &[PayoutRequest],
+) -> Vec<Reference> {
+    let mut lost = Vec::new();
+    for request in requests {
+        if state_of(store, provider, request.reference.as_str()).await == Some(ItemState::InFlight)
+        {
+            lost.push(request.reference.clone());
+        }
+    }
+    lost
 }
 
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -54,7 +60,7 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 /// Runs `requests` in a task, aborts it once `abort_after` have completed (with `concurrency`
 /// requests held at the provider by `fault`), waits for the provider to finish what it
-/// was handling, and runs the batch again with the same journal file. Checks and returns the
+/// was handling, and runs the batch again with the same store file. Checks and returns the
 /// second run's tally.
 async fn abort_and_resume(
     sandbox: &Sandbox,
@@ -66,17 +72,17 @@ async fn abort_and_resume(
 ) -> (usize, usize, usize) {
     let id = provider.id();
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
+    let path = store_path(&dir);
     let concurrency = 16;
     sandbox.inject(id, Route::post(post_path), fault, 10_000);
 
     // Run 1, aborted halfway.
     let completed = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&completed);
-    let journal = open(&path);
+    let first_store = open(&path).await;
     let runner = BatchRunner::new(
         Arc::clone(&provider),
-        Arc::clone(&journal) as Arc<dyn Journal>,
+        Arc::clone(&first_store) as Arc<dyn PayoutStore>,
     )
     .concurrency(concurrency)
     .on_progress(move |p| counter.store(p.completed, Ordering::SeqCst));
@@ -96,13 +102,14 @@ async fn abort_and_resume(
     task.abort();
     let aborted = task.await.expect_err("the task was aborted");
     assert!(aborted.is_cancelled());
-    // Journal writes the run had started finish on the blocking pool; the journal stays locked
-    // (and its contents may still change) until the last of them lets go of it.
-    wait_for("the aborted run's journal writes", || {
-        Arc::strong_count(&journal) == 1
+    // Store writes the run had started finish; the file stays locked until the last of them
+    // lets go of the store and it is closed (a new process would find it unlocked).
+    wait_for("the aborted run's store writes", || {
+        Arc::strong_count(&first_store) == 1
     })
     .await;
-    drop(journal);
+    first_store.close().await;
+    drop(first_store);
     // Requests the provider was holding finish (or not) on its side; let them.
     tokio::time::sleep(Duration::from_millis(500)).await;
     sandbox.clear_faults();
@@ -110,11 +117,8 @@ async fn abort_and_resume(
     let first_run: BTreeSet<Reference> = yielded.lock().expect("lock").iter().cloned().collect();
     assert!(first_run.len() as u64 >= abort_after);
     assert!(first_run.len() < requests.len(), "aborted before the end");
-    let before = FileJournal::open(&path)
-        .expect("journal")
-        .load()
-        .expect("state");
-    let lost = in_flight(&before, &requests);
+    let store = open(&path).await;
+    let lost = in_flight(&store, id, &requests).await;
     assert!(
         !lost.is_empty() && lost.len() <= concurrency,
         "requests were in flight when the task died: {}",
@@ -126,9 +130,9 @@ async fn abort_and_resume(
         .collect();
     let posts_before = posts(sandbox, post_path);
 
-    // Run 2, same journal file.
+    // Run 2, same store file.
     let counting = Counting::new(provider);
-    let runner = BatchRunner::new(counting.clone(), open(&path)).concurrency(concurrency);
+    let runner = BatchRunner::new(counting.clone(), store.clone()).concurrency(concurrency);
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
 
     assert_eq!(items.len(), requests.len());
@@ -179,7 +183,7 @@ async fn abort_and_resume(
 
     // Run 3: everything is final now; nothing is sent or looked up.
     drop(runner);
-    let runner = BatchRunner::new(counting.clone(), open(&path));
+    let runner = BatchRunner::new(counting.clone(), store.clone());
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&items), [("already_done", requests.len())].into());
     assert_eq!(counting.creates.load(Ordering::SeqCst), sent as u64);
@@ -232,27 +236,30 @@ async fn payonify_a_batch_aborted_halfway_then_rerun_pays_every_payout_exactly_o
 }
 
 /// The provider committed every payout, and the process died before any outcome reached the
-/// journal: the rerun finds them all and sends nothing.
+/// store: the rerun finds them all and sends nothing.
 async fn outcomes_lost_after_commit(
     sandbox: &Sandbox,
     provider: Arc<dyn PayoutProvider>,
     requests: Vec<PayoutRequest>,
 ) -> Vec<disburse::batch::BatchItem> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
-    let losing = Arc::new(LosesOutcomes(open(&path)));
+    let path = store_path(&dir);
+    let first_store = open(&path).await;
+    let losing = Arc::new(LosesOutcomes(first_store.clone()));
     let runner = BatchRunner::new(Arc::clone(&provider), losing);
     let first = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&first), [("sent", requests.len())].into());
     drop(runner);
-    let state = FileJournal::open(&path)
-        .expect("journal")
-        .load()
-        .expect("state");
-    assert_eq!(in_flight(&state, &requests).len(), requests.len());
+    first_store.close().await;
+    drop(first_store);
 
+    let store = open(&path).await;
+    assert_eq!(
+        in_flight(&store, provider.id(), &requests).await.len(),
+        requests.len()
+    );
     let counting = Counting::new(provider);
-    let runner = BatchRunner::new(counting.clone(), open(&path));
+    let runner = BatchRunner::new(counting.clone(), store);
     let items = collect(runner.run_iter(requests.clone())).await;
     assert_eq!(
         counting.creates.load(Ordering::SeqCst),
@@ -265,7 +272,7 @@ async fn outcomes_lost_after_commit(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn committed_but_not_journaled_is_reconciled_on_restart_not_paid_twice() {
+async fn committed_but_not_recorded_is_reconciled_on_restart_not_paid_twice() {
     let sandbox = sandbox().await;
     for (provider, requests) in [
         (
@@ -316,7 +323,7 @@ async fn vesicash_in_flight_on_restart_is_unknown_and_never_resent() {
 async fn commit_then_drop_is_unknown_now_and_reconciled_by_the_next_run() {
     let sandbox = sandbox().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
+    let path = store_path(&dir);
     // Three drops exhaust the HTTP layer's three attempts of the first payout.
     sandbox.inject(
         ProviderId::JPAY,
@@ -326,7 +333,8 @@ async fn commit_then_drop_is_unknown_now_and_reconciled_by_the_next_run() {
     );
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
     let requests = jpay_batch("drop", 5);
-    let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
+    let store = open(&path).await;
+    let runner = BatchRunner::new(provider.clone(), store.clone()).concurrency(1);
 
     let first = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&first), [("sent", 4), ("unknown", 1)].into());
@@ -343,16 +351,12 @@ async fn commit_then_drop_is_unknown_now_and_reconciled_by_the_next_run() {
         first["drop-0000"].outcome
     );
     drop(runner);
-    let state = FileJournal::open(&path)
-        .expect("journal")
-        .load()
-        .expect("state");
     assert_eq!(
-        state.record(&requests[0].reference).map(|r| r.outcome),
-        Some(RecordedOutcome::Unknown)
+        state_of(&store, ProviderId::JPAY, "drop-0000").await,
+        Some(ItemState::Unknown)
     );
 
-    let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
+    let runner = BatchRunner::new(provider.clone(), store.clone()).concurrency(1);
     let second = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(
         tally(&second),
@@ -367,7 +371,7 @@ async fn commit_then_drop_is_unknown_now_and_reconciled_by_the_next_run() {
 async fn vesicash_commit_then_drop_is_unknown_and_stays_unknown() {
     let sandbox = sandbox().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
+    let path = store_path(&dir);
     sandbox.inject(
         ProviderId::VESICASH,
         Route::post(VESICASH_POST),
@@ -376,12 +380,13 @@ async fn vesicash_commit_then_drop_is_unknown_and_stays_unknown() {
     );
     let provider = Counting::new(Arc::new(sandbox.vesicash_client().expect("client")));
     let requests = vesicash_batch("drop", 3);
-    let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
+    let store = open(&path).await;
+    let runner = BatchRunner::new(provider.clone(), store.clone()).concurrency(1);
     let first = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&first), [("sent", 2), ("unknown", 1)].into());
     drop(runner);
 
-    let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
+    let runner = BatchRunner::new(provider.clone(), store.clone()).concurrency(1);
     let second = by_reference(collect(runner.run_iter(requests.clone())).await);
     assert_eq!(tally(&second), [("already_done", 2), ("unknown", 1)].into());
     assert!(
@@ -401,99 +406,14 @@ async fn vesicash_commit_then_drop_is_unknown_and_stays_unknown() {
 }
 
 #[tokio::test]
-async fn a_torn_last_line_is_dropped_reported_and_the_batch_resumes() {
+async fn a_changed_request_under_a_stored_reference_is_refused_with_a_typed_error() {
     let sandbox = sandbox().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
-    let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
-    let requests = jpay_batch("torn", 3);
-    let runner = BatchRunner::new(provider.clone(), open(&path)).concurrency(1);
-    collect(runner.run_iter(requests.clone())).await;
-    drop(runner);
-
-    let whole = std::fs::metadata(&path).expect("journal").len();
-    let text = std::fs::read_to_string(&path).expect("journal");
-    assert_eq!(text.lines().count(), 6, "{text}");
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .expect("journal");
-    let torn = br#"{"event":"outcome","reference":"torn-00"#;
-    file.write_all(torn).expect("write");
-    drop(file);
-
-    let journal = FileJournal::open(&path).expect("a torn tail is not fatal");
-    let tail = journal.torn_tail().expect("reported");
-    assert_eq!(
-        (tail.line, tail.offset, tail.bytes),
-        (7, whole, torn.len() as u64),
-        "{journal:?}"
-    );
-    assert_eq!(std::fs::metadata(&path).expect("journal").len(), whole);
-    let runner = BatchRunner::new(provider.clone(), Arc::new(journal));
-    let items = by_reference(collect(runner.run_iter(requests.clone())).await);
-    assert_eq!(tally(&items), [("already_done", 3)].into());
-    assert_eq!(provider.creates.load(Ordering::SeqCst), 3);
-    assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
-}
-
-/// Two runs of one batch at once would each send what the other has not journaled yet: the
-/// journal is locked while open (flock locks conflict between two opens of the file, in one
-/// process as in two).
-#[test]
-fn a_journal_in_use_refuses_a_second_opener_until_it_is_closed() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
-    let first = FileJournal::open(&path).expect("first opener");
-
-    let err = FileJournal::open(&path).expect_err("second opener");
-    assert!(
-        matches!(&err, Error::Journal { message, source: None }
-        if *message == format!(
-            "{}: in use by another run (locked); two runs of one batch at once could pay \
-             twice, so wait for it to finish",
-            path.display()
-        )),
-        "{err:?}"
-    );
-
-    drop(first);
-    FileJournal::open(&path).expect("free again once the first is closed");
-}
-
-#[test]
-fn a_corrupt_line_before_the_end_refuses_to_open() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
-    std::fs::write(
-        &path,
-        "{\"event\":\"intent\",\"reference\":\"a\",\"fingerprint\":\"f\"}\nnot json\n{\"event\":\"intent\",\"reference\":\"b\",\"fingerprint\":\"f\"}\n",
-    )
-    .expect("write");
-    let err = FileJournal::open(&path).expect_err("corrupt");
-    assert!(
-        matches!(&err, Error::Journal { message, source: Some(_) }
-            if *message == format!("{}: line 2 is not a journal event (the file is corrupt)", path.display())),
-        "{err:?}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&path)
-            .expect("read")
-            .lines()
-            .count(),
-        3,
-        "left as it was"
-    );
-}
-
-#[tokio::test]
-async fn a_changed_request_under_a_journaled_reference_is_refused() {
-    let sandbox = sandbox().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
+    let path = store_path(&dir);
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
     let original = jpay_request("fp-1", "150.00", 6400);
-    let runner = BatchRunner::new(provider.clone(), open(&path));
+    let store = open(&path).await;
+    let runner = BatchRunner::new(provider.clone(), store.clone());
     collect(runner.run_iter([original.clone()])).await;
     drop(runner);
 
@@ -506,14 +426,14 @@ async fn a_changed_request_under_a_journaled_reference_is_refused() {
         (changed_amount, true),
         (changed_wallet, true),
     ] {
-        let runner = BatchRunner::new(provider.clone(), open(&path));
+        let runner = BatchRunner::new(provider.clone(), store.clone()).batch("another");
         let items = collect(runner.run_iter([request])).await;
         if refused {
             assert!(
                 matches!(
                     &items[0].outcome,
-                    BatchOutcome::Failed(Error::InvalidRequest { field: "reference", reason, .. })
-                        if reason == "fp-1 was journaled with a different amount, currency or destination; a changed payout needs a new reference"
+                    BatchOutcome::Failed(Error::ReferenceConflict { provider: ProviderId::JPAY, reference, stored })
+                        if reference.as_str() == "fp-1" && stored == "KES 150.00"
                 ),
                 "{:?}",
                 items[0].outcome
@@ -530,7 +450,7 @@ async fn a_changed_request_under_a_journaled_reference_is_refused() {
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &[original]);
 }
 
-const CHILD_JOURNAL: &str = "DISBURSE_BATCH_TEST_CHILD_JOURNAL";
+const CHILD_STORE: &str = "DISBURSE_BATCH_TEST_CHILD_STORE";
 const CHILD_JPAY_URL: &str = "DISBURSE_BATCH_TEST_CHILD_JPAY_URL";
 const KILL_BATCH: u32 = 300;
 
@@ -539,14 +459,13 @@ const KILL_BATCH: u32 = 300;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "started as a child process by a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts"]
 async fn child_process_runs_a_batch_until_killed() {
-    let (Ok(journal), Ok(url)) = (std::env::var(CHILD_JOURNAL), std::env::var(CHILD_JPAY_URL))
-    else {
+    let (Ok(store), Ok(url)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_JPAY_URL)) else {
         eprintln!("not started by the parent test; nothing to do");
         return;
     };
     let client = batch_support::jpay_client_for(&url);
     let runner =
-        BatchRunner::new(Arc::new(client), open(std::path::Path::new(&journal))).concurrency(8);
+        BatchRunner::new(Arc::new(client), open(std::path::Path::new(&store)).await).concurrency(8);
     let items = collect(runner.run_iter(jpay_batch("kill", KILL_BATCH))).await;
     eprintln!(
         "child finished all {} (the parent was too slow)",
@@ -558,7 +477,7 @@ async fn child_process_runs_a_batch_until_killed() {
 async fn a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts() {
     let sandbox = sandbox().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = journal_path(&dir);
+    let path = store_path(&dir);
     sandbox.inject(
         ProviderId::JPAY,
         Route::post(JPAY_POST),
@@ -573,7 +492,7 @@ async fn a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts()
             "--ignored",
             "--nocapture",
         ])
-        .env(CHILD_JOURNAL, &path)
+        .env(CHILD_STORE, &path)
         .env(CHILD_JPAY_URL, sandbox.base_url_jpay())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -593,11 +512,10 @@ async fn a_batch_process_killed_with_sigkill_is_resumed_without_double_payouts()
     assert!(paid_before < KILL_BATCH as usize, "killed halfway");
 
     let requests = jpay_batch("kill", KILL_BATCH);
-    let journal = open(&path);
-    let state = journal.load().expect("state");
-    let lost = in_flight(&state, &requests);
+    let store = open(&path).await;
+    let lost = in_flight(&store, ProviderId::JPAY, &requests).await;
     let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
-    let runner = BatchRunner::new(provider.clone(), journal).concurrency(8);
+    let runner = BatchRunner::new(provider.clone(), store).concurrency(8);
     let items = by_reference(collect(runner.run_iter(requests.clone())).await);
 
     let counts = tally(&items);

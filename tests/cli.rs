@@ -1,6 +1,6 @@
 //! The `disburse` command line, run as a separate process: a 10,000-row CSV batch against the
 //! embedded sandbox (malformed rows reported by line, the batch goes on), resume from the
-//! journal, a `kill -9` halfway through a batch against a sandbox the test owns (every payout
+//! store, a `kill -9` halfway through a batch against a sandbox the test owns (every payout
 //! exactly once in its ledger), and single payouts.
 #![cfg(feature = "cli")]
 
@@ -86,6 +86,11 @@ fn read_results(path: &Path) -> Vec<ResultRow> {
         .collect()
 }
 
+/// The payout store of a test: an SQLite file in its work dir (never the user's default).
+fn store_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("payouts.db").display())
+}
+
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
@@ -104,6 +109,7 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
     let dir = workdir("batch-10k");
+    let store = store_url(&dir);
     let csv = dir.join("payouts.csv");
     let malformed: HashMap<u64, String> = [
         (
@@ -128,6 +134,8 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
     let output = run(&[
         "batch",
         csv.to_str().unwrap(),
+        "--store",
+        store.as_str(),
         "--provider",
         "payonify",
         "--sandbox",
@@ -204,10 +212,12 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
         assert_eq!(row.line, (i + 2).to_string());
     }
 
-    // The same file again with the same journal sends nothing (a fresh sandbox sees 0 payouts).
+    // The same file again with the same store sends nothing (a fresh sandbox sees 0 payouts).
     let again = run(&[
         "batch",
         csv.to_str().unwrap(),
+        "--store",
+        store.as_str(),
         "--provider",
         "payonify",
         "--sandbox",
@@ -248,9 +258,9 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
         u32::MAX,
     );
     let dir = workdir("kill-resume");
+    let store = store_url(&dir);
     let csv = dir.join("payouts.csv");
     let valid = write_csv(&csv, 400, &HashMap::new());
-    let journal = dir.join("payouts.csv.journal");
 
     let (file, base_url) = (
         csv.to_str().unwrap().to_owned(),
@@ -262,6 +272,8 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
             .args([
                 "batch",
                 file.as_str(),
+                "--store",
+                store.as_str(),
                 "--provider",
                 "payonify",
                 "--concurrency",
@@ -320,8 +332,7 @@ async fn a_batch_killed_halfway_resumes_and_pays_everyone_exactly_once() {
         paid_before.len() < valid.len(),
         "killed halfway, not at the end"
     );
-    let journal_lines = std::fs::read_to_string(&journal).unwrap().lines().count();
-    assert!(journal_lines > 0);
+    assert!(dir.join("payouts.db").exists(), "the store file");
 
     let second = tokio::task::spawn_blocking(move || command().output())
         .await
@@ -433,11 +444,14 @@ fn bad_input_is_refused_before_anything_is_sent() {
 #[test]
 fn a_file_without_the_required_columns_is_refused_whole() {
     let dir = workdir("bad-header");
+    let store = store_url(&dir);
     let csv = dir.join("payouts.csv");
     std::fs::write(&csv, "ref,amount,currency,msisdn\nx,1,USD,+263771234569\n").unwrap();
     let output = run(&[
         "batch",
         csv.to_str().unwrap(),
+        "--store",
+        store.as_str(),
         "--provider",
         "payonify",
         "--sandbox",
@@ -471,6 +485,7 @@ async fn a_repeated_reference_is_reported_on_the_repeats_line() {
         u32::MAX,
     );
     let dir = workdir("repeated-reference");
+    let store = store_url(&dir);
     let csv = dir.join("payouts.csv");
     std::fs::write(
         &csv,
@@ -489,6 +504,8 @@ async fn a_repeated_reference_is_reported_on_the_repeats_line() {
             .args([
                 "batch",
                 file.as_str(),
+                "--store",
+                store.as_str(),
                 "--provider",
                 "payonify",
                 "--concurrency",

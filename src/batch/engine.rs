@@ -1,27 +1,27 @@
-//! The batch engine: bounded concurrency, rate limiting, journaling and reconciliation.
+//! The batch engine: bounded concurrency, rate limiting, the store's claims and reconciliation.
 
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use futures_util::stream::{self, Stream, StreamExt};
 
-use super::fingerprint::{fingerprint, key};
-use super::journal::{Journal, JournalRecord, JournalState, RecordedOutcome};
+use super::fingerprint::fingerprint;
 use super::progress::{Progress, ProgressFn, Tracker};
 use super::rate::RateLimiter;
-use super::seen::SeenReferences;
 use crate::error::{Error, RejectCode};
 use crate::model::FoundPayout;
 use crate::model::{Payout, PayoutRequest, Reference};
 use crate::provider::PayoutProvider;
+use crate::store::{Claim, ClaimedItem, ItemRecord, ItemState, NewItem, PayoutStore, WorkerId};
 
 /// Requests sent at once unless [`BatchRunner::concurrency`] says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// How many times one call is made when the provider keeps answering 429 (after the HTTP layer's
 /// own retries); the item then fails with [`Error::RateLimited`] and is journaled
-/// [`RecordedOutcome::NotSent`], so the next run sends it.
+/// [`ItemState::NotSent`], so the next run sends it.
 pub const MAX_THROTTLED_ATTEMPTS: u32 = 10;
 
 /// One result of a batch.
@@ -44,22 +44,28 @@ pub struct BatchItem {
 pub enum BatchOutcome {
     /// Created at the provider in this run.
     Sent(Payout),
-    /// Finished in an earlier run (sent, reconciled or failed); nothing was sent.
-    AlreadyDone(JournalRecord),
+    /// Finished in an earlier run or batch (sent, reconciled or failed); nothing was sent.
+    AlreadyDone(ItemRecord),
     /// An earlier run lost track of it (crash, unknown outcome) and `find_payout` found it;
     /// nothing was sent.
     Reconciled(Payout),
-    /// A definitive failure: nothing moved. Includes a reference repeated in the input and a
-    /// reference journaled with a different request ([`Error::InvalidRequest`]).
+    /// A definitive failure: nothing moved. Includes a reference repeated in the input
+    /// ([`Error::InvalidRequest`]), a reference stored with a different request
+    /// ([`Error::ReferenceConflict`]), and a store that failed before the intent was durable
+    /// ([`Error::Store`]: the batch stops).
     Failed(Error),
     /// Money may have moved and it cannot be confirmed now (the provider's answer was lost, or
     /// the provider cannot be asked, like Vesicash). Never re-sent automatically; the next run
     /// tries to reconcile it again.
     Unknown(Error),
+    /// Another live worker of the batch holds it (PostgreSQL, several processes); that worker
+    /// reports its outcome, and this one takes it over if that worker dies.
+    Elsewhere,
 }
 
 impl BatchOutcome {
-    /// A short word for reports: `sent`, `already_done`, `reconciled`, `failed`, `unknown`.
+    /// A short word for reports: `sent`, `already_done`, `reconciled`, `failed`, `unknown`,
+    /// `elsewhere`.
     pub fn as_str(&self) -> &'static str {
         match self {
             BatchOutcome::Sent(_) => "sent",
@@ -67,6 +73,7 @@ impl BatchOutcome {
             BatchOutcome::Reconciled(_) => "reconciled",
             BatchOutcome::Failed(_) => "failed",
             BatchOutcome::Unknown(_) => "unknown",
+            BatchOutcome::Elsewhere => "elsewhere",
         }
     }
 
@@ -91,7 +98,8 @@ impl BatchOutcome {
 #[derive(Clone)]
 pub struct BatchRunner {
     provider: Arc<dyn PayoutProvider>,
-    journal: Arc<dyn Journal>,
+    store: Arc<dyn PayoutStore>,
+    batch: String,
     concurrency: usize,
     rate_limit: Option<u32>,
     on_progress: Option<ProgressFn>,
@@ -101,7 +109,8 @@ impl fmt::Debug for BatchRunner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BatchRunner")
             .field("provider", &self.provider.id())
-            .field("journal", &self.journal)
+            .field("store", &self.store)
+            .field("batch", &self.batch)
             .field("concurrency", &self.concurrency)
             .field("rate_limit", &self.rate_limit)
             .field("on_progress", &self.on_progress.is_some())
@@ -109,17 +118,30 @@ impl fmt::Debug for BatchRunner {
     }
 }
 
+/// The batch name unless [`BatchRunner::batch`] says otherwise.
+pub const DEFAULT_BATCH: &str = "default";
+
 impl BatchRunner {
-    /// A runner sending through `provider` and journaling in `journal`, [`DEFAULT_CONCURRENCY`]
-    /// requests at once, without a rate limit.
-    pub fn new(provider: Arc<dyn PayoutProvider>, journal: Arc<dyn Journal>) -> BatchRunner {
+    /// A runner sending through `provider` and recording in `store`, in batch
+    /// [`DEFAULT_BATCH`], [`DEFAULT_CONCURRENCY`] requests at once, without a rate limit.
+    pub fn new(provider: Arc<dyn PayoutProvider>, store: Arc<dyn PayoutStore>) -> BatchRunner {
         BatchRunner {
             provider,
-            journal,
+            store,
+            batch: DEFAULT_BATCH.to_owned(),
             concurrency: DEFAULT_CONCURRENCY,
             rate_limit: None,
             on_progress: None,
         }
+    }
+
+    /// The batch the requests belong to: workers running the same batch share its items, and
+    /// take over those of a worker that died. A reference is sent at most once whatever the
+    /// batch.
+    #[must_use]
+    pub fn batch(mut self, name: impl Into<String>) -> Self {
+        self.batch = name.into();
+        self
     }
 
     /// How many requests may be in flight at once (at least 1).
@@ -145,29 +167,40 @@ impl BatchRunner {
         self
     }
 
-    /// Sends every request, yielding each result as it completes (not in input order).
+    /// Sends every request, yielding each result as it completes (not in input order); then
+    /// takes over the batch's items left by workers that died, and ends when no other worker
+    /// holds any.
     ///
     /// The input is pulled only when a slot frees, so a stream of any length runs in flat
     /// memory. Nothing happens until the stream is polled; dropping it stops the batch where it
-    /// is, and a later run with the same journal picks up from there.
+    /// is, and a later run with the same store picks up from there.
     pub fn run<'a, S>(&self, requests: S) -> impl Stream<Item = BatchItem> + Send + use<'a, S>
     where
         S: Stream<Item = PayoutRequest> + Send + 'a,
     {
         let runner = self.clone();
         stream::once(async move {
-            let loaded = blocking(&runner.journal, |j| j.load()).await;
             let concurrency = runner.concurrency;
-            let run = Arc::new(Run::new(runner, loaded));
-            let admitting = Arc::clone(&run);
-            requests
+            let run = Arc::new(Run::new(runner));
+            if let Err(e) = run.store.register_worker(&run.worker).await {
+                run.halt(&e);
+            }
+            let heartbeat = Heartbeat::start(&run);
+            let (claiming, tracking, sweeping) = (Arc::clone(&run), Arc::clone(&run), run);
+            let halted = Arc::clone(&claiming);
+            let input = requests
                 .enumerate()
-                .map(move |(index, request)| Arc::clone(&admitting).admit(index as u64, request))
-                .buffer_unordered(concurrency)
-                .map(move |item| {
-                    run.tracker.completed(&item.outcome, run.limiter.current());
-                    item
-                })
+                .take_while(move |_| std::future::ready(!halted.is_halted()))
+                .then(move |(index, request)| Arc::clone(&claiming).admit(index as u64, request))
+                .buffer_unordered(concurrency);
+            input.chain(sweeping.sweep(concurrency)).map(move |item| {
+                // The heartbeat lives as long as the stream.
+                let _ = &heartbeat;
+                tracking
+                    .tracker
+                    .completed(&item.outcome, tracking.limiter.current());
+                item
+            })
         })
         .flatten()
     }
@@ -182,81 +215,208 @@ impl BatchRunner {
     }
 }
 
-/// Runs a journal call on the blocking pool.
-async fn blocking<T, F>(journal: &Arc<dyn Journal>, f: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce(&dyn Journal) -> Result<T, Error> + Send + 'static,
-{
-    let journal = Arc::clone(journal);
-    tokio::task::spawn_blocking(move || f(&*journal))
-        .await
-        .map_err(|e| Error::journal_with_source("the journal call did not finish", e))?
+/// Renews the worker's heartbeat every third of the lease until dropped; dropped (the batch
+/// stream dropped before its end), it retires the worker, so the items it held are left to the
+/// next claimer at once rather than when the lease runs out.
+struct Heartbeat {
+    task: tokio::task::JoinHandle<()>,
+    store: Arc<dyn PayoutStore>,
+    worker: WorkerId,
 }
 
-/// One run: what earlier runs left, what this run has seen, the limiter and the counters.
+impl Heartbeat {
+    fn start(run: &Arc<Run>) -> Heartbeat {
+        let (store, worker) = (Arc::clone(&run.store), run.worker.clone());
+        let every = store.lease() / 3;
+        let task = tokio::spawn({
+            let (store, worker) = (Arc::clone(&store), worker.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = store.heartbeat(&worker).await {
+                        tracing::error!(error = %e, "batch: cannot renew the worker's heartbeat");
+                    }
+                }
+            }
+        });
+        Heartbeat {
+            task,
+            store,
+            worker,
+        }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.task.abort();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, worker) = (Arc::clone(&self.store), self.worker.clone());
+            runtime.spawn(async move {
+                if let Err(e) = store.retire_worker(&worker).await {
+                    tracing::warn!(error = %e, "batch: cannot retire the worker");
+                }
+            });
+        }
+    }
+}
+
+/// One run: one worker of a batch, its limiter and its counters.
 struct Run {
     provider: Arc<dyn PayoutProvider>,
-    journal: Arc<dyn Journal>,
+    store: Arc<dyn PayoutStore>,
+    batch: String,
+    worker: WorkerId,
     limiter: RateLimiter,
     tracker: Tracker,
-    state: Mutex<RunState>,
-}
-
-struct RunState {
-    /// What earlier runs recorded, entries taken as their references come up; or why it could
-    /// not be read.
-    prior: Result<JournalState, String>,
-    /// Keys of the references taken from the input in this run.
-    seen: SeenReferences,
-}
-
-enum Plan {
-    /// Decided without a call (boxed: a payout record is large, and this is the rare case).
-    Done(Box<BatchOutcome>),
-    Reconcile,
-    Send,
+    /// Why the run stopped taking items (the store failed), if it did.
+    halted: Mutex<Option<String>>,
 }
 
 impl Run {
-    fn new(runner: BatchRunner, loaded: Result<JournalState, Error>) -> Run {
-        let prior = loaded.map_err(|e| {
-            tracing::error!(error = %e, "batch: cannot load the journal; nothing will be sent");
-            e.to_string()
-        });
+    fn new(runner: BatchRunner) -> Run {
         Run {
             provider: runner.provider,
-            journal: runner.journal,
+            store: runner.store,
+            batch: runner.batch,
+            worker: WorkerId::generate(),
             limiter: RateLimiter::new(runner.rate_limit),
             tracker: Tracker::new(runner.on_progress, runner.rate_limit),
-            state: Mutex::new(RunState {
-                prior,
-                seen: SeenReferences::default(),
-            }),
+            halted: Mutex::new(None),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, RunState> {
-        self.state
+    fn halted(&self) -> MutexGuard<'_, Option<String>> {
+        self.halted
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Decides, in input order, what to do with a request; the returned future does it.
-    fn admit(
+    fn is_halted(&self) -> bool {
+        self.halted().is_some()
+    }
+
+    /// Stops taking items: the store failed, so nothing more may be sent.
+    fn halt(&self, error: &Error) {
+        let mut halted = self.halted();
+        if halted.is_none() {
+            tracing::error!(error = %error, "batch: the store failed; the batch stops");
+            *halted = Some(error.to_string());
+        }
+    }
+
+    /// Claims a request in the store (in input order); the returned future does what the
+    /// claim says.
+    async fn admit(
         self: Arc<Self>,
         index: u64,
         request: PayoutRequest,
     ) -> impl Future<Output = BatchItem> + Send {
         self.tracker.submitted();
         let print = fingerprint(&request);
-        let plan = self.plan(&request.reference, &print);
+        let claimed = self
+            .store
+            .claim(
+                &self.worker,
+                NewItem {
+                    provider: self.provider.id(),
+                    batch: &self.batch,
+                    index,
+                    request: &request,
+                    fingerprint: &print,
+                },
+            )
+            .await;
+        if let Err(e) = &claimed {
+            self.halt(e);
+        }
+        self.process(index, request, claimed)
+    }
+
+    /// Takes over, after the input, the batch's items whose workers died; ends when no other
+    /// worker holds any.
+    fn sweep(self: Arc<Self>, concurrency: usize) -> impl Stream<Item = BatchItem> + Send {
+        let limit = u32::try_from(concurrency).unwrap_or(u32::MAX);
+        let poll =
+            (self.store.lease() / 5).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let processing = Arc::clone(&self);
+        stream::unfold(self, move |run| async move {
+            loop {
+                if run.is_halted() {
+                    return None;
+                }
+                let provider = run.provider.id();
+                match run
+                    .store
+                    .claim_abandoned(&run.worker, &run.batch, provider, limit)
+                    .await
+                {
+                    Ok(items) if !items.is_empty() => {
+                        for _ in &items {
+                            run.tracker.submitted();
+                        }
+                        return Some((stream::iter(items), run));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        run.halt(&e);
+                        return None;
+                    }
+                }
+                match run
+                    .store
+                    .held_elsewhere(&run.worker, &run.batch, provider)
+                    .await
+                {
+                    Ok(0) => {
+                        if let Err(e) = run.store.retire_worker(&run.worker).await {
+                            tracing::warn!(error = %e, "batch: cannot retire the worker");
+                        }
+                        return None;
+                    }
+                    // Their workers finish them, or die and leave them to this one.
+                    Ok(_) => tokio::time::sleep(poll).await,
+                    Err(e) => {
+                        run.halt(&e);
+                        return None;
+                    }
+                }
+            }
+        })
+        .flatten()
+        .map(move |item: ClaimedItem| {
+            Arc::clone(&processing).process(item.index, item.request, Ok(item.claim))
+        })
+        .buffer_unordered(concurrency)
+    }
+
+    /// Does what a claim says (an error: the store failed, nothing is sent).
+    fn process(
+        self: Arc<Self>,
+        index: u64,
+        request: PayoutRequest,
+        claim: Result<Claim, Error>,
+    ) -> impl Future<Output = BatchItem> + Send {
         async move {
             let reference = request.reference.clone();
-            let outcome = match plan {
-                Plan::Done(outcome) => *outcome,
-                Plan::Reconcile => self.reconcile(request, print).await,
-                Plan::Send => self.send(request, print).await,
+            let outcome = match claim {
+                Ok(Claim::Send) => self.send(request).await,
+                Ok(Claim::Reconcile) => self.reconcile(request).await,
+                Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
+                Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
+                    provider: self.provider.id(),
+                    reference: reference.clone(),
+                    stored,
+                }),
+                Ok(Claim::Repeat) => BatchOutcome::Failed(Error::invalid(
+                    "reference",
+                    format!(
+                        "{reference} appears more than once in this batch; only its first \
+                         occurrence is processed"
+                    ),
+                )),
+                Ok(Claim::Busy) => BatchOutcome::Elsewhere,
+                Err(e) => BatchOutcome::Failed(e),
             };
             BatchItem {
                 index,
@@ -266,63 +426,18 @@ impl Run {
         }
     }
 
-    fn plan(&self, reference: &Reference, print: &str) -> Plan {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let prior = match &mut state.prior {
-            Ok(prior) => prior,
-            Err(message) => {
-                return Plan::Done(Box::new(BatchOutcome::Failed(Error::journal(format!(
-                    "not sent: the journal could not be loaded: {message}"
-                )))));
-            }
-        };
-        let reference_key = key(reference.as_str());
-        // The top 64 bits of the reference's key (see `SeenReferences` on collisions).
-        if !state.seen.insert((reference_key >> 64) as u64) {
-            return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
-                "reference",
-                format!(
-                    "{reference} appears more than once in this batch; only its first occurrence is \
-                     processed (if it does not, it shares a 64-bit index key with an earlier \
-                     reference, a chance of about 1 in 10^10: send it in another batch)"
-                ),
-            ))));
-        }
-        let Some(earlier) = prior.take(reference_key) else {
-            return Plan::Send;
-        };
-        if earlier.fingerprint.is_some_and(|f| f != key(print)) {
-            return Plan::Done(Box::new(BatchOutcome::Failed(Error::invalid(
-                "reference",
-                format!(
-                    "{reference} was journaled with a different amount, currency or destination; \
-                     a changed payout needs a new reference"
-                ),
-            ))));
-        }
-        match earlier.record {
-            Some(record) if record.outcome.is_final() => {
-                Plan::Done(Box::new(BatchOutcome::AlreadyDone(record)))
-            }
-            Some(record) if record.outcome == RecordedOutcome::NotSent => Plan::Send,
-            // An intent without an outcome, or an unknown outcome: ask the provider first.
-            _ => Plan::Reconcile,
-        }
-    }
-
-    async fn reconcile(&self, request: PayoutRequest, print: String) -> BatchOutcome {
+    async fn reconcile(&self, request: PayoutRequest) -> BatchOutcome {
         let found = self
-            .throttled(|| self.provider.find_payout(&request.reference))
+            .throttled(false, || self.provider.find_payout(&request.reference))
             .await;
         match found {
             Ok(Some(payout)) => self.adopt(&request, payout, None).await,
             // The provider has no payout under the reference: the earlier request never arrived.
-            Ok(None) => self.send(request, print).await,
+            Ok(None) => self.send(request).await,
             Err(e) => {
                 self.record(
                     &request.reference,
-                    JournalRecord::from_error(RecordedOutcome::Unknown, &e),
+                    ItemRecord::from_error(ItemState::Unknown, &e),
                 )
                 .await;
                 BatchOutcome::Unknown(e)
@@ -330,35 +445,41 @@ impl Run {
         }
     }
 
-    async fn send(&self, request: PayoutRequest, print: String) -> BatchOutcome {
-        let reference = request.reference.clone();
-        if let Err(e) = blocking(&self.journal, move |j| j.record_intent(&reference, &print)).await
+    async fn send(&self, request: PayoutRequest) -> BatchOutcome {
+        // The intent is recorded when the request is about to leave: after its rate-limit slot,
+        // so a request still waiting for one when the process dies is not sent, not unknown.
+        self.limiter.acquire().await;
+        if let Err(e) = self
+            .store
+            .record_intent(&self.worker, self.provider.id(), &request.reference)
+            .await
         {
+            self.halt(&e);
             return BatchOutcome::Failed(e);
         }
         match self
-            .throttled(|| self.provider.create_payout(&request))
+            .throttled(true, || self.provider.create_payout(&request))
             .await
         {
             Ok(payout) => {
                 self.record(
                     &request.reference,
-                    JournalRecord::from_payout(RecordedOutcome::Sent, &payout),
+                    ItemRecord::from_payout(ItemState::Sent, &payout),
                 )
                 .await;
                 BatchOutcome::Sent(payout)
             }
             // The reference is taken at the provider (an earlier attempt arrived after all, or
-            // the reference was used outside this journal): report the payout that holds it.
+            // the reference was used outside this store): report the payout that holds it.
             Err(e) if e.reject_code() == Some(&RejectCode::DuplicateReference) => {
                 self.resolve_duplicate(&request, e).await
             }
             Err(e) => {
-                let recorded = classify(&e);
-                self.record(&request.reference, JournalRecord::from_error(recorded, &e))
+                let state = classify(&e);
+                self.record(&request.reference, ItemRecord::from_error(state, &e))
                     .await;
-                match recorded {
-                    RecordedOutcome::Unknown => BatchOutcome::Unknown(e),
+                match state {
+                    ItemState::Unknown => BatchOutcome::Unknown(e),
                     _ => BatchOutcome::Failed(e),
                 }
             }
@@ -368,14 +489,14 @@ impl Run {
     async fn resolve_duplicate(&self, request: &PayoutRequest, refusal: Error) -> BatchOutcome {
         let reference = &request.reference;
         match self
-            .throttled(|| self.provider.find_payout(reference))
+            .throttled(false, || self.provider.find_payout(reference))
             .await
         {
             Ok(Some(payout)) => self.adopt(request, payout, Some(refusal)).await,
             Ok(None) | Err(_) => {
                 self.record(
                     reference,
-                    JournalRecord::from_error(RecordedOutcome::Unknown, &refusal),
+                    ItemRecord::from_error(ItemState::Unknown, &refusal),
                 )
                 .await;
                 BatchOutcome::Unknown(refusal)
@@ -384,11 +505,11 @@ impl Run {
     }
 
     /// Takes `payout`, found at the provider under the request's reference, as this request's
-    /// payout only when its amount says so: the reference may have been used, outside this
-    /// journal, for another payout, and reporting that one as this row's would leave the row's
-    /// recipient unpaid while the batch says done. Another amount is a final failure (a changed
-    /// payout needs a new reference); a record without an amount cannot be judged and is
-    /// unknown (`refusal` is the provider's duplicate-reference answer, when there was one).
+    /// payout only when [`crate::model::found_is_sent`] says it is the one this row sent: the reference may
+    /// have been used, outside this store, for another payout, and reporting that one as this
+    /// row's would leave the row's recipient unpaid while the batch says done. Another payout
+    /// is a final failure (a changed payout needs a new reference); one that cannot be judged
+    /// is unknown (`refusal` is the provider's duplicate-reference answer, when there was one).
     async fn adopt(
         &self,
         request: &PayoutRequest,
@@ -403,7 +524,7 @@ impl Run {
             FoundPayout::Same => {
                 self.record(
                     reference,
-                    JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
+                    ItemRecord::from_payout(ItemState::Reconciled, &payout),
                 )
                 .await;
                 BatchOutcome::Reconciled(payout)
@@ -416,11 +537,8 @@ impl Run {
                          new reference"
                     ),
                 );
-                self.record(
-                    reference,
-                    JournalRecord::from_error(RecordedOutcome::Failed, &e),
-                )
-                .await;
+                self.record(reference, ItemRecord::from_error(ItemState::Failed, &e))
+                    .await;
                 BatchOutcome::Failed(e)
             }
             FoundPayout::CannotTell => {
@@ -434,25 +552,27 @@ impl Run {
                         ),
                     )
                 });
-                self.record(
-                    reference,
-                    JournalRecord::from_error(RecordedOutcome::Unknown, &e),
-                )
-                .await;
+                self.record(reference, ItemRecord::from_error(ItemState::Unknown, &e))
+                    .await;
                 BatchOutcome::Unknown(e)
             }
         }
     }
 
-    /// Makes a call in the limiter's slots, backing off and repeating it on a 429.
-    async fn throttled<T, F, Fut>(&self, mut call: F) -> Result<T, Error>
+    /// Makes a call in the limiter's slots (the first one already taken when `slot_taken`),
+    /// backing off and repeating it on a 429.
+    async fn throttled<T, F, Fut>(&self, slot_taken: bool, mut call: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let mut attempt = 1;
+        let mut have_slot = slot_taken;
         loop {
-            self.limiter.acquire().await;
+            if !have_slot {
+                self.limiter.acquire().await;
+            }
+            have_slot = false;
             match call().await {
                 Err(Error::RateLimited { retry_after, .. }) if attempt < MAX_THROTTLED_ATTEMPTS => {
                     self.limiter.on_throttled(retry_after);
@@ -474,24 +594,27 @@ impl Run {
         }
     }
 
-    /// Journals an outcome. A failure is logged, not fatal: the intent is on disk, so the next
+    /// Records an outcome. A failure is logged, not fatal: the intent is durable, so the next
     /// run reconciles the reference instead of trusting a missing outcome.
-    async fn record(&self, reference: &Reference, record: JournalRecord) {
-        let owned = reference.clone();
-        if let Err(e) = blocking(&self.journal, move |j| j.record_outcome(&owned, &record)).await {
-            tracing::error!(reference = %reference, error = %e, "batch: cannot journal an outcome; the next run will reconcile it");
+    async fn record(&self, reference: &Reference, record: ItemRecord) {
+        if let Err(e) = self
+            .store
+            .record_outcome(&self.worker, self.provider.id(), reference, &record)
+            .await
+        {
+            tracing::error!(reference = %reference, error = %e, "batch: cannot record an outcome; the next run will reconcile it");
         }
     }
 }
 
-/// How a failed create is journaled.
-fn classify(error: &Error) -> RecordedOutcome {
+/// How a failed create is recorded.
+fn classify(error: &Error) -> ItemState {
     match error {
         Error::OutcomeUnknown { .. } | Error::ServerError { .. } | Error::Network { .. } => {
-            RecordedOutcome::Unknown
+            ItemState::Unknown
         }
-        Error::NotSent { .. } | Error::RateLimited { .. } => RecordedOutcome::NotSent,
-        _ => RecordedOutcome::Failed,
+        Error::NotSent { .. } | Error::RateLimited { .. } => ItemState::NotSent,
+        _ => ItemState::Failed,
     }
 }
 

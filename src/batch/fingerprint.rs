@@ -8,8 +8,9 @@ use crate::model::{Destination, PayoutRequest};
 ///
 /// Two requests that pay the same amount of the same currency to the same place have the same
 /// fingerprint whatever their narration, callback or metadata; `150` and `150.00` are the same
-/// amount. A re-run that finds a different fingerprint under a journaled reference refuses the
-/// item instead of paying something else under an old key.
+/// amount. A reference stored with a different fingerprint is refused
+/// ([`Error::ReferenceConflict`](crate::Error::ReferenceConflict)) instead of paying something
+/// else under an old key.
 pub fn fingerprint(request: &PayoutRequest) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"disburse-payout-v1\n");
@@ -39,14 +40,6 @@ pub fn fingerprint(request: &PayoutRequest) -> String {
     }
     let digest = hasher.finalize();
     hex::encode(&digest[..16])
-}
-
-/// A 128-bit key for a text (a reference or a fingerprint), so in-memory state stays compact.
-pub(crate) fn key(text: &str) -> u128 {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    u128::from_be_bytes(bytes)
 }
 
 #[cfg(test)]

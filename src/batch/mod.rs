@@ -1,14 +1,17 @@
-//! Bulk payouts: bounded concurrency, a client-side rate limit, progress, and a journal that
-//! makes a re-run after a crash send nothing twice.
+//! Bulk payouts: bounded concurrency, a client-side rate limit, progress, and a payout store
+//! ([`crate::store`]) that makes a re-run after a crash, another batch, or another worker send
+//! nothing twice.
 //!
 //! ```no_run
 //! # async fn demo(provider: std::sync::Arc<dyn disburse::PayoutProvider>, requests: Vec<disburse::PayoutRequest>) -> Result<(), disburse::Error> {
 //! use std::sync::Arc;
 //! use futures_util::StreamExt;
-//! use disburse::batch::{BatchOutcome, BatchRunner, FileJournal};
+//! use disburse::batch::{BatchOutcome, BatchRunner};
+//! use disburse::store::Store;
 //!
-//! let journal = Arc::new(FileJournal::open("payroll-2026-11.journal")?);
-//! let runner = BatchRunner::new(provider, journal)
+//! let store = Arc::new(Store::open("sqlite://payouts.db").await?);
+//! let runner = BatchRunner::new(provider, store)
+//!     .batch("payroll-2026-11")
 //!     .concurrency(32)
 //!     .rate_limit(Some(50))
 //!     .on_progress(|p| eprintln!("{}/{} done", p.completed, p.submitted));
@@ -23,62 +26,67 @@
 //!
 //! # The rules
 //!
-//! 1. **Intent before sending.** A reference's intent (with the request's [`fingerprint()`]) is
-//!    journaled, durably, before its request leaves; its outcome is journaled after.
-//! 2. **Finished references are skipped.** On a re-run, a reference whose latest outcome is
-//!    final (sent, reconciled or failed) is [`BatchOutcome::AlreadyDone`]; nothing is sent.
-//! 3. **Lost references are reconciled first.** A reference with an intent and no outcome (the
-//!    process died with it in flight), or with an unknown outcome, is looked up with
+//! 1. **One reference, one payout, in the database.** Each request is claimed in the store
+//!    ([`PayoutStore::claim`](crate::store::PayoutStore::claim)) under a unique (provider,
+//!    reference): across runs, batches, file names, processes and machines.
+//! 2. **Intent before sending, after the slot.** The intent is recorded, durably, when the
+//!    request is about to leave: after its rate-limit slot. A request still waiting for its
+//!    slot when the process dies is [`ItemState::Pending`](crate::store::ItemState::Pending)
+//!    (not sent), and the next run sends it. Its outcome is recorded after.
+//! 3. **Finished references are skipped.** A reference whose state is final (sent, reconciled
+//!    or failed, in any batch) is [`BatchOutcome::AlreadyDone`]; nothing is sent.
+//! 4. **Lost references are reconciled first.** A reference in flight when its worker died, or
+//!    with an unknown outcome, is looked up with
 //!    [`find_payout`](crate::PayoutProvider::find_payout):
-//!    - found: [`BatchOutcome::Reconciled`], journaled, nothing sent;
-//!    - `Ok(None)`: the request never arrived, so it is sent (intent journaled again first);
+//!    - found: [`BatchOutcome::Reconciled`], recorded, nothing sent;
+//!    - `Ok(None)`: the request never arrived, so it is sent (intent recorded again first);
 //!    - an error, or [`Error::Unsupported`](crate::Error::Unsupported) (Vesicash cannot look a
-//!      payout up by reference): [`BatchOutcome::Unknown`], journaled, **not** re-sent. It stays
-//!      for a human, or a later run once the provider answers.
-//! 4. **A reference is one payout.** The same reference twice in one input, or a reference whose
-//!    fingerprint (amount, currency, destination) differs from the journaled one, is
-//!    [`BatchOutcome::Failed`] with [`Error::InvalidRequest`](crate::Error::InvalidRequest) for
-//!    field `reference`; nothing is sent or journaled for it. Repeats within one input are found
-//!    by a 64-bit key per reference: two different references share one with a chance of about
-//!    3 × 10⁻¹⁰ in a batch of 100,000, and the second is then refused the same way (never sent
-//!    twice; send it in another batch).
-//! 5. **Failures are final.** A refusal ([`Error::Rejected`](crate::Error::Rejected), invalid
-//!    input, auth) is journaled failed and not retried: the HTTP layer already retried what is
+//!      payout up by reference): [`BatchOutcome::Unknown`], recorded, **not** re-sent. It
+//!      stays for an operator ([`Store::items`](crate::store::Store::items) lists it with its
+//!      data), or a later run once the provider answers.
+//! 5. **A changed payout needs a new reference.** A reference stored with another amount,
+//!    currency or destination is [`BatchOutcome::Failed`] with
+//!    [`Error::ReferenceConflict`](crate::Error::ReferenceConflict); the same reference twice in
+//!    one input is [`BatchOutcome::Failed`] with
+//!    [`Error::InvalidRequest`](crate::Error::InvalidRequest) for field `reference` (the first
+//!    occurrence is processed). Nothing is sent for either.
+//! 6. **Failures are final.** A refusal ([`Error::Rejected`](crate::Error::Rejected), invalid
+//!    input, auth) is recorded failed and not retried: the HTTP layer already retried what is
 //!    safe. Only what certainly did not reach the provider
 //!    ([`Error::NotSent`](crate::Error::NotSent), or 429s beyond
-//!    [`MAX_THROTTLED_ATTEMPTS`]) is journaled [`RecordedOutcome::NotSent`] and sent by the next
-//!    run. An [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) is
-//!    [`BatchOutcome::Unknown`] and reconciled by the next run. A refusal because the
-//!    reference is already taken at the provider
-//!    ([`RejectCode::DuplicateReference`](crate::RejectCode::DuplicateReference)) is looked up
-//!    with `find_payout` and reported [`BatchOutcome::Reconciled`] (else unknown).
-//! 6. **Flat memory.** The input is pulled only as slots free (at most
-//!    [`concurrency`](BatchRunner::concurrency) requests held), and the state kept per reference
-//!    is a 64-bit key (about 10 bytes with its index) and, for references journaled by earlier
-//!    runs, two 128-bit keys and their compact [`JournalRecord`] until they come up; never a
-//!    request.
-//! 7. **Rate limits.** Sends are spaced by the client-side limit, and a 429 that survives the
+//!    [`MAX_THROTTLED_ATTEMPTS`]) is recorded
+//!    [`ItemState::NotSent`](crate::store::ItemState::NotSent) and sent by the next run. An
+//!    [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) is [`BatchOutcome::Unknown`] and
+//!    reconciled by the next run. A refusal because the reference is already taken at the
+//!    provider ([`RejectCode::DuplicateReference`](crate::RejectCode::DuplicateReference)) is
+//!    looked up with `find_payout` and reported [`BatchOutcome::Reconciled`] (else unknown).
+//! 7. **Many workers.** Several processes may run one batch against one PostgreSQL store. A
+//!    reference another live worker holds is [`BatchOutcome::Elsewhere`]. After its input, a
+//!    worker takes over the batch's items whose worker's lease ran out
+//!    ([`PayoutStore::claim_abandoned`](crate::store::PayoutStore::claim_abandoned), `FOR
+//!    UPDATE SKIP LOCKED`), items in flight first and reconciled as in rule 4, and ends when
+//!    no other worker holds any.
+//! 8. **Flat memory.** The input is pulled only as slots free (at most
+//!    [`concurrency`](BatchRunner::concurrency) requests held); what earlier runs did is asked
+//!    of the database per reference, never loaded.
+//! 9. **Rate limits.** Sends are spaced by the client-side limit, and a 429 that survives the
 //!    HTTP layer's retries pauses every send for the `Retry-After`, halves the rate and repeats
 //!    the call; the rate recovers gradually ([`rate`]).
-//! 8. **Progress** is reported through the callback after every completion.
+//! 10. **Progress** is reported through the callback after every completion.
 //!
-//! If an outcome cannot be journaled (disk full) the item still reports what happened and the
-//! error is logged; its intent is on disk, so the next run reconciles it. If the intent cannot be
-//! journaled, the item is [`BatchOutcome::Failed`] with [`Error::Journal`](crate::Error::Journal)
-//! and nothing is sent.
+//! If the store fails (the database stopped, the disk is full) the batch stops: the item that
+//! hit it is [`BatchOutcome::Failed`] with [`Error::Store`](crate::Error::Store), naming the
+//! database, no further item is taken, and nothing is sent without a durable intent. An outcome
+//! that cannot be recorded is logged; its intent is durable, so the next run reconciles it.
 
 mod engine;
-mod file_journal;
 mod fingerprint;
-mod journal;
 mod progress;
 pub mod rate;
-mod seen;
 
 pub use engine::{
-    BatchItem, BatchOutcome, BatchRunner, DEFAULT_CONCURRENCY, MAX_THROTTLED_ATTEMPTS,
+    BatchItem, BatchOutcome, BatchRunner, DEFAULT_BATCH, DEFAULT_CONCURRENCY,
+    MAX_THROTTLED_ATTEMPTS,
 };
-pub use file_journal::{FileJournal, TornLine};
 pub use fingerprint::fingerprint;
-pub use journal::{Journal, JournalRecord, JournalState, MemoryJournal, RecordedOutcome};
 pub use progress::Progress;

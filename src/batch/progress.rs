@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::engine::BatchOutcome;
 
 /// Where a batch stands. Every completion moves `completed` and exactly one of `sent`, `skipped`,
-/// `reconciled`, `failed`, `unknown`.
+/// `reconciled`, `failed`, `unknown`, `elsewhere`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -24,6 +24,8 @@ pub struct Progress {
     pub failed: u64,
     /// Outcomes that need a human or a later reconciliation ([`BatchOutcome::Unknown`]).
     pub unknown: u64,
+    /// Held by another live worker of the batch ([`BatchOutcome::Elsewhere`]).
+    pub elsewhere: u64,
     /// Taken from the input and not completed yet.
     pub in_flight: u64,
     /// 429 answers the engine backed off from (after the HTTP layer's own retries).
@@ -91,6 +93,7 @@ impl Tracker {
             BatchOutcome::Reconciled(_) => p.reconciled += 1,
             BatchOutcome::Failed(_) => p.failed += 1,
             BatchOutcome::Unknown(_) => p.unknown += 1,
+            BatchOutcome::Elsewhere => p.elsewhere += 1,
         }
         if let Some(callback) = &self.callback {
             callback(&p);

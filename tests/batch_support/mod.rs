@@ -1,5 +1,5 @@
 //! Helpers for the batch tests: requests per provider, a provider wrapper that counts what is in
-//! flight, a journal wrapper that loses outcomes, and ledger checks.
+//! flight, a store wrapper that loses outcomes, and ledger checks.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -9,8 +9,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use disburse::batch::{BatchItem, Journal, JournalRecord, JournalState};
+use disburse::batch::BatchItem;
 use disburse::sandbox::Sandbox;
+use disburse::store::{
+    Applied, Claim, ClaimedItem, ItemRecord, ItemState, NewItem, PayoutStore, StatusChange, Store,
+    WorkerId,
+};
 use disburse::{
     CallbackUrl, Capabilities, Currency, Destination, Error, Money, Msisdn, Payout, PayoutProvider,
     PayoutRequest, ProviderId, Reference, Refund, RefundRequest, WebhookEvent, WebhookRequest,
@@ -208,9 +212,9 @@ impl PayoutProvider for Counting {
     }
 }
 
-/// A journal that records intents in `inner` and refuses every outcome: a process that dies
-/// after the provider answered and before the outcome reached the disk.
-pub struct LosesOutcomes(pub Arc<dyn Journal>);
+/// A store that records everything in `inner` but refuses every outcome: a process that dies
+/// after the provider answered and before the outcome reached the database.
+pub struct LosesOutcomes(pub Arc<dyn PayoutStore>);
 
 impl fmt::Debug for LosesOutcomes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -218,16 +222,76 @@ impl fmt::Debug for LosesOutcomes {
     }
 }
 
-impl Journal for LosesOutcomes {
-    fn load(&self) -> Result<JournalState, Error> {
-        self.0.load()
+#[async_trait]
+impl PayoutStore for LosesOutcomes {
+    fn lease(&self) -> Duration {
+        self.0.lease()
     }
-    fn record_intent(&self, reference: &Reference, fingerprint: &str) -> Result<(), Error> {
-        self.0.record_intent(reference, fingerprint)
+    async fn register_worker(&self, worker: &WorkerId) -> Result<(), Error> {
+        self.0.register_worker(worker).await
     }
-    fn record_outcome(&self, _: &Reference, _: &JournalRecord) -> Result<(), Error> {
-        Err(Error::journal("disk gone (test)"))
+    async fn heartbeat(&self, worker: &WorkerId) -> Result<(), Error> {
+        self.0.heartbeat(worker).await
     }
+    async fn retire_worker(&self, worker: &WorkerId) -> Result<(), Error> {
+        self.0.retire_worker(worker).await
+    }
+    async fn claim(&self, worker: &WorkerId, item: NewItem<'_>) -> Result<Claim, Error> {
+        self.0.claim(worker, item).await
+    }
+    async fn claim_abandoned(
+        &self,
+        worker: &WorkerId,
+        batch: &str,
+        provider: ProviderId,
+        limit: u32,
+    ) -> Result<Vec<ClaimedItem>, Error> {
+        self.0.claim_abandoned(worker, batch, provider, limit).await
+    }
+    async fn held_elsewhere(
+        &self,
+        worker: &WorkerId,
+        batch: &str,
+        provider: ProviderId,
+    ) -> Result<u64, Error> {
+        // The items this run lost the outcome of look held by it to itself only; to the store
+        // they are in flight under this worker. Nothing else runs the batch.
+        self.0.held_elsewhere(worker, batch, provider).await
+    }
+    async fn record_intent(
+        &self,
+        worker: &WorkerId,
+        provider: ProviderId,
+        reference: &Reference,
+    ) -> Result<(), Error> {
+        self.0.record_intent(worker, provider, reference).await
+    }
+    async fn record_outcome(
+        &self,
+        _: &WorkerId,
+        _: ProviderId,
+        _: &Reference,
+        _: &ItemRecord,
+    ) -> Result<(), Error> {
+        Err(Error::store("disk gone (test)"))
+    }
+    async fn record_status(&self, change: &StatusChange) -> Result<Applied, Error> {
+        self.0.record_status(change).await
+    }
+}
+
+/// A fresh SQLite store in memory.
+pub async fn memory_store() -> Arc<Store> {
+    Arc::new(Store::sqlite_in_memory().await.expect("memory store"))
+}
+
+/// The stored state of `reference` at `provider`.
+pub async fn state_of(store: &Store, provider: ProviderId, reference: &str) -> Option<ItemState> {
+    store
+        .item(provider, &Reference::new(reference).expect("reference"))
+        .await
+        .expect("read the store")
+        .map(|i| i.record.state)
 }
 
 /// A JPay client for a sandbox served by another process (the parent of a killed child).

@@ -19,7 +19,8 @@ pub enum Command {
     Payout(PayoutArgs),
     /// Prints a payout's status, by provider id or by merchant reference.
     Status(StatusArgs),
-    /// Sends every row of a CSV file, with a progress bar, a results CSV and a journal to resume.
+    /// Sends every row of a CSV file, with a progress bar, a results CSV and a payout store to
+    /// resume (and to share a batch between workers).
     Batch(BatchArgs),
 }
 
@@ -123,10 +124,19 @@ pub struct BatchArgs {
     /// At most this many payouts started per second (halved on a 429, then recovering).
     #[arg(long)]
     pub rate: Option<u32>,
-    /// The journal, for resuming (default: FILE with `.journal` appended). Re-running the same
-    /// file with the same journal sends nothing twice.
+    /// The payout store: `sqlite://PATH` or `postgres://user:password@host/db` (default: the
+    /// SQLite file `payouts.db` in `$XDG_DATA_HOME/disburse`, else `~/.local/share/disburse`).
+    /// One store for every file and batch: a reference it holds is never sent again.
+    #[arg(long, env = "DISBURSE_STORE")]
+    pub store: Option<String>,
+    /// The batch name (default: the file's name): workers running the same batch on one
+    /// PostgreSQL store share its rows and take over those of a worker that died.
     #[arg(long)]
-    pub journal: Option<PathBuf>,
+    pub batch: Option<String>,
+    /// Seconds a worker holds its rows after its last heartbeat (every worker of a batch must
+    /// use the same).
+    #[arg(long, default_value_t = 30)]
+    pub lease_secs: u64,
     /// The results CSV (default: FILE with `.results.csv` appended).
     #[arg(long)]
     pub results: Option<PathBuf>,

@@ -1,12 +1,14 @@
 //! `disburse batch`: every row of a CSV file through the batch engine, with a progress bar, a
-//! results CSV and a journal that makes a re-run send nothing twice.
+//! results CSV and a payout store that makes a re-run, another file or another worker send
+//! nothing twice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use disburse::batch::{BatchItem, BatchOutcome, BatchRunner, FileJournal, Progress};
+use disburse::batch::{BatchItem, BatchOutcome, BatchRunner, Progress};
+use disburse::store::{ItemState, Store};
 use disburse::{Error, ProviderId};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -92,19 +94,29 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
         .or_else(|| target.default_callback());
     let total = count_rows(&args.file, default_callback.clone())?;
     let rows = Rows::open(&args.file, default_callback).map_err(Error::config)?;
-    let journal_path = args
-        .journal
-        .clone()
-        .unwrap_or_else(|| with_suffix(&args.file, ".journal"));
+    let store_url = match &args.store {
+        Some(url) => url.clone(),
+        None => default_store()?,
+    };
+    let batch = args.batch.clone().unwrap_or_else(|| {
+        args.file
+            .file_name()
+            .map_or_else(|| "batch".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
     let results_path = args
         .results
         .clone()
         .unwrap_or_else(|| with_suffix(&args.file, ".results.csv"));
-    let journal = Arc::new(FileJournal::open(&journal_path)?);
+    let store = Arc::new(
+        Store::open(&store_url)
+            .await?
+            .with_lease(std::time::Duration::from_secs(args.lease_secs.max(1))),
+    );
     let results = Arc::new(Mutex::new(Results::create(&results_path)?));
 
     let bar = progress_bar(total, args.quiet);
-    let runner = BatchRunner::new(target.provider.clone(), journal)
+    let runner = BatchRunner::new(target.provider.clone(), store.clone())
+        .batch(batch.clone())
         .concurrency(args.concurrency.max(1))
         .rate_limit(args.rate)
         .on_progress({
@@ -157,9 +169,13 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     });
 
     let mut items = Box::pin(runner.run(requests));
+    let mut stopped: Option<Error> = None;
     while let Some(item) = items.next().await {
         let mut results = results.lock().expect("results lock");
         record(&mut results, &item);
+        if let BatchOutcome::Failed(e @ Error::Store { .. }) = item.outcome {
+            stopped.get_or_insert(e);
+        }
     }
     bar.finish_and_clear();
     // The input stream and the progress callback hold the results too.
@@ -173,10 +189,18 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
         .writer
         .flush()
         .map_err(|e| Error::config(format!("cannot write {}: {e}", results_path.display())))?;
-    print_summary(&results, &results_path, &journal_path);
+    print_summary(&results, &results_path, store.name(), &batch);
     if let Some(sandbox) = &target.sandbox {
         print_ledger(sandbox, args.target.provider.id());
     }
+    if let Some(e) = stopped {
+        eprintln!("disburse: the batch stopped: {e}");
+        eprintln!(
+            "disburse: nothing was sent without a durable intent; fix the store and run again"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    print_attention(&store, &batch).await?;
     let needs_attention = results.invalid + results.tally.get("unknown").copied().unwrap_or(0);
     Ok(if needs_attention == 0 {
         ExitCode::SUCCESS
@@ -207,6 +231,12 @@ fn record(results: &mut Results, item: &BatchItem) {
         BatchOutcome::Unknown(error) => {
             ("unknown", String::new(), String::new(), error_line(error))
         }
+        BatchOutcome::Elsewhere => (
+            "elsewhere",
+            String::new(),
+            String::new(),
+            "held by another worker of the batch".to_owned(),
+        ),
         _ => (
             "unknown",
             String::new(),
@@ -224,10 +254,10 @@ fn record(results: &mut Results, item: &BatchItem) {
     });
 }
 
-fn print_summary(results: &Results, results_path: &Path, journal_path: &Path) {
+fn print_summary(results: &Results, results_path: &Path, store: &str, batch: &str) {
     let count = |k: &str| results.tally.get(k).copied().unwrap_or(0);
     println!(
-        "{} rows: sent {}, already done {}, reconciled {}, failed {}, unknown {}, invalid {}",
+        "{} rows: sent {}, already done {}, reconciled {}, failed {}, unknown {}, invalid {}, elsewhere {}",
         results.tally.values().sum::<u64>(),
         count("sent"),
         count("already_done"),
@@ -235,9 +265,45 @@ fn print_summary(results: &Results, results_path: &Path, journal_path: &Path) {
         count("failed"),
         count("unknown"),
         count("invalid"),
+        count("elsewhere"),
     );
     println!("results: {}", results_path.display());
-    println!("journal: {} (re-run to resume)", journal_path.display());
+    println!("store: {store}, batch {batch} (re-run to resume)");
+}
+
+/// Lists the batch's rows that need reconciliation (unknown outcomes), with their data.
+async fn print_attention(store: &Store, batch: &str) -> Result<(), Error> {
+    let unknown = store.items(batch, Some(ItemState::Unknown)).await?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    println!("needs reconciliation ({} rows):", unknown.len());
+    for item in unknown {
+        let request = &item.request;
+        println!(
+            "  {} {} line-index {}: {} to {:?}: {}",
+            item.provider,
+            request.reference,
+            item.index,
+            request.amount,
+            request.destination,
+            item.record.detail.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// The default store: one SQLite file per user, whatever the CSV file is called.
+fn default_store() -> Result<String, Error> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .ok_or_else(|| Error::config("no --store, DISBURSE_STORE, XDG_DATA_HOME or HOME"))?;
+    let dir = base.join("disburse");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::config(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(format!("sqlite://{}", dir.join("payouts.db").display()))
 }
 
 /// In sandbox mode, what the simulated provider holds: the proof that nothing was paid twice.

@@ -1,0 +1,338 @@
+//! The store's writes, each one transaction's worth of statements on one connection, written
+//! once and instantiated per backend (`sqlite_ops`, `postgres_ops`). Their arguments are owned,
+//! so a write can wait in SQLite's commit group ([`super::group`]).
+
+use super::super::{Applied, Claim, ItemRecord, ItemState};
+use super::{ExistingRow, Queries, state_of};
+
+/// [`PayoutStore::claim`](super::super::PayoutStore::claim)'s arguments.
+pub(super) struct ClaimArgs {
+    pub provider: &'static str,
+    pub reference: String,
+    pub fingerprint: String,
+    pub batch: String,
+    pub index: i64,
+    pub request: String,
+    pub amount: String,
+    pub currency: &'static str,
+    pub worker: String,
+    pub now: i64,
+    pub lease: i64,
+}
+
+/// [`PayoutStore::record_intent`](super::super::PayoutStore::record_intent)'s arguments.
+pub(super) struct IntentArgs {
+    pub provider: &'static str,
+    pub reference: String,
+    pub worker: String,
+    pub now: i64,
+}
+
+/// [`PayoutStore::record_outcome`](super::super::PayoutStore::record_outcome)'s arguments.
+pub(super) struct OutcomeArgs {
+    pub provider: &'static str,
+    pub reference: String,
+    pub worker: String,
+    pub record: ItemRecord,
+    pub source: &'static str,
+    pub now: i64,
+}
+
+/// [`PayoutStore::record_status`](super::super::PayoutStore::record_status)'s arguments.
+pub(super) struct StatusArgs {
+    pub provider: &'static str,
+    pub reference: Option<String>,
+    pub payout_id: Option<String>,
+    pub status: String,
+    pub detail: Option<String>,
+    pub source: &'static str,
+    pub event_id: Option<String>,
+    pub now: i64,
+}
+
+/// [`PayoutStore::claim_abandoned`](super::super::PayoutStore::claim_abandoned)'s arguments.
+pub(super) struct AbandonedArgs {
+    pub worker: String,
+    pub batch: String,
+    pub provider: &'static str,
+    pub lease: i64,
+    pub now: i64,
+    pub limit: i64,
+}
+
+/// A row taken over by [`AbandonedArgs`].
+#[derive(sqlx::FromRow)]
+pub(super) struct AbandonedRow {
+    pub reference: String,
+    pub item_index: i64,
+    pub request: String,
+    pub state: String,
+}
+
+/// What a claim decided about an existing row.
+pub(super) enum Decision {
+    Answer(Claim),
+    Take(ItemState, Claim),
+}
+
+/// Decides a claim on an existing row: a repeat within this worker's run first, then a changed
+/// request, then by state.
+pub(super) fn decide(
+    worker: &str,
+    fingerprint: &str,
+    row: ExistingRow,
+) -> Result<Decision, sqlx::Error> {
+    if row.worker.as_deref() == Some(worker) {
+        return Ok(Decision::Answer(Claim::Repeat));
+    }
+    if row.fingerprint != fingerprint {
+        return Ok(Decision::Answer(Claim::Conflict {
+            stored: format!("{} {}", row.currency, row.amount),
+        }));
+    }
+    let state = state_of(&row.state).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    if state.is_final() {
+        return Ok(Decision::Answer(Claim::Done(ItemRecord {
+            state,
+            payout_id: row.payout_id,
+            status: row.status,
+            detail: row.detail,
+        })));
+    }
+    let held = matches!(state, ItemState::Pending | ItemState::InFlight);
+    if held && row.alive != 0 {
+        return Ok(Decision::Answer(Claim::Busy));
+    }
+    Ok(match state {
+        ItemState::Pending | ItemState::NotSent => Decision::Take(ItemState::Pending, Claim::Send),
+        _ => Decision::Take(ItemState::InFlight, Claim::Reconcile),
+    })
+}
+
+const INSERT_ITEM: &str = "INSERT INTO payout_items (provider, reference, fingerprint, batch, \
+     item_index, request, amount, currency, state, worker, attempts, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, 0, $10, $10) \
+     ON CONFLICT (provider, reference) DO NOTHING";
+const TAKE_ITEM: &str = "UPDATE payout_items SET worker = $3, state = $4, batch = $5, \
+     item_index = $6, updated_at = $7 WHERE provider = $1 AND reference = $2";
+const INTENT: &str = "UPDATE payout_items SET state = 'in_flight', attempts = attempts + 1, \
+     updated_at = $4 WHERE provider = $1 AND reference = $2 AND worker = $3 \
+     AND state IN ('pending', 'in_flight')";
+const OUTCOME: &str = "UPDATE payout_items SET state = $4, payout_id = COALESCE($5, payout_id), \
+     status = COALESCE($6, status), detail = $7, updated_at = $8 \
+     WHERE provider = $1 AND reference = $2 AND worker = $3";
+const INSERT_CHANGE: &str = "INSERT INTO status_changes (provider, reference, payout_id, status, \
+     detail, source, event_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (provider, event_id) DO NOTHING";
+const APPLY_STATUS: &str = "UPDATE payout_items SET status = $3, detail = COALESCE($4, detail), \
+     payout_id = COALESCE(payout_id, $5), updated_at = $6 \
+     WHERE provider = $1 AND ((reference = $2) OR (payout_id = $5)) \
+     AND NOT (status IN ('succeeded', 'failed') AND $3 NOT IN ('succeeded', 'failed'))";
+const HELD_ELSEWHERE: &str = "SELECT COUNT(*) FROM payout_items WHERE batch = $1 \
+     AND provider = $2 AND state IN ('pending', 'in_flight') AND (worker IS NULL OR worker <> $3)";
+
+/// The writes for one backend's connection type and queries.
+macro_rules! backend_ops {
+    ($module:ident, $conn:ty, $queries:expr) => {
+        pub(super) mod $module {
+            use super::*;
+
+            fn q() -> &'static Queries {
+                &$queries
+            }
+
+            pub(in super::super) async fn claim(
+                conn: &mut $conn,
+                a: &ClaimArgs,
+            ) -> Result<Claim, sqlx::Error> {
+                let inserted = sqlx::query(INSERT_ITEM)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(&a.fingerprint)
+                    .bind(&a.batch)
+                    .bind(a.index)
+                    .bind(&a.request)
+                    .bind(&a.amount)
+                    .bind(a.currency)
+                    .bind(&a.worker)
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if inserted == 1 {
+                    return Ok(Claim::Send);
+                }
+                let row: ExistingRow = sqlx::query_as(q().existing)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(a.lease)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                match decide(&a.worker, &a.fingerprint, row)? {
+                    Decision::Answer(claim) => Ok(claim),
+                    Decision::Take(state, claim) => {
+                        sqlx::query(TAKE_ITEM)
+                            .bind(a.provider)
+                            .bind(&a.reference)
+                            .bind(&a.worker)
+                            .bind(state.as_str())
+                            .bind(&a.batch)
+                            .bind(a.index)
+                            .bind(a.now)
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(claim)
+                    }
+                }
+            }
+
+            /// Rows updated: 1 when the worker holds the item.
+            pub(in super::super) async fn intent(
+                conn: &mut $conn,
+                a: &IntentArgs,
+            ) -> Result<u64, sqlx::Error> {
+                Ok(sqlx::query(INTENT)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(&a.worker)
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
+            }
+
+            /// Rows updated: 1 when the worker holds the item.
+            pub(in super::super) async fn outcome(
+                conn: &mut $conn,
+                a: &OutcomeArgs,
+            ) -> Result<u64, sqlx::Error> {
+                let record = &a.record;
+                let updated = sqlx::query(OUTCOME)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(&a.worker)
+                    .bind(record.state.as_str())
+                    .bind(record.payout_id.as_deref())
+                    .bind(record.status.as_deref())
+                    .bind(record.detail.as_deref())
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if let (1, Some(status)) = (updated, &record.status) {
+                    sqlx::query(INSERT_CHANGE)
+                        .bind(a.provider)
+                        .bind(&a.reference)
+                        .bind(record.payout_id.as_deref())
+                        .bind(status.as_str())
+                        .bind(record.detail.as_deref())
+                        .bind(a.source)
+                        .bind(None::<String>)
+                        .bind(a.now)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(updated)
+            }
+
+            pub(in super::super) async fn status(
+                conn: &mut $conn,
+                a: &StatusArgs,
+            ) -> Result<Applied, sqlx::Error> {
+                let inserted = sqlx::query(INSERT_CHANGE)
+                    .bind(a.provider)
+                    .bind(a.reference.as_deref())
+                    .bind(a.payout_id.as_deref())
+                    .bind(&a.status)
+                    .bind(a.detail.as_deref())
+                    .bind(a.source)
+                    .bind(a.event_id.as_deref())
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if inserted == 0 {
+                    return Ok(Applied::Duplicate);
+                }
+                let matched = sqlx::query(APPLY_STATUS)
+                    .bind(a.provider)
+                    .bind(a.reference.as_deref())
+                    .bind(&a.status)
+                    .bind(a.detail.as_deref())
+                    .bind(a.payout_id.as_deref())
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                Ok(Applied::Applied {
+                    matched: matched > 0,
+                })
+            }
+
+            pub(in super::super) async fn heartbeat(
+                conn: &mut $conn,
+                worker: &str,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(q().upsert_worker)
+                    .bind(worker)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            pub(in super::super) async fn retire(
+                conn: &mut $conn,
+                worker: &str,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query("DELETE FROM workers WHERE id = $1")
+                    .bind(worker)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            pub(in super::super) async fn abandoned(
+                conn: &mut $conn,
+                a: &AbandonedArgs,
+            ) -> Result<Vec<AbandonedRow>, sqlx::Error> {
+                sqlx::query_as(q().abandoned)
+                    .bind(&a.worker)
+                    .bind(&a.batch)
+                    .bind(a.provider)
+                    .bind(a.lease)
+                    .bind(a.now)
+                    .bind(a.limit)
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+
+            pub(in super::super) async fn held_elsewhere(
+                conn: &mut $conn,
+                batch: &str,
+                provider: &str,
+                worker: &str,
+            ) -> Result<i64, sqlx::Error> {
+                let (n,): (i64,) = sqlx::query_as(HELD_ELSEWHERE)
+                    .bind(batch)
+                    .bind(provider)
+                    .bind(worker)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(n)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "sqlite")]
+backend_ops!(
+    sqlite_ops,
+    sqlx::SqliteConnection,
+    crate::store::sql::SQLITE
+);
+#[cfg(feature = "postgres")]
+backend_ops!(
+    postgres_ops,
+    sqlx::PgConnection,
+    crate::store::sql::POSTGRES
+);

@@ -1,0 +1,96 @@
+//! Opening the store on SQLite: one file locked by one process, WAL, fsynced commits.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+
+use super::{Pool, Store, migrate_error};
+use crate::error::Error;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl Store {
+    /// Opens (or creates) the store in an SQLite file. The file is locked for this process
+    /// until the store is dropped: a second process gets a clear error instead of a shared
+    /// ledger (several processes need PostgreSQL). Refuses a file that is not an SQLite
+    /// database, an SQLite database that is not a `disburse` store, and a schema newer than
+    /// this version of the crate, before anything is sent.
+    pub async fn sqlite(path: impl AsRef<Path>) -> Result<Store, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Every commit is fsynced: an intent survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .locking_mode(SqliteLockingMode::Exclusive)
+            .busy_timeout(Duration::from_millis(500));
+        Store::sqlite_with(options, name).await
+    }
+
+    /// A store in memory, for tests: gone when dropped.
+    pub async fn sqlite_in_memory() -> Result<Store, Error> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|e| Error::store_with_source("sqlite::memory:", e))?;
+        Store::sqlite_with(options, "sqlite::memory:".to_owned()).await
+    }
+
+    async fn sqlite_with(options: SqliteConnectOptions, name: String) -> Result<Store, Error> {
+        // One connection: SQLite writes one transaction at a time anyway, an exclusive lock
+        // admits no second connection, and a memory database lives in its connection.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(&name, e))?;
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| open_error(&name, e))?;
+        let tables: Vec<String> = tables.into_iter().map(|(t,)| t).collect();
+        if !tables.is_empty() && !tables.iter().any(|t| t == "disburse_store") {
+            return Err(Error::store(format!(
+                "{name} is not a disburse payout store (it holds other tables: {}); refusing \
+                 to touch it",
+                tables.join(", ")
+            )));
+        }
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| migrate_error(&name, &MIGRATOR, e))?;
+        // The file is locked by this process: every worker recorded earlier is gone.
+        sqlx::query("DELETE FROM workers")
+            .execute(&pool)
+            .await
+            .map_err(|e| open_error(&name, e))?;
+        Ok(Store::new(Pool::Sqlite(pool), name))
+    }
+}
+
+fn open_error(name: &str, e: sqlx::Error) -> Error {
+    let hint = match &e {
+        sqlx::Error::Database(db) if db.message().contains("locked") => {
+            " (another process has it open: one process at a time on SQLite; use PostgreSQL \
+             for several)"
+        }
+        sqlx::Error::Database(db) if db.message().contains("not a database") => {
+            " (the file is not an SQLite database)"
+        }
+        _ => "",
+    };
+    Error::store_with_source(format!("{name}: cannot open: {e}{hint}"), e)
+}
