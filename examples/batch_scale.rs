@@ -9,7 +9,10 @@
 //!
 //! `--store` is the payout store (default: an SQLite file in a temporary directory;
 //! `sqlite::memory:`, or `postgres://…` for a PostgreSQL server; references carry the process
-//! id, so runs against one server do not meet). `--rate R` sets the client-side limit of R payouts started per second.
+//! id, so runs against one server do not meet), or `journal`: a copy of the file journal the
+//! store replaced (`batch_scale/journal.rs`, here only), for the comparison in BENCHMARKS.md.
+//! `--compare` runs the SQLite store and the journal one after the other in this process and
+//! prints both rates and their ratio. `--rate R` sets the client-side limit of R payouts started per second.
 //!
 //! Run one process per N: peak RSS is per process.
 
@@ -18,6 +21,8 @@
 #[path = "overhead/inputs.rs"]
 #[allow(dead_code)]
 mod inputs;
+#[path = "batch_scale/journal.rs"]
+mod journal;
 #[path = "overhead/server.rs"]
 #[allow(dead_code)]
 mod server;
@@ -32,7 +37,7 @@ use std::time::Instant;
 use disburse::batch::BatchRunner;
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::sandbox::PAYONIFY_CREDENTIALS;
-use disburse::store::Store;
+use disburse::store::{PayoutStore, Store};
 use disburse::{Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, Reference};
 use futures_util::StreamExt;
 use secrecy::SecretString;
@@ -51,9 +56,9 @@ fn arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn request(i: usize) -> PayoutRequest {
+fn request(run: &str, i: usize) -> PayoutRequest {
     PayoutRequest::new(
-        Reference::new(format!("scale-{}-{i:07}", std::process::id())).expect("reference"),
+        Reference::new(format!("scale-{run}-{}-{i:07}", std::process::id())).expect("reference"),
         Money::from_minor_units(100 + (i % 5000) as i64, Currency::USD).expect("amount"),
         Destination::mobile(
             Msisdn::parse(&format!("+26377{:06}9", i % 1_000_000)).expect("msisdn"),
@@ -74,50 +79,67 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .with_base_url(server.base_url());
     let provider: Arc<dyn PayoutProvider> = Arc::new(PayonifyClient::new(config)?);
 
+    let rate = arg_text("--rate").and_then(|r| r.parse::<u32>().ok());
     let dir = std::env::temp_dir().join(format!("disburse-batch-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let store_path = dir.join("payouts.db");
-    let url = arg_text("--store").unwrap_or_else(|| format!("sqlite://{}", store_path.display()));
-    let store = Store::open(&url).await?;
-    let backend = format!("{store:?}");
-    let store = Arc::new(store);
-    let rss_before = stats::peak_rss_kib().unwrap_or(0);
-
-    let rate = arg_text("--rate").and_then(|r| r.parse::<u32>().ok());
-    let runner = BatchRunner::new(provider, store)
-        .concurrency(concurrency)
-        .rate_limit(rate);
-    let started = Instant::now();
-    let sent = AtomicU64::new(0);
-    let mut items = Box::pin(runner.run_iter((0..payouts).map(request)));
-    while let Some(item) = items.next().await {
-        if item.outcome.payout().is_some() {
-            sent.fetch_add(1, Ordering::Relaxed);
-        } else if let Some(error) = item.outcome.error() {
-            eprintln!("{}: {error}", item.reference);
+    let sqlite = format!("sqlite://{}", dir.join("payouts.db").display());
+    let stores: Vec<String> = if std::env::args().any(|a| a == "--compare") {
+        vec![sqlite, "journal".to_owned()]
+    } else {
+        vec![arg_text("--store").unwrap_or(sqlite)]
+    };
+    let mut rates = Vec::new();
+    for (run, url) in stores.iter().enumerate() {
+        let (backend, store): (String, Arc<dyn PayoutStore>) = if url == "journal" {
+            let path = dir.join("journal.jsonl");
+            (
+                "file journal (the replaced one)".to_owned(),
+                Arc::new(journal::FileJournal::create(&path)?),
+            )
+        } else {
+            let store = Store::open(url).await?;
+            (format!("{store:?}"), Arc::new(store))
+        };
+        let rss_before = stats::peak_rss_kib().unwrap_or(0);
+        let runner = BatchRunner::new(Arc::clone(&provider), store)
+            .concurrency(concurrency)
+            .rate_limit(rate);
+        let started = Instant::now();
+        let sent = AtomicU64::new(0);
+        let tag = run.to_string();
+        let mut items = Box::pin(runner.run_iter((0..payouts).map(|i| request(&tag, i))));
+        while let Some(item) = items.next().await {
+            if item.outcome.payout().is_some() {
+                sent.fetch_add(1, Ordering::Relaxed);
+            } else if let Some(error) = item.outcome.error() {
+                eprintln!("{}: {error}", item.reference);
+            }
         }
+        drop(items);
+        let wall = started.elapsed();
+        let counts = server.take_counts();
+        let store_bytes = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum::<u64>();
+        let per_second = payouts as f64 / wall.as_secs_f64();
+        rates.push(per_second);
+        println!(
+            "payouts {payouts:>7} | concurrency {concurrency} | rate limit {} | {backend} | sent {} | wall {:>8.2?} | {:>7.0} payouts/s | \
+             peak RSS {:>6} KiB (before the batch {} KiB) | connections {} | files {} KiB",
+            rate.map_or("none".to_owned(), |r| format!("{r}/s")),
+            sent.load(Ordering::Relaxed),
+            wall,
+            per_second,
+            stats::peak_rss_kib().unwrap_or(0),
+            rss_before,
+            counts.connections,
+            store_bytes / 1024,
+        );
     }
-    let wall = started.elapsed();
-    let counts = server.take_counts();
-    let store_bytes = ["", "-wal"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", store_path.display())).ok())
-        .map(|m| m.len())
-        .sum::<u64>();
+    if let [store, journal] = rates[..] {
+        println!("SQLite store / file journal: {:.2}", store / journal);
+    }
     let _ = std::fs::remove_dir_all(&dir);
-
-    println!(
-        "payouts {payouts:>7} | concurrency {concurrency} | rate limit {} | {} | sent {} | wall {:>8.2?} | {:>7.0} payouts/s | \
-         peak RSS {:>6} KiB (before the batch {} KiB) | connections {} | store file {} KiB",
-        rate.map_or("none".to_owned(), |r| format!("{r}/s")),
-        backend,
-        sent.load(Ordering::Relaxed),
-        wall,
-        payouts as f64 / wall.as_secs_f64(),
-        stats::peak_rss_kib().unwrap_or(0),
-        rss_before,
-        counts.connections,
-        store_bytes / 1024,
-    );
     Ok(())
 }
