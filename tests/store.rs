@@ -6,7 +6,6 @@
 
 mod batch_support;
 mod pg_support;
-#[allow(dead_code)]
 mod sandbox_support;
 
 use std::sync::Arc;
@@ -165,7 +164,11 @@ async fn a_changed_request_under_a_stored_reference_is_refused_before_anything_i
             );
         }
         assert_eq!(provider.creates.load(Ordering::SeqCst), 1, "{backend:?}");
-        assert_paid_exactly_once(&sandbox, ProviderId::PAYONIFY, &[original.clone()]);
+        assert_paid_exactly_once(
+            &sandbox,
+            ProviderId::PAYONIFY,
+            std::slice::from_ref(&original),
+        );
         let stored = t
             .store
             .item(ProviderId::PAYONIFY, &original.reference)

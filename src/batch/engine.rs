@@ -391,38 +391,36 @@ impl Run {
     }
 
     /// Does what a claim says (an error: the store failed, nothing is sent).
-    fn process(
+    async fn process(
         self: Arc<Self>,
         index: u64,
         request: PayoutRequest,
         claim: Result<Claim, Error>,
-    ) -> impl Future<Output = BatchItem> + Send {
-        async move {
-            let reference = request.reference.clone();
-            let outcome = match claim {
-                Ok(Claim::Send) => self.send(request).await,
-                Ok(Claim::Reconcile) => self.reconcile(request).await,
-                Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
-                Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
-                    provider: self.provider.id(),
-                    reference: reference.clone(),
-                    stored,
-                }),
-                Ok(Claim::Repeat) => BatchOutcome::Failed(Error::invalid(
-                    "reference",
-                    format!(
-                        "{reference} appears more than once in this batch; only its first \
-                         occurrence is processed"
-                    ),
-                )),
-                Ok(Claim::Busy) => BatchOutcome::Elsewhere,
-                Err(e) => BatchOutcome::Failed(e),
-            };
-            BatchItem {
-                index,
-                reference,
-                outcome,
-            }
+    ) -> BatchItem {
+        let reference = request.reference.clone();
+        let outcome = match claim {
+            Ok(Claim::Send) => self.send(request).await,
+            Ok(Claim::Reconcile) => self.reconcile(request).await,
+            Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
+            Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
+                provider: self.provider.id(),
+                reference: reference.clone(),
+                stored,
+            }),
+            Ok(Claim::Repeat) => BatchOutcome::Failed(Error::invalid(
+                "reference",
+                format!(
+                    "{reference} appears more than once in this batch; only its first \
+                     occurrence is processed"
+                ),
+            )),
+            Ok(Claim::Busy) => BatchOutcome::Elsewhere,
+            Err(e) => BatchOutcome::Failed(e),
+        };
+        BatchItem {
+            index,
+            reference,
+            outcome,
         }
     }
 
