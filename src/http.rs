@@ -242,6 +242,25 @@ impl Call {
         })
     }
 
+    /// A POST without a body (MTN MoMo's token call, which refuses one). Its [`Idempotency`]
+    /// must be stated.
+    pub fn post_empty(
+        operation: &'static str,
+        path: impl Into<String>,
+        idempotency: Idempotency,
+    ) -> Call {
+        Call {
+            operation,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotency,
+            reference: None,
+        }
+    }
+
     /// Adds a query parameter.
     #[must_use]
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
