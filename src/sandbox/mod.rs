@@ -176,6 +176,7 @@ mod jpay;
 mod kind;
 mod ledger;
 mod log;
+mod mtn_momo;
 mod outcome;
 mod payonify;
 mod record;
@@ -189,8 +190,8 @@ mod vesicash;
 
 pub use clients::sandbox_http_config;
 pub use credentials::{
-    JPAY_CREDENTIALS, JpayCredentials, PAYONIFY_CREDENTIALS, PayonifyCredentials,
-    VESICASH_CREDENTIALS, VesicashCredentials,
+    JPAY_CREDENTIALS, JpayCredentials, MTN_MOMO_CREDENTIALS, MtnMomoCredentials,
+    PAYONIFY_CREDENTIALS, PayonifyCredentials, VESICASH_CREDENTIALS, VesicashCredentials,
 };
 pub use fault::{Fault, Route};
 pub use jpay::refusal::JpayRefusal;
@@ -199,6 +200,6 @@ pub use log::{RequestRecord, WebhookDelivery};
 pub use outcome::ScriptedOutcome;
 pub use routes::Endpoint;
 pub use server::{
-    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_SEED, DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME,
-    Sandbox, SandboxBuilder, routes,
+    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_MTN_MOMO_TOKEN_LIFETIME, DEFAULT_SEED,
+    DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME, Sandbox, SandboxBuilder, routes,
 };

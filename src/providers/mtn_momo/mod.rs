@@ -68,7 +68,7 @@
 //!   sandbox; a sandbox target on the production host (or the reverse) is refused.
 
 mod config;
-mod reference_id;
+pub(crate) mod reference_id;
 mod token;
 mod validate;
 pub(crate) mod wire;
@@ -114,6 +114,13 @@ const REFUND_PATH: &str = "/disbursement/v2_0/refund";
 const REFUND_STATUS_PATH: &str = "/disbursement/v1_0/refund";
 const BALANCE_PATH: &str = "/disbursement/v1_0/account/balance";
 const ACCOUNT_HOLDER_PATH: &str = "/disbursement/v1_0/accountholder/msisdn";
+
+/// Whether `text` is a version-4-form UUID, as MTN requires of an `X-Reference-Id` (the
+/// simulator's check).
+#[cfg(feature = "sandbox")]
+pub(crate) fn reference_id_is_v4(text: &str) -> bool {
+    reference_id::is_v4_form(text)
+}
 
 /// The MTN MoMo client. Cheap to clone (an `Arc` inside); usable as `Arc<dyn PayoutProvider>`.
 #[derive(Clone)]

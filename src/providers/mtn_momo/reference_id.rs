@@ -111,7 +111,7 @@ pub(crate) fn is_uuid(text: &str) -> bool {
 
 /// True for a version-4-form UUID, as MTN requires for `X-Reference-Id` (version nibble `4`,
 /// variant `8`, `9`, `a` or `b`).
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg(any(test, feature = "sandbox"))]
 pub(crate) fn is_v4_form(text: &str) -> bool {
     let bytes = text.as_bytes();
     is_uuid(text) && bytes[14] == b'4' && matches!(bytes[19].to_ascii_lowercase(), b'8'..=b'b')
