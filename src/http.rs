@@ -14,7 +14,7 @@
 //! | 500, 502, 503, 504 | retry | retry, byte-identical | **outcome unknown**, no retry |
 //! | 429 (throttled before processing) | retry | retry | retry |
 //! | 408 | retry | retry | **outcome unknown** |
-//! | 409 | no | retry (a concurrent twin holds the key) | no |
+//! | 409 | no | retry (a concurrent twin holds the key); [`Idempotency::KeyedRejectsDuplicate`]: no (the key's resource exists) | no |
 //! | 401 | renew credentials once, repeat once | same | same |
 //! | any other 4xx | no | no | no |
 //!
@@ -166,6 +166,11 @@ pub enum Idempotency {
     /// Moves money, and the provider deduplicates on a key that is identical on every attempt
     /// (Payonify's `Idempotency-Key`, JPay's unique `ref_no`).
     Keyed,
+    /// Moves money, and the provider refuses a second request with the key (409) without
+    /// processing it, rather than replaying the first answer (MTN MoMo's `X-Reference-Id`).
+    /// Re-sent like [`Idempotency::Keyed`], except that a 409 ends the call: the resource
+    /// exists, and the adapter reads it.
+    KeyedRejectsDuplicate,
     /// Moves money with no deduplication: never repeated once it may have left.
     Unprotected,
 }

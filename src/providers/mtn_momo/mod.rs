@@ -30,9 +30,10 @@
 //!    reference (see `reference_id.rs` for the derivation and why): the same payout carries the
 //!    same id from any process, after any crash.
 //! 3. The token is fetched or renewed (single flight, see `token.rs`).
-//! 4. The POST is [`Idempotency::Keyed`]: MTN refuses a second POST with the same id (409
-//!    `RESOURCE_ALREADY_EXIST`), so the core re-sends the identical bytes after a timeout or a
-//!    5xx, and after a 401 renews the token once and repeats once.
+//! 4. The POST is [`Idempotency::KeyedRejectsDuplicate`]: MTN refuses a second POST with the
+//!    same id (409 `RESOURCE_ALREADY_EXIST`) without processing it, so the core re-sends the
+//!    identical bytes after a timeout or a 5xx, stops at a 409, and after a 401 renews the
+//!    token once and repeats once.
 //! 5. `202` is a pending payout whose [`Payout::id`] is the reference id. A 409 (directly, or
 //!    after an earlier attempt timed out) means MTN holds a payout under this id: it is read back
 //!    and returned when its amount and payee are this request's; otherwise the 409 stands as
@@ -382,9 +383,14 @@ impl MtnMomoClient {
         path: &'static str,
         draft: &Draft<B>,
     ) -> Result<(), Error> {
-        let mut call = Call::post_json(operation, path, &draft.body, Idempotency::Keyed)?
-            .header(REFERENCE_ID_HEADER, &draft.reference_id)?
-            .reference(&draft.reference);
+        let mut call = Call::post_json(
+            operation,
+            path,
+            &draft.body,
+            Idempotency::KeyedRejectsDuplicate,
+        )?
+        .header(REFERENCE_ID_HEADER, &draft.reference_id)?
+        .reference(&draft.reference);
         if let Some(url) = &draft.callback_url {
             call = call.header(CALLBACK_URL_HEADER, url)?;
         }
