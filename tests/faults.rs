@@ -44,12 +44,13 @@ fn seed() -> u64 {
 async fn fault_matrix_never_pays_twice_and_resolves_every_unknown_outcome() {
     let (runs, seed) = (runs(), seed());
     println!("fault matrix: {runs} runs per provider, seed {seed:#x}");
-    let (v, j, p) = tokio::join!(
+    let (v, j, p, m) = tokio::join!(
         matrix(Prov::Vesicash, runs, seed),
         matrix(Prov::Jpay, runs, seed),
         matrix(Prov::Payonify, runs, seed),
+        matrix(Prov::MtnMomo, runs, seed),
     );
-    let all: Vec<Figures> = vec![v, j, p];
+    let all: Vec<Figures> = vec![v, j, p, m];
     println!("{}", report(seed, &all));
     for f in &all {
         for failure in f.failures.iter().take(20) {
