@@ -310,6 +310,28 @@ async fn deposits_refunds_balance_and_account_holders() {
         (entry.status == EntryStatus::Succeeded).then_some(())
     })
     .await;
+    let found = client
+        .find_refund(&Reference::new("rf-1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id.as_str(), &found.status),
+        (first.id.as_str(), &Status::Succeeded)
+    );
+    assert_eq!(found.amount, Some(eur("6.00")));
+    assert_eq!(
+        client.get_refund(&first.id).await.unwrap().status,
+        Status::Succeeded
+    );
+    assert_eq!(
+        client
+            .find_refund(&Reference::new("rf-2").unwrap())
+            .await
+            .unwrap(),
+        None,
+        "the refused refund was never created"
+    );
 
     assert_eq!(
         client.balance().await.unwrap().payout.currency(),

@@ -270,6 +270,24 @@ impl MtnMomoClient {
         )
     }
 
+    /// A refund by its id (`GET /disbursement/v1_0/refund/{id}`).
+    pub async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let id = check_id(id)?;
+        let (result, raw) = self.read("get_refund", REFUND_STATUS_PATH, id).await?;
+        Ok(self.refund_from(id, None, result, raw))
+    }
+
+    /// The refund sent under the merchant reference `reference` (its id is derived from it, as a
+    /// payout's is), to reconcile an unknown outcome. `Ok(None)`: MTN never created it.
+    pub async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        let id = self.refund_reference_id(reference);
+        match self.read("find_refund", REFUND_STATUS_PATH, &id).await {
+            Ok((result, raw)) => Ok(Some(self.refund_from(&id, None, result, raw))),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The balance in `currency` (`GET …/account/balance/{currency}`), for an account that
     /// holds several.
     pub async fn balance_in(&self, currency: Currency) -> Result<Balance, Error> {
@@ -477,7 +495,7 @@ impl MtnMomoClient {
     fn refund_from(
         &self,
         id: &str,
-        original: &str,
+        original: Option<&str>,
         result: TransferResult,
         raw: RawJson,
     ) -> Refund {
@@ -488,7 +506,8 @@ impl MtnMomoClient {
                 .external_id
                 .as_deref()
                 .and_then(|r| Reference::new(r.trim()).ok()),
-            payment_reference: Some(original.to_owned()),
+            // MTN's refund body does not echo `referenceIdToRefund`.
+            payment_reference: original.map(str::to_owned),
             amount: result.money(self.inner.currency),
             status: result.status(),
             created_at: None,
@@ -612,7 +631,7 @@ impl PayoutProvider for MtnMomoClient {
                 let (result, raw) = self
                     .resolve_existing("create_refund", REFUND_STATUS_PATH, &draft, e)
                     .await?;
-                Ok(self.refund_from(&draft.reference_id, &original, result, raw))
+                Ok(self.refund_from(&draft.reference_id, Some(&original), result, raw))
             }
             Err(e) => Err(e),
         }
