@@ -422,3 +422,56 @@ fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
             .map_err(|_| de::Error::custom("expected an unsigned integer")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever MTN (or a proxy in front of it) answers, reading it never panics.
+        #[test]
+        fn error_and_result_bodies_never_panic(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let status = StatusCode::from_u16(status).unwrap();
+            let _ = map_error(status, &body);
+            if let Ok(result) = serde_json::from_slice::<TransferResult>(&body) {
+                let _ = result.status();
+                let _ = result.money(Currency::EUR);
+            }
+        }
+
+        /// Any JSON shape in the fields MTN fills is read or refused, never a panic.
+        #[test]
+        fn result_fields_of_any_json_type_never_panic(
+            amount in prop_oneof![Just(json_value("\"5000\"")), Just(json_value("5000")), Just(json_value("-1e400")), Just(json_value("null")), Just(json_value("[]"))],
+            reason in prop_oneof![Just(json_value("\"NOT_ENOUGH_FUNDS\"")), Just(json_value("{\"code\":7}")), Just(json_value("{}")), Just(json_value("null")), Just(json_value("12"))],
+            status in "[A-Z]{0,12}",
+        ) {
+            let body = serde_json::json!({"amount": amount, "currency": "UGX", "status": status, "reason": reason});
+            if let Ok(result) = serde_json::from_value::<TransferResult>(body) {
+                let _ = result.status();
+                let _ = result.money(Currency::UGX);
+            }
+        }
+    }
+
+    fn json_value(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn a_reason_without_a_code_keeps_its_message() {
+        let reason: ReasonWire = serde_json::from_str(r#"{"message": "Payee blocked"}"#).unwrap();
+        assert_eq!(
+            transfer_status("failed", Some(&reason)),
+            Status::failed(
+                FailureReason::Other("FAILED".into()),
+                Some("Payee blocked".into())
+            )
+        );
+        assert_eq!(
+            transfer_status("FAILED", None),
+            Status::failed(FailureReason::Other("FAILED".into()), None)
+        );
+    }
+}
