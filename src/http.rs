@@ -456,7 +456,9 @@ impl HttpClient {
             operation = call.operation,
             reference = call.reference.as_ref().map(Reference::as_str),
             method = %call.method,
-            path = %call.path,
+            // A path may name a phone number (MTN MoMo's account-holder checks): masked like
+            // every body snippet.
+            path = %crate::redact::mask_digit_runs(&call.path),
         );
         self.send_inner(hooks, call).instrument(span).await
     }
