@@ -205,6 +205,35 @@ async fn a_sandbox_payout_without_narration_and_a_deposit_v2_go_out_as_their_fix
 }
 
 #[tokio::test]
+async fn a_callback_url_goes_out_with_its_token_on_the_registered_host() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "mtn_momo/token.json", 1).await;
+    let client = MtnMomoClient::new(
+        config(&server, TargetEnvironment::Uganda).with_callback_host("Hooks.Shop.Example"),
+    )
+    .unwrap();
+    let token = disburse::webhook::sign(
+        CALLBACK_SECRET.as_bytes(),
+        b"payout:payout-000123",
+        disburse::webhook::SignatureEncoding::Hex,
+    );
+    let expected = format!(
+        "https://hooks.shop.example/mtn?shop=7&disburse_object=payout&disburse_token={token}"
+    );
+    product_call("POST", TRANSFER, "mtnuganda")
+        .and(header("X-Callback-Url", expected.as_str()))
+        .and(body_json(fixture_json("mtn_momo/transfer-request.json")))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = salary_request()
+        .with_callback_url(CallbackUrl::parse("https://hooks.shop.example/mtn?shop=7").unwrap());
+    client.create_payout(&request).await.unwrap();
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_before_anything_is_sent() {
     let server = MockServer::start().await;
     catch_all(&server).await;

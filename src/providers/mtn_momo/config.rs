@@ -238,6 +238,11 @@ pub struct MtnMomoConfig {
     pub http: HttpConfig,
     /// A token is renewed when less than this is left of it.
     pub refresh_margin: Duration,
+    /// When on, [`PayoutProvider::parse_webhook`](crate::PayoutProvider::parse_webhook) refuses
+    /// and callbacks must go through
+    /// [`MtnMomoClient::parse_webhook_confirmed`](super::MtnMomoClient::parse_webhook_confirmed),
+    /// which reads the outcome from MTN.
+    pub confirm_callbacks: bool,
     /// The clock token expiry is measured on.
     pub clock: Arc<dyn Clock>,
 }
@@ -256,6 +261,7 @@ impl fmt::Debug for MtnMomoConfig {
             .field("payout_mode", &self.payout_mode)
             .field("http", &self.http)
             .field("refresh_margin", &self.refresh_margin)
+            .field("confirm_callbacks", &self.confirm_callbacks)
             .field("clock", &self.clock)
             .finish()
     }
@@ -281,6 +287,7 @@ impl MtnMomoConfig {
             payout_mode: PayoutMode::Transfer,
             http: HttpConfig::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            confirm_callbacks: false,
             clock: Arc::new(SystemClock),
         }
     }
@@ -391,6 +398,13 @@ impl MtnMomoConfig {
     #[must_use]
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
+        self
+    }
+
+    /// Requires callbacks to be confirmed with MTN (see [`MtnMomoConfig::confirm_callbacks`]).
+    #[must_use]
+    pub fn with_confirm_callbacks(mut self, confirm: bool) -> Self {
+        self.confirm_callbacks = confirm;
         self
     }
 

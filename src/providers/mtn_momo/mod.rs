@@ -50,6 +50,15 @@
 //!   [`Status::Unknown`](crate::Status::Unknown) (not final). `amount`, ids and `partyId` are read
 //!   as strings or numbers. An amount in a currency this crate does not know leaves
 //!   [`Payout::amount`] empty (the text stays in `raw`).
+//! - **Callbacks.** MTN signs none and names no reference id in them. The callback URL sent
+//!   in `X-Callback-Url` carries two more query parameters, [`CALLBACK_OBJECT_PARAM`] (`payout`
+//!   or `refund`) and [`CALLBACK_TOKEN_PARAM`] = hex(HMAC-SHA256(callback secret,
+//!   `"<object>:<merchant reference>"`)), checked in constant time against the body's
+//!   `externalId` (see `callback.rs`); the event's `provider_reference` is the derived reference
+//!   id. The token proves the callback is about this merchant's payout, not its outcome:
+//!   [`MtnMomoClient::parse_webhook_confirmed`] reads the status from MTN (and refuses another
+//!   amount), and with [`MtnMomoConfig::confirm_callbacks`] on, the synchronous
+//!   `parse_webhook` refuses. PUT and POST deliveries are read alike.
 //! - **Synchronous 500s.** MTN answers some refusals with HTTP 500 and a code
 //!   (`INVALID_CURRENCY`, `NOT_ALLOWED`, …). On a payout they stay what the core makes of any 5xx
 //!   to a money-moving call: re-sent with the same id, then [`Error::OutcomeUnknown`] with the
@@ -68,6 +77,7 @@
 //! - **Configuration.** Without `MTN_MOMO_BASE_URL`, [`MtnMomoConfig::from_env`] uses the
 //!   sandbox; a sandbox target on the production host (or the reverse) is refused.
 
+mod callback;
 mod config;
 pub(crate) mod reference_id;
 mod token;
@@ -103,9 +113,16 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
-use crate::webhook::{WebhookEvent, WebhookRequest};
+use crate::webhook::{
+    EventObject, HmacSigner, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest,
+};
 
 const PROVIDER: ProviderId = ProviderId::MTN_MOMO;
+/// The query parameter of the callback URL that carries the callback token.
+pub const CALLBACK_TOKEN_PARAM: &str = "disburse_token";
+/// The query parameter of the callback URL that says what the token is about (`payout`,
+/// `refund`).
+pub const CALLBACK_OBJECT_PARAM: &str = "disburse_object";
 /// The product key header, on every call.
 const SUBSCRIPTION_KEY_HEADER: &str = "ocp-apim-subscription-key";
 const TARGET_HEADER: &str = "x-target-environment";
@@ -138,6 +155,10 @@ struct Inner {
     currency: Currency,
     payout_mode: PayoutMode,
     callback_host: Option<String>,
+    /// Signs the callback token of each payout (pre-keyed with the callback secret).
+    callback_signer: HmacSigner,
+    verifier: HmacVerifier,
+    confirm_callbacks: bool,
     capabilities: Capabilities,
 }
 
@@ -241,6 +262,9 @@ impl MtnMomoClient {
                 currency,
                 payout_mode: config.payout_mode,
                 callback_host: config.callback_host.map(|h| h.trim().to_ascii_lowercase()),
+                callback_signer: HmacSigner::new(&config.callback_secret),
+                verifier: HmacVerifier::new(config.callback_secret.clone()),
+                confirm_callbacks: config.confirm_callbacks,
                 capabilities,
             }),
         })
@@ -313,11 +337,84 @@ impl MtnMomoClient {
         Ok(Balance::new(money))
     }
 
-    /// The callback URL sent with a payout or refund: the request's, on the registered host.
+    /// The callback URL MTN is given for a payout (or refund) under `reference`: `url` with the
+    /// callback token appended as [`CALLBACK_TOKEN_PARAM`] (see `callback.rs`).
+    pub fn signed_callback_url(
+        &self,
+        url: &crate::model::CallbackUrl,
+        object: EventObject,
+        reference: &Reference,
+    ) -> Result<String, Error> {
+        callback::signed_url(&self.inner.callback_signer, url, object, reference)
+    }
+
+    /// Authenticates a callback like [`PayoutProvider::parse_webhook`], then reads the payout (or
+    /// refund) from MTN under the id derived from the callback's reference and reports MTN's own
+    /// status; a callback whose amount differs from MTN's record, or whose payout MTN does not
+    /// know, is refused.
+    pub async fn parse_webhook_confirmed(
+        &self,
+        delivery: &WebhookRequest<'_>,
+    ) -> Result<WebhookEvent, Error> {
+        let mut event = self.event(delivery)?;
+        let reference = event
+            .reference
+            .as_deref()
+            .and_then(|r| Reference::new(r).ok())
+            .ok_or_else(|| WebhookError::InvalidBody("externalId is not a reference".into()))?;
+        let (status, amount) = match event.object {
+            EventObject::Refund => {
+                let refund = self.find_refund(&reference).await?.ok_or_else(|| {
+                    WebhookError::InvalidBody(format!("MTN has no refund under {reference}"))
+                })?;
+                (refund.status, refund.amount)
+            }
+            _ => {
+                let payout = self.find_payout(&reference).await?.ok_or_else(|| {
+                    WebhookError::InvalidBody(format!("MTN has no payout under {reference}"))
+                })?;
+                (payout.status, payout.amount)
+            }
+        };
+        if let (Some(claimed), Some(actual)) = (event.amount, amount)
+            && claimed != actual
+        {
+            return Err(WebhookError::InvalidBody(format!(
+                "the callback's amount {claimed} differs from MTN's record {actual}"
+            ))
+            .into());
+        }
+        event.status = status;
+        Ok(event)
+    }
+
+    /// An authenticated callback as an event, with the status the body claims.
+    fn event(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, WebhookError> {
+        let (object, reference, result, raw) =
+            callback::parse(&self.inner.verifier, delivery.url, delivery.body)?;
+        let id = match object {
+            EventObject::Refund => self.refund_reference_id(&reference),
+            _ => self.payout_reference_id(&reference),
+        };
+        Ok(WebhookEvent {
+            provider: PROVIDER,
+            event_id: None,
+            object,
+            provider_reference: Some(id),
+            amount: result.money(self.inner.currency),
+            status: result.status(),
+            reference: Some(reference.as_str().to_owned()),
+            raw,
+        })
+    }
+
+    /// The callback URL sent with a payout or refund: the request's, on the registered host,
+    /// with the callback token.
     fn callback_url(
         &self,
         url: Option<&crate::model::CallbackUrl>,
-        _reference: &Reference,
+        object: EventObject,
+        reference: &Reference,
     ) -> Result<Option<String>, Error> {
         let Some(url) = url else { return Ok(None) };
         if let Some(host) = &self.inner.callback_host {
@@ -331,7 +428,7 @@ impl MtnMomoClient {
                 ));
             }
         }
-        Ok(Some(url.to_string()))
+        self.signed_callback_url(url, object, reference).map(Some)
     }
 
     fn prepare_payout(&self, request: &PayoutRequest) -> Result<Draft<TransferBody>, Error> {
@@ -341,7 +438,11 @@ impl MtnMomoClient {
             Some(narration) => validate::note("narration", narration)?,
             None => request.reference.as_str().to_owned(),
         };
-        let callback_url = self.callback_url(request.callback_url.as_ref(), &request.reference)?;
+        let callback_url = self.callback_url(
+            request.callback_url.as_ref(),
+            EventObject::Payout,
+            &request.reference,
+        )?;
         Ok(Draft {
             reference: request.reference.clone(),
             reference_id: self.payout_reference_id(&request.reference),
@@ -375,7 +476,11 @@ impl MtnMomoClient {
             Some(reason) => validate::note("reason", reason)?,
             None => request.reference.as_str().to_owned(),
         };
-        let callback_url = self.callback_url(request.callback_url.as_ref(), &request.reference)?;
+        let callback_url = self.callback_url(
+            request.callback_url.as_ref(),
+            EventObject::Refund,
+            &request.reference,
+        )?;
         Ok(Draft {
             reference: request.reference.clone(),
             reference_id: self.refund_reference_id(&request.reference),
@@ -637,9 +742,18 @@ impl PayoutProvider for MtnMomoClient {
         }
     }
 
+    /// Authenticates the callback token and reports the status the body claims; with
+    /// [`MtnMomoConfig::confirm_callbacks`] on, refuses (use
+    /// [`MtnMomoClient::parse_webhook_confirmed`]).
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        let _ = delivery;
-        Err(Error::unsupported(PROVIDER, "parse_webhook"))
+        if self.inner.confirm_callbacks {
+            return Err(Error::unsupported(
+                PROVIDER,
+                "parse_webhook without confirmation (confirm_callbacks is on: use \
+                 MtnMomoClient::parse_webhook_confirmed)",
+            ));
+        }
+        Ok(self.event(delivery)?)
     }
 
     /// `…/accountholder/msisdn/{msisdn}/active`; for an active holder, the name from
