@@ -159,10 +159,8 @@ pub fn allowance(scenario: &Scenario) -> u32 {
     if scenario.provider.renews_on_401() && faults.contains(&Kind::ClientError(401)) {
         allowed += 2;
     }
-    if scenario.provider.looks_up_duplicates() {
-        if faults.iter().any(|k| k.fault().commits()) {
-            allowed += 1;
-        }
+    if scenario.provider.looks_up_duplicates() && faults.iter().any(|k| k.fault().commits()) {
+        allowed += 1;
     }
     allowed
 }
