@@ -45,9 +45,9 @@
 //! ## Decisions on what MTN does not document
 //!
 //! - **`reason`** is read as a bare code or as `{code, message}`; every documented code maps to a
-//!   [`FailureReason`] (`wire::failure_reason`), an undocumented one is kept in
-//!   [`FailureReason::Other`]. A status word other than `PENDING`, `SUCCESSFUL`, `FAILED` is
-//!   [`Status::Unknown`](crate::Status::Unknown) (not final). `amount`, ids and `partyId` are read
+//!   [`FailureReason`](crate::FailureReason) (`wire::failure_reason`), an undocumented one is kept in
+//!   [`FailureReason::Other`](crate::FailureReason::Other). A status word other than `PENDING`, `SUCCESSFUL`, `FAILED` is
+//!   [`Status::Unknown`] (not final). `amount`, ids and `partyId` are read
 //!   as strings or numbers. An amount in a currency this crate does not know leaves
 //!   [`Payout::amount`] empty (the text stays in `raw`).
 //! - **Callbacks.** MTN signs none and names no reference id in them. The callback URL sent
@@ -64,8 +64,8 @@
 //!   to a money-moving call: re-sent with the same id, then [`Error::OutcomeUnknown`] with the
 //!   mapped error as its source; `find_payout` settles it (a 404 means nothing was created).
 //! - **Errors** without a code (empty bodies, HTML, the API gateway's `{statusCode, message}`)
-//!   map by HTTP status: 401 → [`AuthFailure::TokenExpired`] unless the message names the
-//!   subscription key; 403 → [`AuthFailure::IpNotAllowed`] when it names the IP.
+//!   map by HTTP status: 401 → [`AuthFailure::TokenExpired`](crate::AuthFailure::TokenExpired) unless the message names the
+//!   subscription key; 403 → [`AuthFailure::IpNotAllowed`](crate::AuthFailure::IpNotAllowed) when it names the IP.
 //! - **Texts.** The payer message and the payee note are both the request's narration; without
 //!   one, both are the merchant reference. Metadata is not sent (MTN has no such field).
 //! - **Refunds** refund a Collection request-to-pay: [`RefundRequest::payment_reference`] must be
