@@ -1,7 +1,7 @@
-//! Quick start: payouts, webhooks and refunds through all three providers, offline.
+//! Quick start: payouts, webhooks and refunds through every provider, offline.
 //!
-//! Starts the embedded sandbox (`disburse::sandbox`, an in-process simulator of Vesicash, JPay and
-//! Payonify) and an in-process webhook receiver, then:
+//! Starts the embedded sandbox (`disburse::sandbox`, an in-process simulator of Vesicash, JPay,
+//! Payonify and MTN MoMo) and an in-process webhook receiver, then:
 //!
 //! 1. one payout through each provider, its webhook received and verified with
 //!    `parse_webhook`, and its final status awaited with `await_final` (polling `get_payout` with backoff);
@@ -24,6 +24,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::post;
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig, TargetEnvironment};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
@@ -313,6 +314,19 @@ async fn main() -> Result<(), BoxError> {
             .payonify_client()
             .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
     )?;
+    // MTN MoMo Uganda in the embedded sandbox (which serves every target environment).
+    let mtn = pick(
+        "MTN MoMo",
+        MtnMomoConfig::from_env()
+            .and_then(MtnMomoClient::new)
+            .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
+        MtnMomoClient::new(
+            sandbox
+                .mtn_momo_config()
+                .with_target(TargetEnvironment::Uganda),
+        )
+        .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
+    )?;
     println!();
 
     let mut report = Report { rows: Vec::new() };
@@ -368,6 +382,30 @@ async fn main() -> Result<(), BoxError> {
         &inbox,
         &payonify,
         "payonify",
+        request,
+        &Status::Succeeded,
+    )
+    .await;
+
+    // MTN's own sandbox pays EUR to its test numbers; a market pays its currency.
+    let (number, amount) = if mtn.client.capabilities().currencies == [Currency::EUR] {
+        ("+46733123999", Money::parse("5.00", Currency::EUR)?)
+    } else {
+        ("+256772123456", Money::parse("5000", Currency::UGX)?)
+    };
+    let request = PayoutRequest::new(
+        reference("qs-mtn")?,
+        amount,
+        Destination::mobile(Msisdn::parse(number)?),
+    )
+    .with_narration("quickstart")
+    // The adapter appends its callback token to this URL; parse_webhook checks it.
+    .with_callback_url(hook("mtn_momo")?);
+    payout_step(
+        &mut report,
+        &inbox,
+        &mtn,
+        "mtn_momo",
         request,
         &Status::Succeeded,
     )

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig, TargetEnvironment};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
@@ -99,6 +100,16 @@ async fn main() -> Result<(), BoxError> {
                 PayonifyConfig::from_env().and_then(PayonifyClient::new),
                 sandbox.payonify_client(),
             )?,
+            // MTN MoMo Uganda: the simulator serves every named target environment.
+            client(
+                "MTN MoMo (Uganda)",
+                MtnMomoConfig::from_env().and_then(MtnMomoClient::new),
+                MtnMomoClient::new(
+                    sandbox
+                        .mtn_momo_config()
+                        .with_target(TargetEnvironment::Uganda),
+                ),
+            )?,
         ],
     };
     // JPay needs a callback URL for every payout; a loopback one is fine for the demo.
@@ -132,11 +143,19 @@ async fn main() -> Result<(), BoxError> {
             Some(ProviderId::VESICASH),
         ),
         (
-            "UG mobile",
+            "UG MTN MoMo",
             "0772123456",
             Country::Uganda,
             "5000",
             Currency::UGX,
+            Some(ProviderId::MTN_MOMO),
+        ),
+        (
+            "UG mobile in KES",
+            "0772123456",
+            Country::Uganda,
+            "500.00",
+            Currency::KES,
             None,
         ),
     ];

@@ -14,7 +14,7 @@
 //! | 500, 502, 503, 504 | retry | retry, byte-identical | **outcome unknown**, no retry |
 //! | 429 (throttled before processing) | retry | retry | retry |
 //! | 408 | retry | retry | **outcome unknown** |
-//! | 409 | no | retry (a concurrent twin holds the key) | no |
+//! | 409 | no | retry (a concurrent twin holds the key); [`Idempotency::KeyedRejectsDuplicate`]: no (the key's resource exists) | no |
 //! | 401 | renew credentials once, repeat once | same | same |
 //! | any other 4xx | no | no | no |
 //!
@@ -166,6 +166,11 @@ pub enum Idempotency {
     /// Moves money, and the provider deduplicates on a key that is identical on every attempt
     /// (Payonify's `Idempotency-Key`, JPay's unique `ref_no`).
     Keyed,
+    /// Moves money, and the provider refuses a second request with the key (409) without
+    /// processing it, rather than replaying the first answer (MTN MoMo's `X-Reference-Id`).
+    /// Re-sent like [`Idempotency::Keyed`], except that a 409 ends the call: the resource
+    /// exists, and the adapter reads it.
+    KeyedRejectsDuplicate,
     /// Moves money with no deduplication: never repeated once it may have left.
     Unprotected,
 }
@@ -240,6 +245,25 @@ impl Call {
             idempotency,
             reference: None,
         })
+    }
+
+    /// A POST without a body (MTN MoMo's token call, which refuses one). Its [`Idempotency`]
+    /// must be stated.
+    pub fn post_empty(
+        operation: &'static str,
+        path: impl Into<String>,
+        idempotency: Idempotency,
+    ) -> Call {
+        Call {
+            operation,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotency,
+            reference: None,
+        }
     }
 
     /// Adds a query parameter.
@@ -505,7 +529,9 @@ impl HttpClient {
             operation = call.operation,
             reference = call.reference.as_ref().map(Reference::as_str),
             method = %call.method,
-            path = %call.path,
+            // A path may name a phone number (MTN MoMo's account-holder checks): masked like
+            // every body snippet.
+            path = %crate::redact::mask_digit_runs(&call.path),
         );
         self.send_inner(hooks, call).instrument(span).await
     }

@@ -8,6 +8,7 @@
 //! | Vesicash | Nigeria, Zambia and more | mobile money, bank |
 //! | JPay | Kenya | M-Pesa, Airtel Money, T-Kash, banks |
 //! | Payonify | Zimbabwe | EcoCash (USD, ZWG) |
+//! | MTN MoMo | Uganda, Ghana, Côte d'Ivoire, Zambia, Cameroon, Benin, Congo, Eswatini, Guinea, South Africa, Liberia | MTN Mobile Money (the Open API's Disbursement product) |
 //!
 //! The pieces:
 //! - [`Money`] and [`Currency`]: exact decimal amounts, converted exactly to each provider's wire

@@ -27,6 +27,8 @@ impl ProviderId {
     pub const JPAY: ProviderId = ProviderId("jpay");
     /// Payonify (Zimbabwe).
     pub const PAYONIFY: ProviderId = ProviderId("payonify");
+    /// MTN MoMo (the MTN Open API's Disbursement product).
+    pub const MTN_MOMO: ProviderId = ProviderId("mtn_momo");
 
     /// A provider id for an adapter outside this crate.
     pub const fn custom(name: &'static str) -> ProviderId {

@@ -48,11 +48,19 @@ pub enum Currency {
     USD,
     /// Zimbabwe Gold, numeric code 924 (2).
     ZWG,
+    /// Euro (2): MTN MoMo's sandbox currency.
+    EUR,
+    /// Eswatini lilangeni (2).
+    SZL,
+    /// Guinean franc (0).
+    GNF,
+    /// Liberian dollar (2).
+    LRD,
 }
 
 impl Currency {
     /// Every currency this crate knows.
-    pub const ALL: [Currency; 12] = [
+    pub const ALL: [Currency; 16] = [
         Currency::KES,
         Currency::NGN,
         Currency::ZMW,
@@ -65,6 +73,10 @@ impl Currency {
         Currency::ZAR,
         Currency::USD,
         Currency::ZWG,
+        Currency::EUR,
+        Currency::SZL,
+        Currency::GNF,
+        Currency::LRD,
     ];
 
     /// The alphabetic code, upper case (`"KES"`).
@@ -82,6 +94,10 @@ impl Currency {
             Currency::ZAR => "ZAR",
             Currency::USD => "USD",
             Currency::ZWG => "ZWG",
+            Currency::EUR => "EUR",
+            Currency::SZL => "SZL",
+            Currency::GNF => "GNF",
+            Currency::LRD => "LRD",
         }
     }
 
@@ -100,13 +116,17 @@ impl Currency {
             Currency::ZAR => 710,
             Currency::USD => 840,
             Currency::ZWG => 924,
+            Currency::EUR => 978,
+            Currency::SZL => 748,
+            Currency::GNF => 324,
+            Currency::LRD => 430,
         }
     }
 
     /// How many decimals the currency has (its ISO 4217 minor unit).
     pub const fn minor_units(self) -> u32 {
         match self {
-            Currency::UGX | Currency::RWF | Currency::XOF | Currency::XAF => 0,
+            Currency::UGX | Currency::RWF | Currency::XOF | Currency::XAF | Currency::GNF => 0,
             _ => 2,
         }
     }

@@ -18,6 +18,7 @@ fn payout(provider: ProviderId, reference_text: &str) -> PayoutRequest {
     let (amount, currency, number) = match provider {
         ProviderId::JPAY => ("150.00", Currency::KES, "+254712345678"),
         ProviderId::PAYONIFY => ("10.00", Currency::USD, "+263771234567"),
+        ProviderId::MTN_MOMO => ("10.00", Currency::EUR, "+46733123999"),
         _ => ("150.00", Currency::ZMW, "+260977123456"),
     };
     PayoutRequest::new(
@@ -27,11 +28,12 @@ fn payout(provider: ProviderId, reference_text: &str) -> PayoutRequest {
     )
 }
 
-fn clients(sandbox: &Sandbox) -> [Arc<dyn PayoutProvider>; 3] {
+fn clients(sandbox: &Sandbox) -> [Arc<dyn PayoutProvider>; 4] {
     [
         Arc::new(sandbox.jpay_client().expect("JPay client")),
         Arc::new(sandbox.payonify_client().expect("Payonify client")),
         Arc::new(sandbox.vesicash_client().expect("Vesicash client")),
+        Arc::new(sandbox.mtn_momo_client().expect("MTN MoMo client")),
     ]
 }
 
@@ -61,6 +63,7 @@ async fn the_callback_url_capability_says_what_each_provider_does_with_one() {
         (ProviderId::JPAY, CallbackUrlSupport::Required),
         (ProviderId::PAYONIFY, CallbackUrlSupport::Refused),
         (ProviderId::VESICASH, CallbackUrlSupport::Optional),
+        (ProviderId::MTN_MOMO, CallbackUrlSupport::Optional),
     ];
 
     for (client, (id, support)) in clients(&sandbox).iter().zip(expected) {

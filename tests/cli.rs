@@ -418,6 +418,58 @@ fn one_payout_is_sent_and_awaited() {
 }
 
 #[test]
+fn an_mtn_momo_payout_is_sent_and_awaited_and_a_scripted_number_fails() {
+    let output = run(&[
+        "payout",
+        "--provider",
+        "mtn-momo",
+        "--sandbox",
+        "--reference",
+        "cli-mtn-1",
+        "--amount",
+        "12.50",
+        "--currency",
+        "EUR",
+        "--to",
+        "+46733123999",
+        "--narration",
+        "Invoice 1001",
+        "--wait",
+        "30",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(json["provider"], "mtn_momo");
+    assert_eq!(json["reference"], "cli-mtn-1");
+    assert_eq!(json["status"], "succeeded");
+    assert_eq!(json["amount"], "12.50");
+    assert_eq!(json["currency"], "EUR");
+
+    // MTN's documented sandbox number for "payee not found".
+    let output = run(&[
+        "payout",
+        "--provider",
+        "mtn-momo",
+        "--sandbox",
+        "--reference",
+        "cli-mtn-2",
+        "--amount",
+        "5",
+        "--currency",
+        "EUR",
+        "--to",
+        "+46733123457",
+        "--wait",
+        "30",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(json["status"], "failed");
+}
+
+#[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     let output = run(&[
         "payout",

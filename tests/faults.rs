@@ -5,6 +5,8 @@
 //! 408/409/429, JPay's one repeat after a 401 aside) is re-sent; requests stay within 1.2 × the
 //! no-fault baseline plus the retries the policy allows.
 //!
+//! `DISBURSE_FAULT_PROVIDERS=jpay,mtn_momo` runs only those providers.
+//!
 //! `cargo test --test faults` runs a quick subset (45 runs per provider, every operation × fault
 //! kind at least once for the two-operation providers); `DISBURSE_FAULT_RUNS=full` runs 1,000
 //! per provider, and `DISBURSE_FAULT_RUNS=<n>` any number. `DISBURSE_FAULT_SEED` replaces the
@@ -27,6 +29,28 @@ fn runs() -> usize {
     }
 }
 
+/// `DISBURSE_FAULT_PROVIDERS` (names, comma-separated, any case: `vesicash,mtn momo`) limits
+/// the run to those providers; all of them otherwise.
+fn providers() -> Vec<Prov> {
+    let Ok(names) = std::env::var("DISBURSE_FAULT_PROVIDERS") else {
+        return Prov::ALL.to_vec();
+    };
+    let wanted: Vec<String> = names
+        .split(',')
+        .map(|n| n.trim().to_lowercase().replace(['_', '-'], " "))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let chosen: Vec<Prov> = Prov::ALL
+        .into_iter()
+        .filter(|p| wanted.contains(&p.name().to_lowercase()))
+        .collect();
+    assert!(
+        !chosen.is_empty(),
+        "DISBURSE_FAULT_PROVIDERS={names:?} names no provider"
+    );
+    chosen
+}
+
 fn seed() -> u64 {
     std::env::var("DISBURSE_FAULT_SEED")
         .ok()
@@ -44,12 +68,10 @@ fn seed() -> u64 {
 async fn fault_matrix_never_pays_twice_and_resolves_every_unknown_outcome() {
     let (runs, seed) = (runs(), seed());
     println!("fault matrix: {runs} runs per provider, seed {seed:#x}");
-    let (v, j, p) = tokio::join!(
-        matrix(Prov::Vesicash, runs, seed),
-        matrix(Prov::Jpay, runs, seed),
-        matrix(Prov::Payonify, runs, seed),
-    );
-    let all: Vec<Figures> = vec![v, j, p];
+    let chosen = providers();
+    let all: Vec<Figures> =
+        futures_util::future::join_all(chosen.iter().map(|provider| matrix(*provider, runs, seed)))
+            .await;
     println!("{}", report(seed, &all));
     for f in &all {
         for failure in f.failures.iter().take(20) {

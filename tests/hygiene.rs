@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use disburse::sandbox::{
-    Fault, JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, Route, Sandbox, VESICASH_CREDENTIALS,
+    Fault, JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, Route, Sandbox,
+    VESICASH_CREDENTIALS,
 };
 use disburse::{
     Ambiguity, AuthFailure, CallbackUrl, Country, Currency, Destination, Error, Money, Msisdn,
@@ -40,6 +41,7 @@ const WEBHOOKS: [usize; 3] = [9, 10, 7];
 const WRONG_VESICASH_SECRET: &str = "v_wrong_sk_0f1e2d3c4b5a";
 const WRONG_JPAY_SECRET: &str = "jpay_wrong_app_secret_77aa";
 const WRONG_PAYONIFY_SECRET: &str = "sk_test_wrong_9Zy8Xw7Vu6";
+const WRONG_MTN_MOMO_KEY: &str = "mtn_wrong_api_key_5e5e5e";
 
 fn money(text: &str, currency: Currency) -> Money {
     Money::parse(text, currency).expect("amount")
@@ -92,6 +94,27 @@ impl Run {
         // Every token the sandbox issues starts so (checked in `sandbox_token_prefixes_...`).
         needles.add("JPay access token", "jpay_at_");
         needles.add("JPay refresh token", "jpay_rt_");
+        needles.add(
+            "MTN MoMo subscription key",
+            MTN_MOMO_CREDENTIALS.subscription_key,
+        );
+        needles.add("MTN MoMo API user", MTN_MOMO_CREDENTIALS.api_user);
+        needles.add("MTN MoMo API key", MTN_MOMO_CREDENTIALS.api_key);
+        needles.add(
+            "MTN MoMo callback secret",
+            MTN_MOMO_CREDENTIALS.callback_secret,
+        );
+        let mtn_basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            MTN_MOMO_CREDENTIALS.api_user, MTN_MOMO_CREDENTIALS.api_key
+        ));
+        needles.add("MTN MoMo Basic-auth value", mtn_basic);
+        // Every MTN token the sandbox issues starts with this JWT header.
+        needles.add(
+            "MTN MoMo access token",
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJSMjU2In0.",
+        );
+        needles.add("wrong MTN MoMo API key", WRONG_MTN_MOMO_KEY);
         needles.add("wrong Vesicash secret key", WRONG_VESICASH_SECRET);
         needles.add("wrong JPay app secret", WRONG_JPAY_SECRET);
         needles.add("wrong Payonify secret key", WRONG_PAYONIFY_SECRET);
@@ -235,6 +258,7 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
     vesicash(&sandbox, &receiver, &mut run).await;
     jpay(&sandbox, &receiver, &mut run).await;
     payonify(&sandbox, &mut run).await;
+    mtn_momo(&sandbox, &mut run).await;
     webhooks(&sandbox, &receiver, &mut run).await;
 
     // The callback token of every JPay payout is a secret too.
@@ -294,6 +318,119 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
         );
     }
     sandbox.shutdown().await;
+}
+
+async fn mtn_momo(sandbox: &Sandbox, run: &mut Run) {
+    let eur = |t: &str| money(t, Currency::EUR);
+    let config = sandbox.mtn_momo_config();
+    run.out.debug("mtn config", &config);
+    let client = sandbox.mtn_momo_client().expect("client");
+    run.out.debug("mtn client (cold)", &client);
+    let send = async |run: &mut Run, reference_text: &str, amount: &str, number: &str| {
+        let destination = run.wallet(number);
+        let request = PayoutRequest::new(reference(reference_text), eur(amount), destination)
+            .with_narration("Salary June");
+        run.out.debug("mtn payout request", &request);
+        let payout = client.create_payout(&request).await;
+        run.out.result("mtn payout", &payout);
+        payout
+    };
+    let payout = send(run, "hyg-m-1", "15.00", "+46733123999")
+        .await
+        .expect("mtn payout");
+    run.out.debug("mtn client (warm)", &client);
+    run.out
+        .result("mtn get_payout", &client.get_payout(&payout.id).await);
+    let found = client.find_payout(&reference("hyg-m-1")).await;
+    assert!(
+        matches!(&found, Ok(Some(p)) if p.id == payout.id),
+        "{found:?}"
+    );
+    run.out.result("mtn find_payout", &found);
+    run.out.result("mtn balance", &client.balance().await);
+    let holder = run.wallet("+46733123998");
+    run.out.result(
+        "mtn validate_recipient",
+        &client.validate_recipient(&holder).await,
+    );
+    for number in ["+46733123457", "+46733123453", "+46733123455"] {
+        let reference_text = format!("hyg-m-{}", &number[9..]);
+        send(run, &reference_text, "5.00", number)
+            .await
+            .expect("scripted payouts are accepted");
+    }
+    let err = send(run, "hyg-m-666", "666.66", "+46733123997")
+        .await
+        .expect_err("HTTP 500");
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    run.out.error("mtn 666.66", &err);
+    let err = send(run, "hyg-m-refused", "5.00", "+46733123458")
+        .await
+        .expect_err("NOT_ALLOWED");
+    run.out.error("mtn not allowed", &err);
+
+    let payment = sandbox.mtn_momo_create_payment(eur("30.00"));
+    let refund = RefundRequest::new(
+        reference("hyg-m-refund"),
+        payment,
+        eur("10.00"),
+        run.wallet("+46733123996"),
+    );
+    run.out.debug("mtn refund request", &refund);
+    let refund = client.create_refund(&refund).await;
+    run.out.result("mtn refund", &refund);
+    refund.expect("mtn refund");
+
+    // The token expires: the next payout meets a 401, renews and repeats once.
+    sandbox.expire_mtn_momo_tokens();
+    send(run, "hyg-m-renewed", "6.00", "+46733123999")
+        .await
+        .expect("renewed");
+
+    let mut wrong = sandbox.mtn_momo_config();
+    wrong.api_key = secret(WRONG_MTN_MOMO_KEY);
+    run.out.debug("mtn wrong config", &wrong);
+    let wrong = disburse::providers::mtn_momo::MtnMomoClient::new(wrong).expect("client");
+    let request = PayoutRequest::new(
+        reference("hyg-m-auth"),
+        eur("5.00"),
+        Destination::mobile(phone("+46733123999")),
+    );
+    let err = wrong.create_payout(&request).await.expect_err("wrong key");
+    assert!(
+        matches!(
+            &err,
+            Error::Auth {
+                kind: AuthFailure::InvalidCredentials,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    run.out.error("mtn wrong key", &err);
+
+    for (reference_text, fault) in [
+        ("hyg-m-drop", Fault::CommitThenDrop),
+        ("hyg-m-html", Fault::HtmlErrorPage),
+    ] {
+        sandbox.inject(
+            ProviderId::MTN_MOMO,
+            Route::post("/disbursement/v1_0/transfer"),
+            fault,
+            1,
+        );
+        let result = send(run, reference_text, "7.00", "+46733123999").await;
+        run.out.result("mtn payout fault", &result);
+    }
+    sandbox.inject(
+        ProviderId::MTN_MOMO,
+        Route::get("/disbursement/v1_0/transfer/{id}"),
+        Fault::MalformedJson,
+        1,
+    );
+    let err = client.get_payout(&payout.id).await;
+    run.out.result("mtn status decode", &err);
+    sandbox.clear_faults();
 }
 
 async fn vesicash(sandbox: &Sandbox, receiver: &Receiver, run: &mut Run) {

@@ -214,10 +214,10 @@ async fn amounts_below_one_or_with_a_third_decimal_or_in_other_currencies_are_re
             actual: 3,
         })
     );
-    // Nor can EUR: the crate has no such currency.
+    // Nor can GBP: the crate has no such currency.
     assert_eq!(
-        "EUR".parse::<Currency>(),
-        Err(MoneyError::UnknownCurrency("EUR".into()))
+        "GBP".parse::<Currency>(),
+        Err(MoneyError::UnknownCurrency("GBP".into()))
     );
     // A currency the crate knows but Payonify does not pay out in.
     let zar = PayoutRequest::new(

@@ -10,7 +10,7 @@ use axum::middleware::from_fn_with_state;
 use super::ctx::ProviderCtx;
 use super::kind::ProviderKind;
 use super::state::Shared;
-use super::{inject, jpay, payonify, record, vesicash};
+use super::{inject, jpay, mtn_momo, payonify, record, vesicash};
 
 pub(crate) fn router(shared: &Arc<Shared>) -> Router {
     let mut app = Router::new();
@@ -19,6 +19,7 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
             ProviderKind::Vesicash => vesicash::router(Arc::clone(shared)),
             ProviderKind::Jpay => jpay::router(Arc::clone(shared)),
             ProviderKind::Payonify => payonify::router(Arc::clone(shared)),
+            ProviderKind::MtnMomo => mtn_momo::router(Arc::clone(shared)),
         };
         let ctx = ProviderCtx {
             shared: Arc::clone(shared),
@@ -32,7 +33,7 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
     app.fallback(|| async {
         (
             StatusCode::NOT_FOUND,
-            "not a sandbox route: providers live under /vesicash, /jpay/api/v1 and /payonify",
+            "not a sandbox route: providers live under /vesicash, /jpay/api/v1, /payonify and /mtn_momo",
         )
     })
 }

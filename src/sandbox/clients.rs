@@ -9,10 +9,13 @@ use crate::config::Environment;
 use crate::error::Error;
 use crate::http::{HttpConfig, RetryPolicy};
 use crate::providers::jpay::{JpayClient, JpayConfig};
+use crate::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
 use crate::providers::payonify::{PayonifyClient, PayonifyConfig};
 use crate::providers::vesicash::{VesicashClient, VesicashConfig};
 
-use super::credentials::{JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS};
+use super::credentials::{
+    JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS,
+};
 use super::server::Sandbox;
 
 /// Timeouts and retries suited to a simulator on loopback: 10 s per attempt (a third of the
@@ -66,6 +69,24 @@ impl Sandbox {
         )
         .with_base_url(self.base_url_payonify())
         .with_http(sandbox_http_config())
+    }
+
+    /// An MTN MoMo configuration for this sandbox: target environment `sandbox` (EUR), like
+    /// MTN's own sandbox; any named target works with its currency.
+    pub fn mtn_momo_config(&self) -> MtnMomoConfig {
+        MtnMomoConfig::new(
+            secret(MTN_MOMO_CREDENTIALS.subscription_key),
+            secret(MTN_MOMO_CREDENTIALS.api_user),
+            secret(MTN_MOMO_CREDENTIALS.api_key),
+            secret(MTN_MOMO_CREDENTIALS.callback_secret),
+        )
+        .with_environment(Environment::Custom(self.base_url_mtn_momo()))
+        .with_http(sandbox_http_config())
+    }
+
+    /// An MTN MoMo client talking to this sandbox.
+    pub fn mtn_momo_client(&self) -> Result<MtnMomoClient, Error> {
+        MtnMomoClient::new(self.mtn_momo_config())
     }
 
     /// A Vesicash client talking to this sandbox.

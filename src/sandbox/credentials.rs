@@ -44,6 +44,39 @@ pub struct PayonifyCredentials {
     pub webhook_secret: &'static str,
 }
 
+/// MTN MoMo: the Disbursement subscription key, the API user and key, and a callback secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct MtnMomoCredentials {
+    /// The `Ocp-Apim-Subscription-Key` of the Disbursement product.
+    pub subscription_key: &'static str,
+    /// The API user (a UUID; not a secret on its own, but redacted like the key).
+    pub api_user: &'static str,
+    /// The API key of that user.
+    pub api_key: &'static str,
+    /// A secret for the adapter's own token in the callback URL. MTN does not sign callbacks;
+    /// the sandbox calls the URL as given and never reads this value.
+    pub callback_secret: &'static str,
+}
+
+/// The credentials the simulated MTN MoMo accepts.
+pub const MTN_MOMO_CREDENTIALS: MtnMomoCredentials = MtnMomoCredentials {
+    subscription_key: "f1db798c98df4bcf83b538175893bbf0",
+    api_user: "0c8a8e3a-5b6f-4f0e-9d43-1b2c3d4e5f60",
+    api_key: "b0431db58a9b41faa8f5860230sandbox",
+    callback_secret: "mtn_sandbox_callback_secret_51c0",
+};
+
+impl fmt::Debug for MtnMomoCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MtnMomoCredentials")
+            .field("subscription_key", &REDACTED)
+            .field("api_user", &REDACTED)
+            .field("api_key", &REDACTED)
+            .field("callback_secret", &REDACTED)
+            .finish()
+    }
+}
+
 /// The credentials the simulated Vesicash accepts.
 pub const VESICASH_CREDENTIALS: VesicashCredentials = VesicashCredentials {
     secret_key: "v_sandbox_sk_5f2c9e1a7b3d4f60",

@@ -1,4 +1,4 @@
-//! Webhook delivery: POST the body to the URL, signed as the provider signs, retrying a few times
+//! Webhook delivery: POST (or PUT) the body to the URL, signed as the provider signs, retrying a few times
 //! with a short doubling backoff on anything but a 2xx, and log the outcome.
 
 use std::sync::Arc;
@@ -56,6 +56,8 @@ pub(crate) struct Outgoing {
     pub(crate) url: String,
     pub(crate) body: Vec<u8>,
     pub(crate) signing: Signing,
+    /// POST for every provider but MTN MoMo's v2 operations (PUT).
+    pub(crate) method: reqwest::Method,
 }
 
 pub(crate) async fn deliver(shared: Arc<Shared>, out: Outgoing) {
@@ -73,7 +75,7 @@ pub(crate) async fn deliver(shared: Arc<Shared>, out: Outgoing) {
         attempts += 1;
         let mut request = shared
             .http
-            .post(&out.url)
+            .request(out.method.clone(), &out.url)
             .timeout(settings.webhook_timeout)
             .header(CONTENT_TYPE, "application/json")
             .body(out.body.clone());

@@ -15,7 +15,7 @@ use super::fault::Fault;
 use super::kind::ProviderKind;
 use super::record::FaultSlot;
 use super::reference::RequestReference;
-use super::{jpay, payonify, vesicash};
+use super::{jpay, mtn_momo, payonify, vesicash};
 
 /// Marks a response with the fault applied to it, for the request log.
 #[derive(Debug, Clone)]
@@ -99,6 +99,7 @@ fn status_error(kind: ProviderKind, status: StatusCode, retry_after: Option<u64>
         ProviderKind::Vesicash => vesicash::wire::status_error(status),
         ProviderKind::Jpay => jpay::wire::status_error(status, retry_after),
         ProviderKind::Payonify => payonify::wire::status_error(status),
+        ProviderKind::MtnMomo => mtn_momo::wire::status_error(status),
     }
 }
 

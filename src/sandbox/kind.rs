@@ -9,13 +9,15 @@ pub(crate) enum ProviderKind {
     Vesicash,
     Jpay,
     Payonify,
+    MtnMomo,
 }
 
 impl ProviderKind {
-    pub(crate) const ALL: [ProviderKind; 3] = [
+    pub(crate) const ALL: [ProviderKind; 4] = [
         ProviderKind::Vesicash,
         ProviderKind::Jpay,
         ProviderKind::Payonify,
+        ProviderKind::MtnMomo,
     ];
 
     pub(crate) fn id(self) -> ProviderId {
@@ -23,6 +25,7 @@ impl ProviderKind {
             ProviderKind::Vesicash => ProviderId::VESICASH,
             ProviderKind::Jpay => ProviderId::JPAY,
             ProviderKind::Payonify => ProviderId::PAYONIFY,
+            ProviderKind::MtnMomo => ProviderId::MTN_MOMO,
         }
     }
 
@@ -37,6 +40,7 @@ impl ProviderKind {
             ProviderKind::Vesicash => "/vesicash",
             ProviderKind::Jpay => "/jpay/api/v1",
             ProviderKind::Payonify => "/payonify",
+            ProviderKind::MtnMomo => "/mtn_momo",
         }
     }
 }

@@ -104,6 +104,14 @@ pub(crate) enum Details {
         created: i64,
         provider_reference: Option<String>,
     },
+    MtnMomo {
+        operation: super::mtn_momo::Operation,
+        payer_message: String,
+        payee_note: String,
+        financial_transaction_id: String,
+        /// The failure MTN's sandbox number scripts, if any.
+        scenario_failure: Option<EntryStatus>,
+    },
 }
 
 impl LedgerEntry {
@@ -123,7 +131,7 @@ impl LedgerEntry {
             Details::Payonify { metadata, .. } => {
                 metadata.values().any(|v| v.as_str() == Some(reference))
             }
-            Details::Jpay { .. } => false,
+            Details::Jpay { .. } | Details::MtnMomo { .. } => false,
         }
     }
 
@@ -166,6 +174,16 @@ const OPENING: &[(ProviderKind, Currency, i64)] = &[
     (ProviderKind::Jpay, Currency::KES, 1_000_000),
     (ProviderKind::Payonify, Currency::USD, 10_000),
     (ProviderKind::Payonify, Currency::ZWG, 250_000),
+    (ProviderKind::MtnMomo, Currency::EUR, 1_000_000),
+    (ProviderKind::MtnMomo, Currency::UGX, 1_000_000_000),
+    (ProviderKind::MtnMomo, Currency::GHS, 1_000_000),
+    (ProviderKind::MtnMomo, Currency::XOF, 1_000_000_000),
+    (ProviderKind::MtnMomo, Currency::ZMW, 1_000_000),
+    (ProviderKind::MtnMomo, Currency::XAF, 1_000_000_000),
+    (ProviderKind::MtnMomo, Currency::SZL, 1_000_000),
+    (ProviderKind::MtnMomo, Currency::GNF, 10_000_000_000),
+    (ProviderKind::MtnMomo, Currency::ZAR, 1_000_000),
+    (ProviderKind::MtnMomo, Currency::LRD, 1_000_000),
 ];
 
 impl Ledger {
@@ -239,8 +257,8 @@ impl Ledger {
 
     /// The amount already refunded (or being refunded) from a payment: failed refunds do not
     /// count.
-    pub(crate) fn refunded(&self, payment_reference: &str) -> Decimal {
-        self.entries(ProviderKind::Vesicash)
+    pub(crate) fn refunded(&self, kind: ProviderKind, payment_reference: &str) -> Decimal {
+        self.entries(kind)
             .filter(|e| {
                 e.kind == EntryKind::Refund
                     && e.payment_reference.as_deref() == Some(payment_reference)

@@ -1,6 +1,6 @@
-//! An in-process simulator of Vesicash, JPay and Payonify (feature `sandbox`).
+//! An in-process simulator of Vesicash, JPay, Payonify and MTN MoMo (feature `sandbox`).
 //!
-//! [`Sandbox::start`] serves all three providers on one loopback port, each under its own prefix,
+//! [`Sandbox::start`] serves every provider on one loopback port, each under its own prefix,
 //! with the documented paths, auth checks, validation messages (word for word), response shapes
 //! and status words. It keeps a ledger (balances that payouts debit, payouts that settle after a
 //! delay, refunds limited to what was paid), delivers signed webhooks, and can inject faults. The
@@ -28,6 +28,7 @@
 //! | Vesicash | [`Sandbox::base_url_vesicash`] `http://127.0.0.1:PORT/vesicash` | [`VESICASH_CREDENTIALS`]: `secret-key`, `public-key` headers; webhook secret |
 //! | JPay | [`Sandbox::base_url_jpay`] `http://127.0.0.1:PORT/jpay/api/v1` | [`JPAY_CREDENTIALS`]: `app_key`, `app_secret`, `app_code` 12345 |
 //! | Payonify | [`Sandbox::base_url_payonify`] `http://127.0.0.1:PORT/payonify` | [`PAYONIFY_CREDENTIALS`]: `pk_test_…`:`sk_test_…` (Basic); `whsec_…` |
+//! | MTN MoMo | [`Sandbox::base_url_mtn_momo`] `http://127.0.0.1:PORT/mtn_momo` | [`MTN_MOMO_CREDENTIALS`]: subscription key, API user and key (Basic on the token call) |
 //!
 //! # Routes
 //!
@@ -50,6 +51,13 @@
 //! | Payonify | `POST /v1/payouts` | the payout object |
 //! | Payonify | `GET /v1/payouts/{id}` | the payout object, or 404 `resource_missing` |
 //! | Payonify | `GET /v1/payouts?limit&first&after&last&before&status&currency&start_date&end_date` | `{object: "list", data, paging: {has_previous_page, has_next_page, start_cursor, end_cursor, page_size}}`, newest first; cursors are payout ids |
+//! | MTN MoMo | `POST /disbursement/token/` (Basic, no body) | `{access_token, token_type: "access_token", expires_in}` ([`SandboxBuilder::mtn_momo_token_lifetime`]) |
+//! | MTN MoMo | `POST /disbursement/v1_0/transfer`, `v1_0/deposit`, `v2_0/deposit`, `v1_0/refund`, `v2_0/refund` (`X-Reference-Id` a v4-form UUID; `X-Target-Environment` any named target, the body's currency its own) | `202`, no body; a reused id `409 RESOURCE_ALREADY_EXIST`; a refund's `referenceIdToRefund` is a payment of [`Sandbox::mtn_momo_create_payment`] |
+//! | MTN MoMo | `GET /disbursement/v1_0/transfer/{id}`, `v1_0/deposit/{id}`, `v1_0/refund/{id}` | `{amount, currency, financialTransactionId (once paid), externalId, payee, payerMessage, payeeNote, status: PENDING/SUCCESSFUL/FAILED, reason: {code, message}}`; unknown id `404 RESOURCE_NOT_FOUND` |
+//! | MTN MoMo | `GET /disbursement/v1_0/account/balance[/{currency}]`, `GET …/accountholder/msisdn/{msisdn}/active`, `…/basicuserinfo` | `{availableBalance, currency}`; `{result}`; MTN's sandbox user info |
+//!
+//! MTN's own sandbox numbers (`46733123450`–`63`) end as MTN's "Sandbox Use Cases" name them;
+//! the table, and how each surfaces (MTN does not say), is in `src/sandbox/mtn_momo/scenario.rs`.
 //!
 //! # Scripted outcomes
 //!
@@ -133,6 +141,7 @@
 //! | Vesicash | `{event: "payout.successful"/"payout.failed"/"refund.successful"/"refund.failed", data: {reference, status, amount, reason?, payment_reference?}}` | `X-Vesicash-Signature: hex(HMAC-SHA256(webhook secret, body))` |
 //! | JPay | `{notification: {type: "payout", event}, data: {result_code, result_description, amount, ref_no, beneficiary: {account, kyc: null}, transaction_date, external_ref, trans_id}}` | none (the callback URL carries the adapter's token) |
 //! | Payonify | `{id: "evt_…", object: "event", type: "payout.succeeded"/"payout.failed", created, livemode: false, data: {object: <payout>}}` | `Payonify-Signature: t=<unix>,v1=hex(HMAC-SHA256(whsec, "{t}.{body}"))`, signed afresh per attempt |
+//! | MTN MoMo | the status body of `GET …/{id}`, PUT for v2 deposits and refunds, POST otherwise | none (the callback URL carries the adapter's token) |
 //!
 //! # Fault injection
 //!
@@ -176,6 +185,7 @@ mod jpay;
 mod kind;
 mod ledger;
 mod log;
+mod mtn_momo;
 mod outcome;
 mod payonify;
 mod record;
@@ -189,8 +199,8 @@ mod vesicash;
 
 pub use clients::sandbox_http_config;
 pub use credentials::{
-    JPAY_CREDENTIALS, JpayCredentials, PAYONIFY_CREDENTIALS, PayonifyCredentials,
-    VESICASH_CREDENTIALS, VesicashCredentials,
+    JPAY_CREDENTIALS, JpayCredentials, MTN_MOMO_CREDENTIALS, MtnMomoCredentials,
+    PAYONIFY_CREDENTIALS, PayonifyCredentials, VESICASH_CREDENTIALS, VesicashCredentials,
 };
 pub use fault::{Fault, Route};
 pub use jpay::refusal::JpayRefusal;
@@ -199,6 +209,6 @@ pub use log::{RequestRecord, WebhookDelivery};
 pub use outcome::ScriptedOutcome;
 pub use routes::Endpoint;
 pub use server::{
-    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_SEED, DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME,
-    Sandbox, SandboxBuilder, routes,
+    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_MTN_MOMO_TOKEN_LIFETIME, DEFAULT_SEED,
+    DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME, Sandbox, SandboxBuilder, routes,
 };

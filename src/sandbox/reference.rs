@@ -13,7 +13,7 @@ use super::respond::header;
 pub(crate) struct RequestReference(pub(crate) Option<String>);
 
 /// JPay `ref_no` (body, else the list query), Payonify `Idempotency-Key`, Vesicash `reason`
-/// (else `narration`): the same field the ledger keeps as [`LedgerEntry::reference`](super::LedgerEntry::reference).
+/// (else `narration`), MTN MoMo `externalId`: the same field the ledger keeps as [`LedgerEntry::reference`](super::LedgerEntry::reference).
 pub(crate) fn of_request(
     kind: ProviderKind,
     headers: &HeaderMap,
@@ -32,5 +32,6 @@ pub(crate) fn of_request(
                 .map(|(_, value)| value.into_owned())
         }),
         ProviderKind::Payonify => header(headers, "idempotency-key").map(str::to_owned),
+        ProviderKind::MtnMomo => field("externalId"),
     }
 }

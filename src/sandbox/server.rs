@@ -17,7 +17,7 @@ use super::ledger::{LedgerEntry, Payment};
 use super::log::{RequestRecord, WebhookDelivery};
 use super::routes::Endpoint;
 use super::state::{Settings, Shared};
-use super::{jpay, payonify, vesicash};
+use super::{jpay, mtn_momo, payonify, vesicash};
 use crate::error::Error;
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
@@ -28,6 +28,8 @@ pub const DEFAULT_SETTLE_AFTER: Duration = Duration::from_millis(300);
 pub const DEFAULT_JPAY_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// The JPay refresh-token lifetime, as documented.
 pub const JPAY_REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// The default MTN MoMo access-token lifetime, as documented (`expires_in` 3600).
+pub const DEFAULT_MTN_MOMO_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The default seed of the generator behind ids and tokens.
 pub const DEFAULT_SEED: u64 = 0x5EED_D15B_0125;
 
@@ -39,6 +41,7 @@ pub struct SandboxBuilder {
     settle_after: Duration,
     seed: u64,
     jpay_token_lifetime: Duration,
+    mtn_momo_token_lifetime: Duration,
     webhook_attempts: u32,
     webhook_backoff: Duration,
 }
@@ -50,6 +53,7 @@ impl Default for SandboxBuilder {
             settle_after: DEFAULT_SETTLE_AFTER,
             seed: DEFAULT_SEED,
             jpay_token_lifetime: DEFAULT_JPAY_TOKEN_LIFETIME,
+            mtn_momo_token_lifetime: DEFAULT_MTN_MOMO_TOKEN_LIFETIME,
             webhook_attempts: 4,
             webhook_backoff: Duration::from_millis(50),
         }
@@ -73,6 +77,13 @@ impl SandboxBuilder {
     /// How long a JPay access token lives (default 15 minutes).
     pub fn jpay_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.jpay_token_lifetime = lifetime;
+        self
+    }
+
+    /// How long an MTN MoMo access token lives (default an hour; whole seconds are reported in
+    /// `expires_in`).
+    pub fn mtn_momo_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.mtn_momo_token_lifetime = lifetime;
         self
     }
 
@@ -114,6 +125,7 @@ impl SandboxBuilder {
             settle_after: self.settle_after,
             jpay_token_lifetime: self.jpay_token_lifetime,
             jpay_refresh_lifetime: JPAY_REFRESH_LIFETIME,
+            mtn_momo_token_lifetime: self.mtn_momo_token_lifetime,
             webhook_attempts: self.webhook_attempts,
             webhook_backoff: self.webhook_backoff,
             webhook_timeout: Duration::from_secs(5),
@@ -138,7 +150,7 @@ impl SandboxBuilder {
     }
 }
 
-/// The running simulator of Vesicash, JPay and Payonify. It stops when dropped (or on
+/// The running simulator of Vesicash, JPay, Payonify and MTN MoMo. It stops when dropped (or on
 /// [`shutdown`](Sandbox::shutdown)).
 pub struct Sandbox {
     addr: SocketAddr,
@@ -203,6 +215,11 @@ impl Sandbox {
     /// Payonify's base URL, `http://127.0.0.1:PORT/payonify` (paths `/v1/…`).
     pub fn base_url_payonify(&self) -> String {
         self.base_url_of(ProviderKind::Payonify)
+    }
+
+    /// MTN MoMo's base URL, `http://127.0.0.1:PORT/mtn_momo` (paths `/disbursement/…`).
+    pub fn base_url_mtn_momo(&self) -> String {
+        self.base_url_of(ProviderKind::MtnMomo)
     }
 
     /// The base URL of `provider`; `None` for a provider the sandbox does not simulate.
@@ -277,13 +294,41 @@ impl Sandbox {
 
     /// How much of a Vesicash payment is refunded or being refunded.
     pub fn vesicash_refunded(&self, payment_reference: &str) -> Decimal {
-        self.shared.lock().ledger.refunded(payment_reference)
+        self.shared
+            .lock()
+            .ledger
+            .refunded(ProviderKind::Vesicash, payment_reference)
     }
 
     /// Makes every JPay access token issued so far invalid (the next call gets 401 "Invalid or
     /// expired token"); refresh tokens keep working.
     pub fn expire_jpay_tokens(&self) {
         self.shared.lock().jpay_tokens.expire_access();
+    }
+
+    /// Makes every MTN MoMo access token issued so far invalid (the next call gets 401).
+    pub fn expire_mtn_momo_tokens(&self) {
+        self.shared.lock().mtn_momo_tokens.expire();
+    }
+
+    /// Records a successful MTN MoMo Collection request-to-pay of `amount` and returns its
+    /// reference id (a UUID), the `referenceIdToRefund` of refund tests.
+    pub fn mtn_momo_create_payment(&self, amount: Money) -> String {
+        let mut inner = self.shared.lock();
+        let hex = inner.random_hex(32);
+        let reference = format!(
+            "{}-{}-4{}-a{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[17..20],
+            &hex[20..32]
+        );
+        inner.ledger.add_payment(Payment {
+            reference: reference.clone(),
+            amount,
+        });
+        reference
     }
 
     /// Makes every JPay refresh token issued so far invalid, so only a new app token helps.
@@ -351,6 +396,7 @@ pub fn routes(provider: ProviderId) -> Vec<Endpoint> {
         Some(ProviderKind::Vesicash) => vesicash::ROUTES.iter().map(|(e, _)| *e).collect(),
         Some(ProviderKind::Jpay) => jpay::ROUTES.iter().map(|(e, _)| *e).collect(),
         Some(ProviderKind::Payonify) => payonify::ROUTES.iter().map(|(e, _)| *e).collect(),
+        Some(ProviderKind::MtnMomo) => mtn_momo::ROUTES.iter().map(|(e, _)| *e).collect(),
         None => Vec::new(),
     }
 }

@@ -13,6 +13,7 @@ use super::jpay::token::TokenStore;
 use super::kind::ProviderKind;
 use super::ledger::Ledger;
 use super::log::{RequestRecord, WebhookDelivery};
+use super::mtn_momo::auth::TokenStore as MtnTokenStore;
 use super::payonify::idempotency::IdempotencyStore;
 
 /// The most records each log keeps; older ones are dropped (the binary may run for days).
@@ -24,6 +25,7 @@ pub(crate) struct Settings {
     pub(crate) settle_after: Duration,
     pub(crate) jpay_token_lifetime: Duration,
     pub(crate) jpay_refresh_lifetime: Duration,
+    pub(crate) mtn_momo_token_lifetime: Duration,
     pub(crate) webhook_attempts: u32,
     pub(crate) webhook_backoff: Duration,
     pub(crate) webhook_timeout: Duration,
@@ -39,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) faults: FaultTable,
     pub(crate) jpay_tokens: TokenStore,
     pub(crate) jpay_refusal: Option<JpayRefusal>,
+    pub(crate) mtn_momo_tokens: MtnTokenStore,
     pub(crate) idempotency: IdempotencyStore,
     pub(crate) webhook_urls: HashMap<ProviderKind, String>,
 }
@@ -106,6 +109,7 @@ impl Shared {
                 faults: FaultTable::default(),
                 jpay_tokens: TokenStore::default(),
                 jpay_refusal: None,
+                mtn_momo_tokens: MtnTokenStore::default(),
                 idempotency: IdempotencyStore::default(),
                 webhook_urls: HashMap::new(),
             }),

@@ -18,6 +18,7 @@ pub fn id(provider: Prov) -> ProviderId {
         Prov::Vesicash => ProviderId::VESICASH,
         Prov::Jpay => ProviderId::JPAY,
         Prov::Payonify => ProviderId::PAYONIFY,
+        Prov::MtnMomo => ProviderId::MTN_MOMO,
     }
 }
 
@@ -26,6 +27,7 @@ fn currency(provider: Prov) -> Currency {
         Prov::Vesicash => Currency::ZMW,
         Prov::Jpay => Currency::KES,
         Prov::Payonify => Currency::USD,
+        Prov::MtnMomo => Currency::EUR,
     }
 }
 
@@ -58,6 +60,12 @@ pub fn client_with_timeout(
             )
             .expect("payonify client"),
         ),
+        Prov::MtnMomo => Arc::new(
+            disburse::providers::mtn_momo::MtnMomoClient::new(
+                sandbox.mtn_momo_config().with_http(http),
+            )
+            .expect("mtn momo client"),
+        ),
     }
 }
 
@@ -72,6 +80,8 @@ fn wallet(provider: Prov, ending: u16) -> Destination {
         Prov::Vesicash => format!("+26097712{ending:04}"),
         Prov::Jpay => format!("+25471200{ending:04}"),
         Prov::Payonify => format!("+26377100{ending:04}"),
+        // Clear of MTN's documented sandbox numbers (46733123450-63).
+        Prov::MtnMomo => format!("+4673399{ending:04}"),
     };
     Destination::mobile(Msisdn::parse(&number).expect("mobile number"))
 }

@@ -167,7 +167,7 @@ fn resent_after_refusal(provider: Prov, posts: &[&RequestRecord]) -> bool {
             continue;
         }
         let later = posts.len() - i - 1;
-        if provider == Prov::Jpay && status == 401 && renewals == 0 {
+        if provider.renews_on_401() && status == 401 && renewals == 0 {
             renewals += 1;
             if later > 0 && posts[i + 1].received_at < post.received_at {
                 return true;

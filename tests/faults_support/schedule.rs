@@ -23,23 +23,36 @@ pub const WITHIN_TIMEOUT: Duration = Duration::from_millis(200);
 /// the shortest real wait.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// The three providers.
+/// The providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Prov {
     Vesicash,
     Jpay,
     Payonify,
+    MtnMomo,
 }
 
 impl Prov {
-    pub const ALL: [Prov; 3] = [Prov::Vesicash, Prov::Jpay, Prov::Payonify];
+    pub const ALL: [Prov; 4] = [Prov::Vesicash, Prov::Jpay, Prov::Payonify, Prov::MtnMomo];
 
     pub fn name(self) -> &'static str {
         match self {
             Prov::Vesicash => "Vesicash",
             Prov::Jpay => "JPay",
             Prov::Payonify => "Payonify",
+            Prov::MtnMomo => "MTN MoMo",
         }
+    }
+
+    /// A 401 renews the token and repeats the call once (JPay, MTN MoMo).
+    pub fn renews_on_401(self) -> bool {
+        matches!(self, Prov::Jpay | Prov::MtnMomo)
+    }
+
+    /// A re-send refused as a duplicate is resolved by a lookup of the existing payout (JPay's
+    /// duplicate `ref_no`, MTN MoMo's 409 on its `X-Reference-Id`).
+    pub fn looks_up_duplicates(self) -> bool {
+        matches!(self, Prov::Jpay | Prov::MtnMomo)
     }
 
     /// Creates deduplicated by the provider (re-sent by the core) or not.
@@ -51,7 +64,9 @@ impl Prov {
     pub fn ops(self) -> &'static [Op] {
         match self {
             Prov::Vesicash | Prov::Jpay => &[Op::Payout, Op::Refund],
-            Prov::Payonify => &[Op::Payout],
+            // An MTN MoMo refund is reconciled by MtnMomoClient::find_refund, which the trait
+            // has no door for: transfers only.
+            Prov::Payonify | Prov::MtnMomo => &[Op::Payout],
         }
     }
 
@@ -62,6 +77,7 @@ impl Prov {
             (Prov::Vesicash, Op::Refund) => "/v1/payment/refunds/process",
             (Prov::Jpay, _) => "/payments/payouts/initiate",
             (Prov::Payonify, _) => "/v1/payouts",
+            (Prov::MtnMomo, _) => "/disbursement/v1_0/transfer",
         }
     }
 
@@ -71,7 +87,7 @@ impl Prov {
     pub fn scripted_endings(self) -> &'static [u16] {
         match self {
             Prov::Vesicash => &[1, 2, 3, 5],
-            Prov::Jpay | Prov::Payonify => &[1, 2, 3, 4, 5],
+            Prov::Jpay | Prov::Payonify | Prov::MtnMomo => &[1, 2, 3, 4, 5],
         }
     }
 }

@@ -40,6 +40,9 @@ pub enum ProviderName {
     Vesicash,
     Jpay,
     Payonify,
+    /// MTN MoMo (Disbursement); in the sandbox, target environment `sandbox` (EUR, MTN's test
+    /// numbers such as +46733123999).
+    MtnMomo,
 }
 
 impl ProviderName {
@@ -48,6 +51,7 @@ impl ProviderName {
             ProviderName::Vesicash => ProviderId::VESICASH,
             ProviderName::Jpay => ProviderId::JPAY,
             ProviderName::Payonify => ProviderId::PAYONIFY,
+            ProviderName::MtnMomo => ProviderId::MTN_MOMO,
         }
     }
 }
@@ -63,7 +67,7 @@ pub struct PayoutArgs {
     /// The amount, as a decimal (`100`, `12.50`).
     #[arg(long)]
     pub amount: String,
-    /// The ISO 4217 currency (`KES`, `USD`, `ZWG`, `ZMW`, `NGN`).
+    /// The ISO 4217 currency (`KES`, `USD`, `ZWG`, `ZMW`, `NGN`, `UGX`, `EUR` …).
     #[arg(long)]
     pub currency: String,
     /// A mobile-money number, E.164 or national.

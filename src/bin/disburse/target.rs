@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
@@ -32,6 +33,7 @@ impl Target {
                 ProviderName::Payonify => {
                     Arc::new(PayonifyClient::new(PayonifyConfig::from_env()?)?)
                 }
+                ProviderName::MtnMomo => Arc::new(MtnMomoClient::new(MtnMomoConfig::from_env()?)?),
             };
             return Ok(Target {
                 provider,
@@ -48,6 +50,7 @@ impl Target {
             ProviderName::Vesicash => Arc::new(sandbox.vesicash_client()?),
             ProviderName::Jpay => Arc::new(sandbox.jpay_client()?),
             ProviderName::Payonify => Arc::new(sandbox.payonify_client()?),
+            ProviderName::MtnMomo => Arc::new(sandbox.mtn_momo_client()?),
         };
         // Enough float for any batch: the sandbox's opening balances suit tests, not payrolls.
         for &currency in &provider.capabilities().currencies {

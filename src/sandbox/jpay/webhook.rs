@@ -92,6 +92,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
         event: event.to_owned(),
         entry_id: entry.id.clone(),
         url,
+        method: reqwest::Method::POST,
         body,
         signing: Signing::None,
     })

@@ -53,6 +53,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String, event_id: String) -> Optio
         event: kind.to_owned(),
         entry_id: entry.id.clone(),
         url,
+        method: reqwest::Method::POST,
         body,
         signing: Signing::Timestamped {
             header: SIGNATURE_HEADER,

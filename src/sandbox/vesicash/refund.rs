@@ -56,7 +56,10 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         .ok_or_else(|| bad(PAYMENT_NOT_FOUND))?;
     let (value, amount_json) = amount(req.amount.as_deref()).ok_or_else(|| bad(REFUND_AMOUNT))?;
     let money = Money::new(value, payment.amount.currency()).map_err(|_| bad(REFUND_AMOUNT))?;
-    let remaining = payment.amount.amount() - inner.ledger.refunded(&payment_reference);
+    let remaining = payment.amount.amount()
+        - inner
+            .ledger
+            .refunded(ProviderKind::Vesicash, &payment_reference);
     if value > remaining {
         return Err(bad(REFUND_AMOUNT));
     }

@@ -49,7 +49,7 @@ fn lookup_reply(shared: &Shared, headers: &HeaderMap, reference: &str) -> Reply 
             status: "successful",
             amount: payment.amount.to_json_number(),
             currency: payment.amount.currency().code(),
-            refunded_amount: JsonDecimal(inner.ledger.refunded(reference)),
+            refunded_amount: JsonDecimal(inner.ledger.refunded(ProviderKind::Vesicash, reference)),
         };
         return Ok(success("payment retrieved successfully", data));
     }

@@ -36,6 +36,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
         event,
         entry_id: entry.id.clone(),
         url,
+        method: reqwest::Method::POST,
         body,
         signing: Signing::BodyHex {
             header: SIGNATURE_HEADER,

@@ -1,0 +1,134 @@
+//! The simulated MTN MoMo (Disbursement): token, transfers, deposits, refunds and their status,
+//! balance, account holders; callbacks; MTN's documented sandbox numbers (see `scenario.rs`).
+
+pub(crate) mod account;
+pub(crate) mod auth;
+pub(crate) mod query;
+pub(crate) mod scenario;
+pub(crate) mod transfer;
+pub(crate) mod webhook;
+pub(crate) mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::on;
+
+use super::routes::Endpoint;
+use super::state::Shared;
+
+/// Which money-moving operation an entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Transfer,
+    DepositV1,
+    DepositV2,
+    RefundV1,
+    RefundV2,
+}
+
+impl Operation {
+    pub(crate) fn is_refund(self) -> bool {
+        matches!(self, Operation::RefundV1 | Operation::RefundV2)
+    }
+
+    /// The v2 operations call back with PUT.
+    pub(crate) fn is_v2(self) -> bool {
+        matches!(self, Operation::DepositV2 | Operation::RefundV2)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Op {
+    Token,
+    Create(Operation),
+    GetTransfer,
+    GetDeposit,
+    GetRefund,
+    Balance,
+    BalanceIn,
+    Active,
+    BasicUserInfo,
+}
+
+/// Every MTN MoMo endpoint, relative to the base URL.
+pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
+    (Endpoint::post("/disbursement/token/"), Op::Token),
+    (
+        Endpoint::post("/disbursement/v1_0/transfer"),
+        Op::Create(Operation::Transfer),
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/transfer/{id}"),
+        Op::GetTransfer,
+    ),
+    (
+        Endpoint::post("/disbursement/v1_0/deposit"),
+        Op::Create(Operation::DepositV1),
+    ),
+    (
+        Endpoint::post("/disbursement/v2_0/deposit"),
+        Op::Create(Operation::DepositV2),
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/deposit/{id}"),
+        Op::GetDeposit,
+    ),
+    (
+        Endpoint::post("/disbursement/v1_0/refund"),
+        Op::Create(Operation::RefundV1),
+    ),
+    (
+        Endpoint::post("/disbursement/v2_0/refund"),
+        Op::Create(Operation::RefundV2),
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/refund/{id}"),
+        Op::GetRefund,
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/account/balance"),
+        Op::Balance,
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/account/balance/{currency}"),
+        Op::BalanceIn,
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/accountholder/msisdn/{msisdn}/active"),
+        Op::Active,
+    ),
+    (
+        Endpoint::get("/disbursement/v1_0/accountholder/msisdn/{msisdn}/basicuserinfo"),
+        Op::BasicUserInfo,
+    ),
+];
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let mut router = Router::new();
+    for (endpoint, op) in ROUTES {
+        let method_router = match op {
+            Op::Token => on(endpoint.filter(), auth::token),
+            Op::Create(Operation::Transfer) => on(endpoint.filter(), transfer::transfer),
+            Op::Create(Operation::DepositV1) => on(endpoint.filter(), transfer::deposit_v1),
+            Op::Create(Operation::DepositV2) => on(endpoint.filter(), transfer::deposit_v2),
+            Op::Create(Operation::RefundV1) => on(endpoint.filter(), transfer::refund_v1),
+            Op::Create(Operation::RefundV2) => on(endpoint.filter(), transfer::refund_v2),
+            Op::GetTransfer => on(endpoint.filter(), query::transfer),
+            Op::GetDeposit => on(endpoint.filter(), query::deposit),
+            Op::GetRefund => on(endpoint.filter(), query::refund),
+            Op::Balance => on(endpoint.filter(), account::balance),
+            Op::BalanceIn => on(endpoint.filter(), account::balance_in),
+            Op::Active => on(endpoint.filter(), account::active),
+            Op::BasicUserInfo => on(endpoint.filter(), account::basic_user_info),
+        };
+        router = router.route(endpoint.path, method_router);
+    }
+    router.fallback(not_found).with_state(shared)
+}
+
+async fn not_found() -> Response {
+    wire::error(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", wire::NOT_FOUND)
+}
