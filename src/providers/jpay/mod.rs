@@ -108,7 +108,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::{RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
@@ -403,8 +403,10 @@ impl ProviderHooks for JpayHooks {
         })
     }
 
-    async fn renew_credentials(&self) -> Result<bool, Error> {
-        self.tokens.renew_after_rejection().await?;
+    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
+        self.tokens
+            .renew_after_rejection(refused.get(AUTHORIZATION))
+            .await?;
         Ok(true)
     }
 
