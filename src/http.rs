@@ -732,6 +732,8 @@ impl HttpClient {
     }
 }
 
+// Returned once per attempt and taken apart at once: its size costs a move, a box an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Outcome {
     Transport(reqwest::Error),
     Answer {
