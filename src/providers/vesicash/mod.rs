@@ -11,7 +11,8 @@
 //! | `POST /v1/payment/refunds/process` | `{amount, payment_reference, country_id, transfer_to: "mobile_number", momo_phone_number, webhook_url, reason}` | [`PayoutProvider::create_refund`] |
 //! | `GET /v1/payment/{reference}` | — | [`PayoutProvider::get_payout`] (see below) |
 //!
-//! Every call carries the `secret-key` and `public-key` headers (marked sensitive). Answers are
+//! Every call carries the `secret-key` and `public-key` headers (marked sensitive; the names are
+//! an open point, see 17 below). Answers are
 //! an envelope `{status: "success" | "error", code, message, data}`; `data` of a payout or refund
 //! is `{reference (PY_…), status, amount}`, the amount a JSON number or a string. Amounts go out
 //! as exact JSON numbers in major units (`0.29`, `1000.50`, `150`), phone numbers as E.164 digits
@@ -106,6 +107,10 @@
 //!     not in its country's mobile ranges (a landline): a small table in this adapter until the
 //!     phone module can say whether a number is mobile.
 //! 16. **`from_env`** without `VESICASH_BASE_URL` uses the sandbox, never live.
+//! 17. **Key header names** (open). The spec's `secret-key` and `public-key` by default;
+//!     Vesicash's official Node, Python and PHP SDKs all send `V-Private-Key` (and the Node SDK
+//!     `V-Public-Key`), which [`AuthHeaders::sdk`] selects through
+//!     [`VesicashConfig::with_auth_headers`]; any other names through [`AuthHeaders::new`].
 
 mod config;
 mod validate;
@@ -117,7 +122,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -125,8 +130,9 @@ use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 
 pub use config::{
-    BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER, Environment,
-    LIVE_BASE_URL, PAYOUT_PATH, REFERENCE_PLACEHOLDER, REFUND_PATH, SANDBOX_BASE_URL,
+    AuthHeaders, BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER,
+    Environment, LIVE_BASE_URL, PAYOUT_PATH, PUBLIC_KEY_HEADER, REFERENCE_PLACEHOLDER, REFUND_PATH,
+    SANDBOX_BASE_URL, SDK_PUBLIC_KEY_HEADER, SDK_SECRET_KEY_HEADER, SECRET_KEY_HEADER,
     SIGNATURE_HEADER, STATUS_PATH, SignedMessage, TIMESTAMP_HEADER, VesicashConfig, WebhookScheme,
 };
 
@@ -744,13 +750,13 @@ impl PayoutProvider for VesicashClient {
     }
 }
 
-/// The `secret-key` and `public-key` headers, and Vesicash's error bodies.
+/// The key headers (by default `secret-key` and `public-key`), and Vesicash's error bodies.
 #[derive(Clone)]
 struct Hooks {
-    /// The `secret-key` header, sensitive, made once.
-    secret_key: HeaderValue,
-    /// The `public-key` header, sensitive, made once.
-    public_key: HeaderValue,
+    /// The secret key's header: its name, and its value, sensitive, made once.
+    secret_key: (HeaderName, HeaderValue),
+    /// The public key's header, when one is sent.
+    public_key: Option<(HeaderName, HeaderValue)>,
 }
 
 impl Hooks {
@@ -761,9 +767,21 @@ impl Hooks {
                 Error::config(format!("vesicash: the {name} is not a valid header value"))
             })
         };
+        let name = |name: &str| {
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::config(format!("vesicash: {name:?} is not a valid header name"))
+            })
+        };
+        let names = &config.auth_headers;
         Ok(Hooks {
-            secret_key: header("secret key", &config.secret_key)?,
-            public_key: header("public key", &config.public_key)?,
+            secret_key: (
+                name(&names.secret_key)?,
+                header("secret key", &config.secret_key)?,
+            ),
+            public_key: match &names.public_key {
+                Some(public) => Some((name(public)?, header("public key", &config.public_key)?)),
+                None => None,
+            },
         })
     }
 }
@@ -771,9 +789,12 @@ impl Hooks {
 #[async_trait]
 impl ProviderHooks for Hooks {
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request
-            .header("secret-key", self.secret_key.clone())
-            .header("public-key", self.public_key.clone()))
+        let (name, value) = &self.secret_key;
+        let request = request.header(name.clone(), value.clone());
+        Ok(match &self.public_key {
+            Some((name, value)) => request.header(name.clone(), value.clone()),
+            None => request,
+        })
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
