@@ -20,6 +20,40 @@
 //! - [`settle`]: wait for a payout's final status, by polling with backoff and by webhook.
 //! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress and a crash-safe journal.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
+//!
+//! ## The `serde` feature
+//!
+//! With `features = ["serde"]`, [`Payout`], [`Refund`], [`PayoutRequest`], [`RefundRequest`],
+//! [`Money`], [`Status`], [`FailureReason`], [`WebhookEvent`] (and what they hold: [`Reference`],
+//! [`Msisdn`], [`Currency`], [`Destination`], [`CallbackUrl`], [`ProviderId`], [`Country`],
+//! [`Network`], [`EventObject`], [`RawJson`]) are `Serialize` and `Deserialize`, in these JSON
+//! shapes:
+//!
+//! | type | JSON |
+//! |---|---|
+//! | `Money` | `{"amount": "1000.50", "currency": "KES"}`: the amount is a decimal **string** with the digits it has, never a JSON number |
+//! | `Currency` | `"KES"` |
+//! | `Reference` | `"order-1042"` |
+//! | `Msisdn` | `"+254712345678"` (E.164) |
+//! | `ProviderId` | `"jpay"` |
+//! | `Country` | `"KE"` (ISO 3166 alpha-2) |
+//! | `Network` | `"safaricom"` (lower case) |
+//! | `CallbackUrl` | `"https://shop.example/hooks/payouts"` |
+//! | `FailureReason` | `"insufficient_funds"`, `"invalid_recipient"`, `"recipient_blocked"`, `"limit_exceeded"`, `"declined"`, `"provider_timeout"`, or `{"other": "the provider's words"}` |
+//! | `Status` | `{"status": "pending"}`, `{"status": "succeeded"}`, `{"status": "failed", "reason": <FailureReason>, "detail"?: "…"}`, `{"status": "unknown", "word": "in_transit"}` |
+//! | `Destination` | `{"type": "mobile_wallet", "msisdn": "+254…", "network"?: "safaricom"}` or `{"type": "bank_account", "country": "KE", "bank_code": "68", "account_number": "0123456789"}` |
+//! | `PayoutRequest` | `{"reference", "amount": <Money>, "destination": <Destination>, "narration"?, "callback_url"?, "channel"?, "metadata"?: {…}}` |
+//! | `RefundRequest` | `{"reference", "payment_reference", "amount": <Money>, "destination", "reason"?, "callback_url"?}` |
+//! | `Payout` | `{"provider", "id", "provider_reference", "reference", "amount": <Money> or null, "status": <Status>, "created_at": RFC 3339 or null, "raw": the provider's JSON or null}` |
+//! | `Refund` | as `Payout`, with `payment_reference` instead of `provider_reference` |
+//! | `WebhookEvent` | `{"provider", "event_id", "object": "payout" or "refund", "provider_reference", "reference", "amount", "status", "raw"}` |
+//!
+//! Deserializing goes through the public constructors and refuses what they refuse (a JSON
+//! number as an amount, more decimals than the currency has, a malformed phone number, an empty
+//! or over-long reference, a plain-http callback URL), with the constructor's error text; `?`
+//! fields may be left out. `raw` embeds the provider's JSON text as it is, so serialize with
+//! `serde_json` (other formats cannot hold raw JSON). A `ProviderId` other than the three
+//! built-in ones is interned on first sight (at most 64 distinct names per process).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -39,6 +73,8 @@ mod raw;
 mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod settle;
 pub mod webhook;
 
