@@ -77,6 +77,7 @@ pub mod sandbox;
 mod serde_impls;
 pub mod settle;
 pub mod webhook;
+mod webhook_http;
 
 pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};
 pub use model::{
@@ -88,6 +89,18 @@ pub use phone::{Country, Msisdn, Network, PhoneError};
 pub use provider::{CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
 pub use raw::RawJson;
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
+
+/// The `http` crate (1.x): [`HeaderMap`](http_types::HeaderMap),
+/// [`Request`](http_types::Request), [`Uri`](http_types::Uri) and the rest, which webhook
+/// handling takes ([`WebhookRequest::from_http`]) and hyper, axum and reqwest share;
+/// re-exported so no extra dependency is needed to name them.
+pub use ::http as http_types;
+/// The raw body type of [`http_types::Request`]s (the `bytes` crate's), re-exported so a
+/// webhook handler needs no dependency of its own.
+pub use bytes::Bytes;
+/// Secrets in configurations (keys, webhook secrets) are `secrecy`'s `SecretString`,
+/// re-exported so no extra dependency is needed to build one.
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// The README's code blocks, compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]
