@@ -125,6 +125,21 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// Gives money back for an earlier payment.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
 
+    /// Looks a refund up by the provider's id ([`Refund::id`]). Unsupported by default (a
+    /// provider without refunds).
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let _ = id;
+        Err(Error::unsupported(self.id(), "get_refund"))
+    }
+
+    /// Looks a refund up by the merchant reference, where the provider allows it.
+    /// `Ok(None)` means the provider has no refund under that reference. Unsupported by
+    /// default.
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        let _ = reference;
+        Err(Error::unsupported(self.id(), "find_refund"))
+    }
+
     /// Authenticates a webhook delivery and normalizes it. Answer 2xx on `Ok`, and on an error
     /// whose [`WebhookError::should_acknowledge`](crate::WebhookError::should_acknowledge) is
     /// true (authentic, but not about a payout or refund); refuse anything else with a 4xx.
@@ -146,5 +161,12 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// event. See [`crate::settle`] for the rules.
     async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error> {
         crate::settle::await_final(self, payout, wait).await
+    }
+
+    /// Waits until `refund` is final or the wait's deadline passes, polling
+    /// [`PayoutProvider::get_refund`] under the same rules as
+    /// [`await_final`](PayoutProvider::await_final).
+    async fn await_refund(&self, refund: &Refund, wait: &Wait) -> Result<Awaited<Refund>, Error> {
+        crate::settle::await_refund(self, refund, wait).await
     }
 }

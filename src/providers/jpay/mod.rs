@@ -911,6 +911,34 @@ pub(crate) fn refund_from(sent: Payout, reference: &Reference, payment_reference
     }
 }
 
+/// A payout record read back as the refund it carries (JPay refunds are payouts).
+fn refund_of(payout: Payout) -> Refund {
+    let payment_reference = payout
+        .raw
+        .to_value()
+        .ok()
+        .and_then(|raw| {
+            raw.get("narration")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        })
+        .and_then(|narration| refunded_payment(&narration));
+    let mut refund = Refund::new(PROVIDER, payout.id, payout.status);
+    refund.reference = payout.reference;
+    refund.payment_reference = payment_reference;
+    refund.amount = payout.amount;
+    refund.created_at = payout.created_at;
+    refund.raw = payout.raw;
+    refund
+}
+
+/// The payment reference in a narration `Refund of payment <reference>[: <reason>]`.
+fn refunded_payment(narration: &str) -> Option<String> {
+    let rest = narration.strip_prefix("Refund of payment ")?;
+    let reference = rest.split_once(": ").map_or(rest, |(r, _)| r).trim();
+    (!reference.is_empty()).then(|| reference.to_owned())
+}
+
 /// The payout POST of a validated draft for `operation`, the body serialized once.
 fn payout_call(draft: &Draft, app_code: u64, operation: &'static str) -> Result<Call, Error> {
     Ok(Call::post_json(
@@ -1027,6 +1055,19 @@ impl PayoutProvider for JpayClient {
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         self.find(reference).await
+    }
+
+    /// A JPay refund is a payout: the payout lookup, as a refund. The refunded payment is read
+    /// back from the narration `create_refund` wrote (`Refund of payment <reference>…`) where
+    /// JPay echoes it.
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let payout = self.get_payout(id).await?;
+        Ok(refund_of(payout))
+    }
+
+    /// The payout listing by `ref_no`, as a refund.
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        Ok(self.find(reference).await?.map(refund_of))
     }
 
     /// A payout to the customer's wallet naming the original payment; JPay does not check the

@@ -382,6 +382,28 @@ impl VesicashClient {
             .map(crate::CallbackUrl::as_str)
     }
 
+    /// `GET` the status path for the Vesicash reference `id` (a payout's or a refund's).
+    async fn lookup(&self, operation: &'static str, id: &str) -> Result<Opened, Error> {
+        let id = id.trim();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(Error::invalid(
+                "id",
+                "must be a Vesicash reference (letters, digits, '_' and '-')",
+            ));
+        }
+        let path = self
+            .inner
+            .config
+            .status_path
+            .replace(REFERENCE_PLACEHOLDER, id);
+        let call = Call::get(operation, path);
+        self.send(&call, Kind::Read).await
+    }
+
     /// Sends `call` and opens the envelope: a refusal in a 2xx envelope becomes an error here.
     async fn send(&self, call: &Call, kind: Kind<'_>) -> Result<Opened, Error> {
         let reply = self.inner.http.send(&self.inner.hooks, call).await?;
@@ -589,6 +611,22 @@ pub(crate) fn created_payout(
     Ok(payout)
 }
 
+/// The refund in an opened answer to the status lookup (its currency only when named).
+pub(crate) fn fetched_refund(opened: Opened) -> Result<Refund, Error> {
+    let data: TransferData = decode_data(&opened, Kind::Read)?;
+    let currency = data.currency().as_deref().and_then(Currency::from_code);
+    let amount = match (data.amount(), currency) {
+        (Some(amount), Some(currency)) => Money::new(amount, currency).ok(),
+        _ => None,
+    };
+    let mut refund = Refund::new(PROVIDER, data.reference.trim(), data.status());
+    refund.payment_reference = data.payment_reference();
+    refund.amount = amount;
+    refund.created_at = data.created_at();
+    refund.raw = opened.raw;
+    Ok(refund)
+}
+
 /// The payout in an opened answer to the status lookup.
 pub(crate) fn fetched_payout(opened: Opened) -> Result<Payout, Error> {
     let data: TransferData = decode_data(&opened, Kind::Read)?;
@@ -676,31 +714,26 @@ impl PayoutProvider for VesicashClient {
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
-        let id = id.trim();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(Error::invalid(
-                "id",
-                "must be a Vesicash reference (letters, digits, '_' and '-')",
-            ));
-        }
-        let path = self
-            .inner
-            .config
-            .status_path
-            .replace(REFERENCE_PLACEHOLDER, id);
-        let call = Call::get("get_payout", path);
-        let opened = self.send(&call, Kind::Read).await?;
+        let opened = self.lookup("get_payout", id).await?;
         fetched_payout(opened)
+    }
+
+    /// The same status lookup as [`PayoutProvider::get_payout`], with the refund's reference.
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let opened = self.lookup("get_refund", id).await?;
+        fetched_refund(opened)
     }
 
     /// Unsupported: Vesicash never receives the merchant reference and documents no listing.
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         let _ = reference;
         Err(Error::unsupported(PROVIDER, "find_payout"))
+    }
+
+    /// Unsupported, as [`PayoutProvider::find_payout`].
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        let _ = reference;
+        Err(Error::unsupported(PROVIDER, "find_refund"))
     }
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
