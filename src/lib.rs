@@ -70,6 +70,7 @@ pub mod phone;
 pub mod provider;
 pub mod providers;
 mod raw;
+pub mod reconcile;
 mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -98,6 +99,9 @@ pub use ::http as http_types;
 /// The raw body type of [`http_types::Request`]s (the `bytes` crate's), re-exported so a
 /// webhook handler needs no dependency of its own.
 pub use bytes::Bytes;
+/// Times in records and reconciliation evidence are `chrono`'s, re-exported so no extra
+/// dependency is needed to name them.
+pub use chrono::{DateTime, Utc};
 /// Secrets in configurations (keys, webhook secrets) are `secrecy`'s `SecretString`,
 /// re-exported so no extra dependency is needed to build one.
 pub use secrecy::{ExposeSecret, SecretString};

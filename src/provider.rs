@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::money::Currency;
 use crate::phone::Country;
+use crate::reconcile::{Evidence, Reconciliation};
 use crate::settle::{Awaited, Wait};
 use crate::webhook::{WebhookEvent, WebhookRequest};
 
@@ -103,7 +104,7 @@ impl Capabilities {
 ///
 /// Every method validates its input before sending anything: bad input is
 /// [`Error::InvalidRequest`] and nothing leaves the process. A money-moving call whose outcome
-/// cannot be known is [`Error::OutcomeUnknown`]; reconcile it with [`PayoutProvider::find_payout`].
+/// cannot be known is [`Error::OutcomeUnknown`]; reconcile it with [`PayoutProvider::reconcile`].
 #[async_trait]
 pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// The provider's id.
@@ -121,6 +122,18 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// Looks a payout up by the merchant reference, to reconcile an unknown outcome.
     /// `Ok(None)` means the provider has no payout under that reference.
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error>;
+
+    /// Reconciles a payout whose outcome is unknown ([`Error::OutcomeUnknown`]): found, not
+    /// found, or cannot tell with the reason and what an operator needs. Works on every
+    /// provider; see [`crate::reconcile`]. By default, through
+    /// [`find_payout`](PayoutProvider::find_payout) ([`crate::reconcile::by_reference`]).
+    async fn reconcile(
+        &self,
+        request: &PayoutRequest,
+        evidence: &Evidence,
+    ) -> Result<Reconciliation, Error> {
+        crate::reconcile::by_reference(self, request, evidence).await
+    }
 
     /// Gives money back for an earlier payment.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;

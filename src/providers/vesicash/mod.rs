@@ -48,8 +48,12 @@
 //!    2xx answer that cannot be read, and an `"error"` envelope whose `code` is 5xx.
 //! 3. **Looking a payout up by merchant reference.** Impossible: Vesicash never receives the
 //!    merchant reference and documents no listing. [`PayoutProvider::find_payout`] is
-//!    [`Error::Unsupported`] and [`Capabilities::listing`] is false. Reconcile an unknown outcome
-//!    with the webhook, the dashboard, or [`PayoutProvider::get_payout`] with a `PY_` reference.
+//!    [`Error::Unsupported`] and [`Capabilities::listing`] is false.
+//!    [`PayoutProvider::reconcile`] matches an unknown outcome against the payout webhooks
+//!    received since the request was sent, by amount and time (the payload carries no
+//!    recipient and no merchant reference; [`crate::reconcile::by_webhooks`]): one unclaimed
+//!    match is found, none or several cannot tell (never "not found": no Vesicash answer proves
+//!    that nothing was paid).
 //! 4. **Status endpoint.** None is documented for payouts. The default [`STATUS_PATH`] is
 //!    `GET /v1/payment/{reference}`, the one lookup by reference the docs show (for payments),
 //!    expected to answer with the same envelope; change it with
@@ -145,6 +149,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
+use crate::reconcile::{Evidence, Reconciliation};
 use crate::webhook::{HmacVerifier, WebhookEvent, WebhookRequest};
 use validate::Target;
 use wire::{Envelope, Outcome, TransferData};
@@ -728,6 +733,22 @@ impl PayoutProvider for VesicashClient {
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         let _ = reference;
         Err(Error::unsupported(PROVIDER, "find_payout"))
+    }
+
+    /// Vesicash never receives the merchant reference: the request is matched against the
+    /// payout webhooks received since it was sent, by amount and time
+    /// ([`crate::reconcile::by_webhooks`]); never [`Reconciliation::NotFound`].
+    async fn reconcile(
+        &self,
+        request: &PayoutRequest,
+        evidence: &Evidence,
+    ) -> Result<Reconciliation, Error> {
+        Ok(crate::reconcile::by_webhooks(
+            PROVIDER,
+            request,
+            evidence,
+            webhook::stated_amount,
+        ))
     }
 
     /// Unsupported, as [`PayoutProvider::find_payout`].
