@@ -79,6 +79,7 @@ mod serde_impls;
 pub mod settle;
 pub mod webhook;
 mod webhook_http;
+pub mod webhook_inbox;
 
 pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};
 pub use model::{
@@ -90,6 +91,7 @@ pub use phone::{Country, Msisdn, Network, PhoneError};
 pub use provider::{CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
 pub use raw::RawJson;
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
+pub use webhook_inbox::WebhookInbox;
 
 /// The `http` crate (1.x): [`HeaderMap`](http_types::HeaderMap),
 /// [`Request`](http_types::Request), [`Uri`](http_types::Uri) and the rest, which webhook
