@@ -41,7 +41,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::error::Error;
-use crate::model::{Payout, PayoutRequest};
+use crate::model::{FoundPayout, Payout, PayoutRequest, found_is_sent};
 use crate::provider::PayoutProvider;
 use crate::webhook::WebhookEvent;
 
@@ -157,22 +157,31 @@ where
     P: PayoutProvider + ?Sized,
 {
     match provider.find_payout(&request.reference).await {
-        Ok(Some(payout)) => match payout.amount {
-            Some(amount) if amount != request.amount => {
-                Ok(Reconciliation::CannotTell(CannotTell {
-                    reason: format!(
-                        "{} holds a payout under reference {} for {amount}, not for the \
-                         request's {}: the reference was used for another payout",
-                        provider.id(),
-                        request.reference,
-                        request.amount
-                    ),
-                    operator: operator_hint(provider.id().as_str(), request, evidence.sent_at),
-                    candidates: vec![payout.id],
-                }))
-            }
-            _ => Ok(Reconciliation::Found(payout)),
-        },
+        Ok(Some(payout)) => {
+            let recipient = provider.recipient_matches(&request.destination, &payout);
+            let why = match found_is_sent(&request.amount, &payout, recipient) {
+                FoundPayout::Differs { why } => format!(
+                    "{} holds {why} under reference {}: the reference was used for another \
+                     payout",
+                    provider.id(),
+                    request.reference
+                ),
+                FoundPayout::CannotTell => format!(
+                    "{} holds payout {} under reference {}, with no amount to compare with the \
+                     request's {}",
+                    provider.id(),
+                    payout.id,
+                    request.reference,
+                    request.amount
+                ),
+                _ => return Ok(Reconciliation::Found(payout)),
+            };
+            Ok(Reconciliation::CannotTell(CannotTell {
+                reason: why,
+                operator: operator_hint(provider.id().as_str(), request, evidence.sent_at),
+                candidates: vec![payout.id],
+            }))
+        }
         Ok(None) => Ok(Reconciliation::NotFound),
         Err(Error::Unsupported { .. }) => Ok(Reconciliation::CannotTell(CannotTell {
             reason: format!(
