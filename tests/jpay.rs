@@ -1842,3 +1842,56 @@ async fn the_signed_callback_url_is_what_the_payout_carries() {
 
     assert_eq!(url, signed_mpesa_callback_url());
 }
+
+#[tokio::test]
+async fn a_request_without_a_callback_url_uses_the_client_level_notification_url() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    // The documented example body: its callback_url is the signed MERCHANT_CALLBACK.
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
+        .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let config = config(&server).with_notification_url(callback_url(MERCHANT_CALLBACK));
+    let client = JpayClient::new(config).unwrap();
+    assert_eq!(
+        client.capabilities().callback_url,
+        disburse::CallbackUrlSupport::Optional
+    );
+    assert_eq!(
+        client_required_capability(&server),
+        disburse::CallbackUrlSupport::Required
+    );
+
+    let mut without = mpesa_request();
+    without.callback_url = None;
+    client.create_payout(&without).await.unwrap();
+    // A request's own URL still wins (here the same one, so the body is the fixture's again).
+    client.create_payout(&mpesa_request()).await.unwrap();
+}
+
+fn client_required_capability(server: &MockServer) -> disburse::CallbackUrlSupport {
+    client(server).capabilities().callback_url
+}
+
+#[tokio::test]
+async fn a_request_naming_its_own_callback_url_overrides_the_notification_url() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
+        .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = config(&server)
+        .with_notification_url(callback_url("https://elsewhere.example/jpay-default"));
+    let client = JpayClient::new(config).unwrap();
+    client.create_payout(&mpesa_request()).await.unwrap();
+}
