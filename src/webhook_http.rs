@@ -9,7 +9,7 @@ use ::http::{HeaderMap, Method, Request, Uri};
 use crate::webhook::WebhookRequest;
 
 impl<'a> WebhookRequest<'a> {
-    /// The delivery a server received as an [`http::Request`](::http::Request) (axum's and
+    /// The delivery a server received as an `http::Request` (axum's and
     /// hyper's request type; `B` is the raw body, such as [`Bytes`](crate::Bytes)).
     ///
     /// ```

@@ -1,9 +1,9 @@
 //! One webhook endpoint for every provider, framework-free: verify, parse, answer per
-//! [`WebhookError::should_acknowledge`], drop a repeated event, and hand each new event to the
+//! [`WebhookError::should_acknowledge`](crate::WebhookError::should_acknowledge), drop a repeated event, and hand each new event to the
 //! merchant's callback and to an [`EventFeed`].
 //!
-//! [`WebhookInbox::handle`] takes an [`http::Request<Bytes>`](::http::Request) (hyper's, axum's;
-//! actix users build one from their request) and gives the [`http::StatusCode`](::http::StatusCode)
+//! [`WebhookInbox::handle`] takes an `http::Request<Bytes>` (hyper's, axum's;
+//! actix users build one from their request) and gives the `http::StatusCode`
 //! to answer. With the `axum` feature, [`WebhookInbox::router`] mounts it as one route per
 //! provider.
 //!
@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | authentic, new | 200 once the callback returned `Ok` (500 if it failed: the provider redelivers) | once |
 //! | authentic, seen before (redelivered) | 200 | not again |
-//! | authentic, not about a payout or refund ([`WebhookError::should_acknowledge`]) | 200 | no |
+//! | authentic, not about a payout or refund ([`WebhookError::should_acknowledge`](crate::WebhookError::should_acknowledge)) | 200 | no |
 //! | forged, stale or malformed ([`Error::Webhook`]) | 400 | no |
 //! | any other error (a client that cannot parse webhooks as configured) | 500 | no |
 //! | unknown provider name | 404 | no |
