@@ -12,7 +12,7 @@
 //! | [`Error::RateLimited`] | provider throttled | yes, not processed | retry after `retry_after` |
 //! | [`Error::ServerError`] | provider failed a read | yes | retry later |
 //! | [`Error::Network`] | a read failed after sending | yes | retry freely (reads only) |
-//! | [`Error::OutcomeUnknown`] | a money-moving call may have gone through | **maybe** | reconcile with `find_payout` before anything else |
+//! | [`Error::OutcomeUnknown`] | a money-moving call may have gone through | **maybe** | reconcile with `PayoutProvider::reconcile` before anything else |
 //! | [`Error::Decode`] | the provider's answer made no sense | yes | report; retry a read later |
 //! | [`Error::Webhook`] | a webhook delivery was refused | — | answer 4xx; 2xx when [`WebhookError::should_acknowledge`] (authentic, not about a payout) |
 //! | [`Error::Unsupported`] | the provider has no such operation | no | use another provider |
@@ -125,8 +125,10 @@ pub enum Error {
 
     /// A money-moving request may have reached the provider, and its outcome is not known.
     ///
-    /// Do not send a new payout: look the existing one up with `find_payout(reference)` (or
-    /// retry with the same reference on a provider that deduplicates).
+    /// Do not send a new payout: reconcile with
+    /// [`PayoutProvider::reconcile`](crate::PayoutProvider::reconcile), which answers found, not
+    /// found or cannot tell on every provider (or retry with the same reference on a provider
+    /// that deduplicates).
     #[error("{provider}: outcome of {operation} for reference {} is unknown ({cause})", reference.as_ref().map(Reference::as_str).unwrap_or("-"))]
     OutcomeUnknown {
         /// The provider.

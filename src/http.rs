@@ -351,9 +351,16 @@ pub trait ProviderHooks: Send + Sync {
     /// Adds credentials to an outgoing request (headers, basic auth, a bearer token).
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error>;
 
-    /// Called once after a 401. Return `Ok(true)` when credentials were renewed and the call
-    /// should be repeated once (the same bytes, the same reference).
-    async fn renew_credentials(&self) -> Result<bool, Error> {
+    /// Called once after a 401, with the headers of the request the 401 answered (the refused
+    /// credentials). Return `Ok(true)` when credentials were renewed, or had already been renewed
+    /// since that request was signed, and the call should be repeated once (the same bytes, the
+    /// same reference).
+    ///
+    /// The refused headers, not the credentials current when the 401 arrives, are what tells a
+    /// renewal by a concurrent caller (reuse it) from a second rejection of renewed credentials
+    /// (renew again).
+    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
+        let _ = refused;
         Ok(false)
     }
 
@@ -622,6 +629,7 @@ impl HttpClient {
                     status,
                     headers,
                     body,
+                    sent,
                 } => {
                     tracing::info!(attempt, elapsed_ms, http_status = status.as_u16(), "answer");
                     if status.is_success() {
@@ -636,7 +644,7 @@ impl HttpClient {
                     }
                     if status == StatusCode::UNAUTHORIZED && !renewed {
                         renewed = true;
-                        if hooks.renew_credentials().await? {
+                        if hooks.renew_credentials(&sent).await? {
                             tracing::info!("credentials renewed after 401; repeating once");
                             attempt -= 1;
                             continue;
@@ -700,8 +708,13 @@ impl HttpClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let request = hooks.authorize(request).await?;
-        let response = match request.send().await {
+        let (client, request) = hooks.authorize(request).await?.build_split();
+        let request = match request {
+            Ok(request) => request,
+            Err(e) => return Ok(Outcome::Transport(e)),
+        };
+        let sent = request.headers().clone();
+        let response = match client.execute(request).await {
             Ok(response) => response,
             Err(e) => return Ok(Outcome::Transport(e)),
         };
@@ -712,6 +725,7 @@ impl HttpClient {
                 status,
                 headers,
                 body,
+                sent,
             }),
             Err(BodyError::Transport(e)) => Ok(Outcome::Transport(e)),
             Err(BodyError::TooLarge) => {
@@ -807,12 +821,16 @@ impl HttpClient {
     }
 }
 
+// Returned once per attempt and taken apart at once: its size costs a move, a box an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Outcome {
     Transport(reqwest::Error),
     Answer {
         status: StatusCode,
         headers: HeaderMap,
         body: Vec<u8>,
+        /// The headers the request carried (its credentials), for a renewal after a 401.
+        sent: HeaderMap,
     },
 }
 

@@ -25,6 +25,40 @@
 //!   changes; the database enforces one payout per reference.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
 //!
+//! # The `serde` feature
+//!
+//! With `features = ["serde"]`, [`Payout`], [`Refund`], [`PayoutRequest`], [`RefundRequest`],
+//! [`Money`], [`Status`], [`FailureReason`], [`WebhookEvent`] (and what they hold: [`Reference`],
+//! [`Msisdn`], [`Currency`], [`Destination`], [`CallbackUrl`], [`ProviderId`], [`Country`],
+//! [`Network`], [`EventObject`], [`RawJson`]) are `Serialize` and `Deserialize`, in these JSON
+//! shapes:
+//!
+//! | type | JSON |
+//! |---|---|
+//! | `Money` | `{"amount": "1000.50", "currency": "KES"}`: the amount is a decimal **string** with the digits it has, never a JSON number |
+//! | `Currency` | `"KES"` |
+//! | `Reference` | `"order-1042"` |
+//! | `Msisdn` | `"+254712345678"` (E.164) |
+//! | `ProviderId` | `"jpay"` |
+//! | `Country` | `"KE"` (ISO 3166 alpha-2) |
+//! | `Network` | `"safaricom"` (lower case) |
+//! | `CallbackUrl` | `"https://shop.example/hooks/payouts"` |
+//! | `FailureReason` | `"insufficient_funds"`, `"invalid_recipient"`, `"recipient_blocked"`, `"limit_exceeded"`, `"declined"`, `"provider_timeout"`, or `{"other": "the provider's words"}` |
+//! | `Status` | `{"status": "pending"}`, `{"status": "succeeded"}`, `{"status": "failed", "reason": <FailureReason>, "detail"?: "…"}`, `{"status": "unknown", "word": "in_transit"}` |
+//! | `Destination` | `{"type": "mobile_wallet", "msisdn": "+254…", "network"?: "safaricom"}` or `{"type": "bank_account", "country": "KE", "bank_code": "68", "account_number": "0123456789"}` |
+//! | `PayoutRequest` | `{"reference", "amount": <Money>, "destination": <Destination>, "narration"?, "callback_url"?, "channel"?, "metadata"?: {…}}` |
+//! | `RefundRequest` | `{"reference", "payment_reference", "amount": <Money>, "destination", "reason"?, "callback_url"?}` |
+//! | `Payout` | `{"provider", "id", "provider_reference", "reference", "amount": <Money> or null, "status": <Status>, "created_at": RFC 3339 or null, "raw": the provider's JSON or null}` |
+//! | `Refund` | as `Payout`, with `payment_reference` instead of `provider_reference` |
+//! | `WebhookEvent` | `{"provider", "event_id", "object": "payout" or "refund", "provider_reference", "reference", "amount", "status", "raw"}` |
+//!
+//! Deserializing goes through the public constructors and refuses what they refuse (a JSON
+//! number as an amount, more decimals than the currency has, a malformed phone number, an empty
+//! or over-long reference, a plain-http callback URL), with the constructor's error text; `?`
+//! fields may be left out. `raw` embeds the provider's JSON text as it is, so serialize with
+//! `serde_json` (other formats cannot hold raw JSON). A `ProviderId` other than the three
+//! built-in ones is interned on first sight (at most 64 distinct names per process).
+//!
 //! # Writing an adapter outside this crate
 //!
 //! An adapter in another crate implements [`PayoutProvider`] with the same building blocks the
@@ -58,12 +92,17 @@ pub mod phone;
 pub mod provider;
 pub mod providers;
 mod raw;
+pub mod reconcile;
 mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod settle;
 pub mod store;
 pub mod webhook;
+mod webhook_http;
+pub mod webhook_inbox;
 
 pub use error::{Ambiguity, AuthFailure, Error, Refusal, RejectCode, Result};
 pub use model::{
@@ -75,6 +114,22 @@ pub use phone::{Country, Msisdn, Network, PhoneError};
 pub use provider::{CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth};
 pub use raw::RawJson;
 pub use webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
+pub use webhook_inbox::WebhookInbox;
+
+/// The `http` crate (1.x): [`HeaderMap`](http_types::HeaderMap),
+/// [`Request`](http_types::Request), [`Uri`](http_types::Uri) and the rest, which webhook
+/// handling takes ([`WebhookRequest::from_http`]) and hyper, axum and reqwest share;
+/// re-exported so no extra dependency is needed to name them.
+pub use ::http as http_types;
+/// The raw body type of [`http_types::Request`]s (the `bytes` crate's), re-exported so a
+/// webhook handler needs no dependency of its own.
+pub use bytes::Bytes;
+/// Times in records and reconciliation evidence are `chrono`'s, re-exported so no extra
+/// dependency is needed to name them.
+pub use chrono::{DateTime, Utc};
+/// Secrets in configurations (keys, webhook secrets) are `secrecy`'s `SecretString`,
+/// re-exported so no extra dependency is needed to build one.
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// The README's code blocks, compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]

@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::money::Currency;
 use crate::phone::Country;
+use crate::reconcile::{Evidence, Reconciliation};
 use crate::settle::{Awaited, Wait};
 use crate::webhook::{WebhookEvent, WebhookRequest};
 
@@ -125,7 +126,7 @@ impl Capabilities {
 ///
 /// Every method validates its input before sending anything: bad input is
 /// [`Error::InvalidRequest`] and nothing leaves the process. A money-moving call whose outcome
-/// cannot be known is [`Error::OutcomeUnknown`]; reconcile it with [`PayoutProvider::find_payout`].
+/// cannot be known is [`Error::OutcomeUnknown`]; reconcile it with [`PayoutProvider::reconcile`].
 #[async_trait]
 pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// The provider's id.
@@ -144,8 +145,35 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// `Ok(None)` means the provider has no payout under that reference.
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error>;
 
+    /// Reconciles a payout whose outcome is unknown ([`Error::OutcomeUnknown`]): found, not
+    /// found, or cannot tell with the reason and what an operator needs. Works on every
+    /// provider; see [`crate::reconcile`]. By default, through
+    /// [`find_payout`](PayoutProvider::find_payout) ([`crate::reconcile::by_reference`]).
+    async fn reconcile(
+        &self,
+        request: &PayoutRequest,
+        evidence: &Evidence,
+    ) -> Result<Reconciliation, Error> {
+        crate::reconcile::by_reference(self, request, evidence).await
+    }
+
     /// Gives money back for an earlier payment.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
+
+    /// Looks a refund up by the provider's id ([`Refund::id`]). Unsupported by default (a
+    /// provider without refunds).
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let _ = id;
+        Err(Error::unsupported(self.id(), "get_refund"))
+    }
+
+    /// Looks a refund up by the merchant reference, where the provider allows it.
+    /// `Ok(None)` means the provider has no refund under that reference. Unsupported by
+    /// default.
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        let _ = reference;
+        Err(Error::unsupported(self.id(), "find_refund"))
+    }
 
     /// Authenticates a webhook delivery and normalizes it. Answer 2xx on `Ok`, and on an error
     /// whose [`WebhookError::should_acknowledge`](crate::WebhookError::should_acknowledge) is
@@ -176,5 +204,12 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// event. See [`crate::settle`] for the rules.
     async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error> {
         crate::settle::await_final(self, payout, wait).await
+    }
+
+    /// Waits until `refund` is final or the wait's deadline passes, polling
+    /// [`PayoutProvider::get_refund`] under the same rules as
+    /// [`await_final`](PayoutProvider::await_final).
+    async fn await_refund(&self, refund: &Refund, wait: &Wait) -> Result<Awaited<Refund>, Error> {
+        crate::settle::await_refund(self, refund, wait).await
     }
 }

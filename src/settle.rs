@@ -1,4 +1,4 @@
-//! Waiting for a payout's final status.
+//! Waiting for a payout's (or a refund's) final status.
 //!
 //! The answer to a create is almost never final: mobile-money rails settle seconds to minutes
 //! later. [`await_final`] (also [`PayoutProvider::await_final`]) polls
@@ -47,41 +47,65 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::model::Payout;
+use crate::model::{Payout, ProviderId, Reference, Refund, Status};
 use crate::provider::PayoutProvider;
 use crate::webhook::{EventObject, WebhookEvent};
 
 /// How many published events a slow waiter may fall behind before it simply polls.
 const FEED_CAPACITY: usize = 1024;
 
-/// What [`await_final`] ended with.
+/// What [`await_final`] (a payout) or [`await_refund`] (a refund) ended with.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Awaited {
-    /// The payout reached a final status (succeeded or failed).
-    Final(Payout),
+pub enum Awaited<T = Payout> {
+    /// The record reached a final status (succeeded or failed).
+    Final(T),
     /// The deadline passed first; this is the last record seen, not final yet.
-    DeadlineReached(Payout),
+    DeadlineReached(T),
 }
 
-impl Awaited {
+impl<T> Awaited<T> {
+    /// The record, final or not.
+    pub fn record(&self) -> &T {
+        match self {
+            Awaited::Final(record) | Awaited::DeadlineReached(record) => record,
+        }
+    }
+
+    /// The record, final or not.
+    pub fn into_record(self) -> T {
+        match self {
+            Awaited::Final(record) | Awaited::DeadlineReached(record) => record,
+        }
+    }
+
+    /// True when the record reached a final status.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Awaited::Final(_))
+    }
+}
+
+impl Awaited<Payout> {
     /// The payout record, final or not.
     pub fn payout(&self) -> &Payout {
-        match self {
-            Awaited::Final(payout) | Awaited::DeadlineReached(payout) => payout,
-        }
+        self.record()
     }
 
     /// The payout record, final or not.
     pub fn into_payout(self) -> Payout {
-        match self {
-            Awaited::Final(payout) | Awaited::DeadlineReached(payout) => payout,
-        }
+        self.into_record()
+    }
+}
+
+impl Awaited<Refund> {
+    /// The refund record, final or not.
+    pub fn refund(&self) -> &Refund {
+        self.record()
     }
 
-    /// True when the payout reached a final status.
-    pub fn is_final(&self) -> bool {
-        matches!(self, Awaited::Final(_))
+    /// The refund record, final or not.
+    pub fn into_refund(self) -> Refund {
+        self.into_record()
     }
 }
 
@@ -197,29 +221,126 @@ pub async fn await_final<P>(provider: &P, payout: &Payout, wait: &Wait) -> Resul
 where
     P: PayoutProvider + ?Sized,
 {
-    if payout.status.is_final() {
-        return Ok(Awaited::Final(payout.clone()));
+    let id = payout.id.as_str();
+    settle(payout, wait, || provider.get_payout(id)).await
+}
+
+/// Waits until `refund` is final or `wait.timeout` passes, polling
+/// [`PayoutProvider::get_refund`] and waking on a matching event, under the same rules as
+/// [`await_final`] (see the [module docs](self)).
+///
+/// A refund that is already final is returned at once, without a request.
+pub async fn await_refund<P>(
+    provider: &P,
+    refund: &Refund,
+    wait: &Wait,
+) -> Result<Awaited<Refund>, Error>
+where
+    P: PayoutProvider + ?Sized,
+{
+    let id = refund.id.as_str();
+    settle(refund, wait, || provider.get_refund(id)).await
+}
+
+/// A record [`settle`] can wait on: a payout or a refund.
+trait Settling: Clone {
+    fn status(&self) -> &Status;
+    fn set_status(&mut self, status: Status);
+    /// Whether a verified event is about this record.
+    fn concerns(&self, event: &WebhookEvent) -> bool;
+}
+
+impl Settling for Payout {
+    fn status(&self) -> &Status {
+        &self.status
+    }
+    fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+    fn concerns(&self, event: &WebhookEvent) -> bool {
+        event.object == EventObject::Payout
+            && same_record(
+                event,
+                self.provider,
+                &self.id,
+                self.provider_reference.as_deref(),
+                self.reference.as_ref(),
+            )
+    }
+}
+
+impl Settling for Refund {
+    fn status(&self) -> &Status {
+        &self.status
+    }
+    fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+    /// An event about a refund, or about a payout with the refund's own id or reference: where
+    /// a refund is a payout to the customer (JPay), the provider reports it as a payout.
+    fn concerns(&self, event: &WebhookEvent) -> bool {
+        same_record(
+            event,
+            self.provider,
+            &self.id,
+            None,
+            self.reference.as_ref(),
+        )
+    }
+}
+
+/// Same provider, and the record's id (or further provider reference) or merchant reference.
+fn same_record(
+    event: &WebhookEvent,
+    provider: ProviderId,
+    id: &str,
+    provider_reference: Option<&str>,
+    reference: Option<&Reference>,
+) -> bool {
+    if event.provider != provider {
+        return false;
+    }
+    let same_id = event
+        .provider_reference
+        .as_deref()
+        .is_some_and(|theirs| theirs == id || provider_reference == Some(theirs));
+    let same_reference = match (&event.reference, reference) {
+        (Some(theirs), Some(ours)) => theirs == ours.as_str(),
+        _ => false,
+    };
+    same_id || same_reference
+}
+
+/// The waiting loop shared by payouts and refunds; `fetch` reads the record by its id.
+async fn settle<R, F, Fut>(record: &R, wait: &Wait, fetch: F) -> Result<Awaited<R>, Error>
+where
+    R: Settling,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    if record.status().is_final() {
+        return Ok(Awaited::Final(record.clone()));
     }
     let deadline = Instant::now() + wait.timeout;
     let mut events = wait.events.as_ref().map(EventFeed::subscribe);
-    let mut last = payout.clone();
+    let mut last = record.clone();
     let mut last_error: Option<Error>;
     let mut polled_ok = false;
     let mut delay = wait.first_delay;
 
     loop {
         let wake_at = (Instant::now() + delay).min(deadline);
-        let event = next_wake(events.as_mut(), payout, wake_at).await;
-        match provider.get_payout(&payout.id).await {
+        let event = next_wake(events.as_mut(), record, wake_at).await;
+        match fetch().await {
             Ok(mut fresh) => {
                 polled_ok = true;
                 last_error = None;
-                if !fresh.status.is_final()
+                if !fresh.status().is_final()
                     && let Some(status) = event.map(|e| e.status).filter(|s| s.is_final())
                 {
-                    fresh.status = status;
+                    fresh.set_status(status);
                 }
-                if fresh.status.is_final() {
+                if fresh.status().is_final() {
                     return Ok(Awaited::Final(fresh));
                 }
                 last = fresh;
@@ -227,7 +348,7 @@ where
             Err(error) if error.is_retryable() => {
                 if let Some(status) = event.map(|e| e.status).filter(|s| s.is_final()) {
                     let mut settled = last;
-                    settled.status = status;
+                    settled.set_status(status);
                     return Ok(Awaited::Final(settled));
                 }
                 last_error = Some(error);
@@ -246,9 +367,9 @@ where
 
 /// Sleeps until `wake_at`, or until a matching event arrives (returned). A feed that fell behind
 /// or closed wakes the caller too, with no event, so that it polls.
-async fn next_wake(
+async fn next_wake<R: Settling>(
     events: Option<&mut broadcast::Receiver<WebhookEvent>>,
-    payout: &Payout,
+    record: &R,
     wake_at: Instant,
 ) -> Option<WebhookEvent> {
     let Some(events) = events else {
@@ -261,7 +382,7 @@ async fn next_wake(
         tokio::select! {
             () = &mut sleep => return None,
             received = events.recv() => match received {
-                Ok(event) if concerns(&event, payout) => return Some(event),
+                Ok(event) if record.concerns(&event) => return Some(event),
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => return None,
                 Err(broadcast::error::RecvError::Closed) => {
@@ -271,20 +392,4 @@ async fn next_wake(
             },
         }
     }
-}
-
-/// Whether a verified event is about this payout.
-fn concerns(event: &WebhookEvent, payout: &Payout) -> bool {
-    if event.provider != payout.provider || event.object != EventObject::Payout {
-        return false;
-    }
-    let same_id = event
-        .provider_reference
-        .as_deref()
-        .is_some_and(|id| id == payout.id || payout.provider_reference.as_deref() == Some(id));
-    let same_reference = match (&event.reference, &payout.reference) {
-        (Some(theirs), Some(ours)) => theirs == ours.as_str(),
-        _ => false,
-    };
-    same_id || same_reference
 }

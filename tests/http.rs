@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use disburse::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks, RetryPolicy};
 use disburse::{Ambiguity, Error, ProviderId, Reference, RejectCode};
+use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -30,7 +31,7 @@ impl ProviderHooks for Hooks {
         Ok(request.bearer_auth(format!("token-{n}")))
     }
 
-    async fn renew_credentials(&self) -> Result<bool, Error> {
+    async fn renew_credentials(&self, _refused: &HeaderMap) -> Result<bool, Error> {
         self.renewals.fetch_add(1, Ordering::SeqCst);
         Ok(self.renew_succeeds)
     }

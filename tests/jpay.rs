@@ -387,6 +387,92 @@ async fn a_second_401_after_the_refresh_is_an_expired_token_error() {
     );
 }
 
+/// Answers `GET /wallets/balance` like JPay expiring tokens on its side: the first token is
+/// already expired, the refreshed one works once and then expires, the next one works.
+struct ExpiringBalance {
+    b_answers: std::sync::atomic::AtomicUsize,
+}
+
+impl Respond for ExpiringBalance {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if auth == bearer("jpay/token.json") {
+            answer(401, "jpay/error-invalid-token.json")
+        } else if auth == bearer("jpay/refresh.json") {
+            if self.b_answers.fetch_add(1, Ordering::SeqCst) == 0 {
+                answer(200, "jpay/balance.json")
+            } else {
+                answer(401, "jpay/error-invalid-token.json")
+            }
+        } else if auth == "Bearer access-third" {
+            answer(200, "jpay/balance.json")
+        } else {
+            ResponseTemplate::new(418)
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_expired_twice_one_second_apart_are_renewed_once_per_call() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    // First renewal: the issued refresh token; the answer rotates it.
+    mount_refresh(&server, answer(200, "jpay/refresh.json"), 1).await;
+    // Second renewal: the rotated refresh token.
+    Mock::given(method("POST"))
+        .and(path("/auth/refresh"))
+        .and(body_json(
+            json!({"refresh": token_field("jpay/refresh.json", "refresh")}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access": "access-third", "refresh": "refresh-third"})),
+        )
+        .named("second refresh")
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/wallets/balance"))
+        .respond_with(ExpiringBalance {
+            b_answers: Default::default(),
+        })
+        .expect(4)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let client = JpayClient::new(config(&server).with_clock(clock.clone())).unwrap();
+
+    // JPay expired the first token: one refresh, then the balance.
+    assert_eq!(client.balance().await.unwrap().payout, kes("8250.00"));
+    let refreshes = received(&server, "POST", "/auth/refresh").await.len();
+    assert_eq!(refreshes, 1);
+    // One second later JPay expires the renewed token too: renewed again, not reused.
+    clock.advance(1);
+    assert_eq!(client.balance().await.unwrap().payout, kes("8250.00"));
+    assert_eq!(received(&server, "POST", "/auth/refresh").await.len(), 2);
+
+    let auths: Vec<String> = received(&server, "GET", "/wallets/balance")
+        .await
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        auths,
+        [
+            bearer("jpay/token.json"),
+            bearer("jpay/refresh.json"),
+            bearer("jpay/refresh.json"),
+            "Bearer access-third".to_owned(),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_token_without_the_payouts_product_stops_the_payout_before_it_is_sent() {
     let server = MockServer::start().await;
@@ -1755,4 +1841,57 @@ async fn the_signed_callback_url_is_what_the_payout_carries() {
         .unwrap();
 
     assert_eq!(url, signed_mpesa_callback_url());
+}
+
+#[tokio::test]
+async fn a_request_without_a_callback_url_uses_the_client_level_notification_url() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    // The documented example body: its callback_url is the signed MERCHANT_CALLBACK.
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
+        .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let config = config(&server).with_notification_url(callback_url(MERCHANT_CALLBACK));
+    let client = JpayClient::new(config).unwrap();
+    assert_eq!(
+        client.capabilities().callback_url,
+        disburse::CallbackUrlSupport::Optional
+    );
+    assert_eq!(
+        client_required_capability(&server),
+        disburse::CallbackUrlSupport::Required
+    );
+
+    let mut without = mpesa_request();
+    without.callback_url = None;
+    client.create_payout(&without).await.unwrap();
+    // A request's own URL still wins (here the same one, so the body is the fixture's again).
+    client.create_payout(&mpesa_request()).await.unwrap();
+}
+
+fn client_required_capability(server: &MockServer) -> disburse::CallbackUrlSupport {
+    client(server).capabilities().callback_url
+}
+
+#[tokio::test]
+async fn a_request_naming_its_own_callback_url_overrides_the_notification_url() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    mount_token(&server, "jpay/token.json", 1).await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .and(body_json(fixture_json("jpay/payout-request-mpesa.json")))
+        .respond_with(answer(200, "jpay/payout-response-mpesa.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = config(&server)
+        .with_notification_url(callback_url("https://elsewhere.example/jpay-default"));
+    let client = JpayClient::new(config).unwrap();
+    client.create_payout(&mpesa_request()).await.unwrap();
 }

@@ -839,6 +839,32 @@ async fn invalid_request_error_maps_to_rejected_with_the_param() {
 }
 
 #[tokio::test]
+async fn a_bracket_form_destination_param_is_an_invalid_recipient() {
+    let (server, client) = setup_no_retry().await;
+    let param = "destination[mobile_money][ecocash][mobile_number]";
+    Mock::given(method("POST"))
+        .and(path("/v1/payouts"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "type": "invalid_request_error",
+            "code": "parameter_invalid",
+            "message": "Invalid mobile number.",
+            "param": param,
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client
+        .create_payout(&fixture_request())
+        .await
+        .expect_err("error");
+    assert!(
+        matches!(&err, Error::Rejected { status: 400, code: RejectCode::InvalidRecipient, provider_code: Some(c), param: Some(p), .. }
+            if c == "parameter_invalid" && p == param),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn resource_missing_on_retrieve_maps_to_not_found() {
     let (server, client) = setup_no_retry().await;
     mount_get_error(

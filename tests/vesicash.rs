@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use disburse::http::{HttpConfig, RetryPolicy};
 use disburse::providers::vesicash::{
-    Environment, SignedMessage, TIMESTAMP_HEADER, VesicashBank, VesicashClient, VesicashConfig,
+    AuthHeaders, Environment, SignedMessage, TIMESTAMP_HEADER, VesicashBank, VesicashClient,
+    VesicashConfig,
 };
 use disburse::webhook::{FixedClock, SignatureEncoding, sign};
 use disburse::{
@@ -345,6 +346,58 @@ async fn the_payout_path_is_overridable() {
 
     let payout = client.create_payout(&mobile_payout("150")).await.unwrap();
     assert_eq!(payout.id, "PY_8f2c1d9e4b7a");
+}
+
+#[tokio::test]
+async fn the_key_header_names_are_configurable() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    for (path_, method_) in [("/v1/countries", "GET"), (PAYOUT_PATH, "POST")] {
+        let answer = if method_ == "GET" {
+            fixture("vesicash/countries.json")
+        } else {
+            fixture("vesicash/payout_mobile_response.json")
+        };
+        Mock::given(method(method_))
+            .and(path(path_))
+            .and(header("V-Private-Key", SECRET_KEY))
+            .and(header("V-Public-Key", PUBLIC_KEY))
+            .respond_with(json_response(200, answer))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client =
+        VesicashClient::new(config(&server).with_auth_headers(AuthHeaders::sdk())).unwrap();
+    let payout = client.create_payout(&mobile_payout("150")).await.unwrap();
+    assert_eq!(payout.id, "PY_8f2c1d9e4b7a");
+    for request in server.received_requests().await.unwrap() {
+        let names: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
+        assert!(!names.contains(&"secret-key"), "{names:?}");
+        assert!(!names.contains(&"public-key"), "{names:?}");
+    }
+
+    // Only the secret key, as the Python and PHP SDKs send it.
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/countries"))
+        .and(header("V-Private-Key", SECRET_KEY))
+        .respond_with(json_response(200, fixture("vesicash/countries.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = VesicashClient::new(
+        config(&server).with_auth_headers(AuthHeaders::sdk().without_public_key()),
+    )
+    .unwrap();
+    client.countries().await.unwrap();
+    let sent = server.received_requests().await.unwrap();
+    let names: Vec<&str> = sent[0].headers.keys().map(|k| k.as_str()).collect();
+    assert!(names.contains(&"v-private-key"), "{names:?}");
+    for absent in ["v-public-key", "public-key", "secret-key"] {
+        assert!(!names.contains(&absent), "{names:?}");
+    }
 }
 
 #[tokio::test]

@@ -108,7 +108,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::{RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
@@ -125,8 +125,8 @@ use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::found_is_sent;
 use crate::model::{
-    Balance, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference, Refund,
-    RefundRequest,
+    Balance, CallbackUrl, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference,
+    Refund, RefundRequest,
 };
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
@@ -232,6 +232,10 @@ pub struct JpayConfig {
     /// When on, [`PayoutProvider::parse_webhook`] refuses and callbacks must go through
     /// [`JpayClient::parse_webhook_confirmed`], which checks the outcome with JPay.
     pub confirm_callbacks: bool,
+    /// The callback URL of a payout or refund whose request names none (JPay needs one on
+    /// every payout). With it, [`Capabilities::callback_url`] is
+    /// [`CallbackUrlSupport::Optional`]; without it, `Required`.
+    pub notification_url: Option<CallbackUrl>,
 }
 
 impl fmt::Debug for JpayConfig {
@@ -244,6 +248,13 @@ impl fmt::Debug for JpayConfig {
             .field("category", &self.category)
             .field("refresh_margin", &self.refresh_margin)
             .field("confirm_callbacks", &self.confirm_callbacks)
+            .field(
+                "notification_url",
+                &self
+                    .notification_url
+                    .as_ref()
+                    .map(|u| crate::redact::Url(u.as_str())),
+            )
             .finish()
     }
 }
@@ -263,11 +274,13 @@ impl JpayConfig {
             category: Category::Other,
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             confirm_callbacks: false,
+            notification_url: None,
         }
     }
 
     /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET`, `JPAY_CALLBACK_SECRET` (required), `JPAY_APP_CODE`
-    /// (an integer) and `JPAY_BASE_URL` (`sandbox`, `live` or a URL; the sandbox when unset).
+    /// (an integer), `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and
+    /// `JPAY_BASE_URL` (`sandbox`, `live` or a URL; the sandbox when unset).
     pub fn from_env() -> Result<JpayConfig, Error> {
         Self::from_lookup(crate::config::env_optional)
     }
@@ -294,6 +307,13 @@ impl JpayConfig {
         if let Some(url) = get("JPAY_BASE_URL")? {
             config = config.with_base_url(url);
         }
+        if let Some(url) = get("JPAY_NOTIFICATION_URL")? {
+            let url = CallbackUrl::parse(&url).map_err(|e| Error::Config {
+                message: "JPAY_NOTIFICATION_URL is not a usable callback URL".into(),
+                source: Some(Box::new(e)),
+            })?;
+            config.notification_url = Some(url);
+        }
         Ok(config)
     }
 
@@ -315,6 +335,14 @@ impl JpayConfig {
     #[must_use]
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
+        self
+    }
+
+    /// Sets the callback URL of payouts and refunds whose request names none (see
+    /// [`JpayConfig::notification_url`]).
+    #[must_use]
+    pub fn with_notification_url(mut self, url: CallbackUrl) -> Self {
+        self.notification_url = Some(url);
         self
     }
 
@@ -343,6 +371,8 @@ struct Inner {
     callback_signer: HmacSigner,
     verifier: HmacVerifier,
     confirm_callbacks: bool,
+    /// The callback URL of a request that names none.
+    notification_url: Option<CallbackUrl>,
     capabilities: Capabilities,
 }
 
@@ -374,8 +404,10 @@ impl ProviderHooks for JpayHooks {
         })
     }
 
-    async fn renew_credentials(&self) -> Result<bool, Error> {
-        self.tokens.renew_after_rejection().await?;
+    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
+        self.tokens
+            .renew_after_rejection(refused.get(AUTHORIZATION))
+            .await?;
         Ok(true)
     }
 
@@ -477,6 +509,7 @@ impl JpayClient {
                 verifier,
                 callback_signer,
                 confirm_callbacks: config.confirm_callbacks,
+                notification_url: config.notification_url.clone(),
                 capabilities: Capabilities {
                     countries: vec![Country::Kenya],
                     currencies: vec![Currency::KES],
@@ -488,7 +521,11 @@ impl JpayClient {
                     balance: true,
                     idempotent_create: true,
                     webhook_auth: WebhookAuth::CallbackUrlToken,
-                    callback_url: CallbackUrlSupport::Required,
+                    callback_url: if config.notification_url.is_some() {
+                        CallbackUrlSupport::Optional
+                    } else {
+                        CallbackUrlSupport::Required
+                    },
                 },
             }),
         })
@@ -680,12 +717,17 @@ impl JpayClient {
             }
             Some(text) => Some(text.clone()),
         };
-        let callback = request.callback_url.as_ref().ok_or_else(|| {
-            Error::invalid(
-                "callback_url",
-                "JPay requires a callback URL for every payout",
-            )
-        })?;
+        let callback = request
+            .callback_url
+            .as_ref()
+            .or(self.inner.notification_url.as_ref())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "callback_url",
+                    "JPay requires a callback URL for every payout: name one in the request, \
+                     or set JpayConfig::with_notification_url (JPAY_NOTIFICATION_URL)",
+                )
+            })?;
         let callback_url =
             callback::signed_url(&self.inner.callback_signer, callback, &request.reference)?;
         Ok(Draft {
@@ -886,6 +928,34 @@ pub(crate) fn refund_from(sent: Payout, reference: &Reference, payment_reference
     }
 }
 
+/// A payout record read back as the refund it carries (JPay refunds are payouts).
+fn refund_of(payout: Payout) -> Refund {
+    let payment_reference = payout
+        .raw
+        .to_value()
+        .ok()
+        .and_then(|raw| {
+            raw.get("narration")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        })
+        .and_then(|narration| refunded_payment(&narration));
+    let mut refund = Refund::new(PROVIDER, payout.id, payout.status);
+    refund.reference = payout.reference;
+    refund.payment_reference = payment_reference;
+    refund.amount = payout.amount;
+    refund.created_at = payout.created_at;
+    refund.raw = payout.raw;
+    refund
+}
+
+/// The payment reference in a narration `Refund of payment <reference>[: <reason>]`.
+fn refunded_payment(narration: &str) -> Option<String> {
+    let rest = narration.strip_prefix("Refund of payment ")?;
+    let reference = rest.split_once(": ").map_or(rest, |(r, _)| r).trim();
+    (!reference.is_empty()).then(|| reference.to_owned())
+}
+
 /// The payout POST of a validated draft for `operation`, the body serialized once.
 fn payout_call(draft: &Draft, app_code: u64, operation: &'static str) -> Result<Call, Error> {
     Ok(Call::post_json(
@@ -1011,6 +1081,19 @@ impl PayoutProvider for JpayClient {
         self.find(reference).await
     }
 
+    /// A JPay refund is a payout: the payout lookup, as a refund. The refunded payment is read
+    /// back from the narration `create_refund` wrote (`Refund of payment <reference>…`) where
+    /// JPay echoes it.
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let payout = self.get_payout(id).await?;
+        Ok(refund_of(payout))
+    }
+
+    /// The payout listing by `ref_no`, as a refund.
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        Ok(self.find(reference).await?.map(refund_of))
+    }
+
     /// A payout to the customer's wallet naming the original payment; JPay does not check the
     /// sum against that payment.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
@@ -1105,7 +1188,7 @@ mod tests {
              max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, \
              http_client: None, webhook_secret: ** redacted **, previous_webhook_secrets: \
              [0 redacted], clock: SystemClock }, category: Other, refresh_margin: 60s, \
-             confirm_callbacks: false }"
+             confirm_callbacks: false, notification_url: None }"
         );
     }
 
@@ -1124,6 +1207,19 @@ mod tests {
             move |name: &'static str| Ok(vars.get(name).map(|v| (*v).to_owned()))
         };
         let config = JpayConfig::from_lookup(lookup(vars.clone())).unwrap();
+        assert_eq!(config.notification_url, None);
+        let mut notified = vars.clone();
+        notified.insert("JPAY_NOTIFICATION_URL", "https://shop.example/hooks/jpay");
+        let with_url = JpayConfig::from_lookup(lookup(notified.clone())).unwrap();
+        assert_eq!(
+            with_url.notification_url.as_ref().map(CallbackUrl::as_str),
+            Some("https://shop.example/hooks/jpay")
+        );
+        notified.insert("JPAY_NOTIFICATION_URL", "http://shop.example/plain");
+        assert!(matches!(
+            JpayConfig::from_lookup(lookup(notified)),
+            Err(Error::Config { .. })
+        ));
         assert_eq!(config.app_key.expose_secret(), "key");
         assert_eq!(config.app_secret.expose_secret(), "secret");
         assert_eq!(config.settings.webhook_secret.expose_secret(), "cb");

@@ -15,15 +15,16 @@
 //!   less, and measured on the configured clock from the moment the token request was sent. A
 //!   token is renewed when less than the refresh margin is left (at most half its lifetime, so a
 //!   token shorter than the margin is still used once before it is renewed).
-//! - After a 401 on a call, [`TokenManager::renew_after_rejection`] renews once; callers whose 401
-//!   arrives while another renewal is running, or just after one, reuse that renewal.
+//! - After a 401 on a call, [`TokenManager::renew_after_rejection`] renews once, unless the token
+//!   the call was signed with has been replaced since (a concurrent caller renewed): then the
+//!   call is repeated with the current token. A renewed token rejected again is renewed again.
 //! - Tokens are held as `SecretString`; no `Debug`, log or error shows them (a token response that
 //!   fails to decode gives an error without a body snippet).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -42,8 +43,6 @@ use crate::webhook::Clock;
 pub(super) const ACCESS_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// How long a refresh token lives, as documented.
 pub(super) const REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-/// A renewal this recent is reused by a caller whose 401 arrives after it.
-const RENEWAL_REUSE: Duration = Duration::from_secs(5);
 
 /// What a call needs from the current token.
 #[derive(Clone)]
@@ -68,6 +67,14 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
+    /// Whether `authorization` is this access token's `Bearer` header.
+    fn signs(&self, authorization: &HeaderValue) -> bool {
+        authorization
+            .as_bytes()
+            .strip_prefix(b"Bearer ")
+            .is_some_and(|token| token == self.access.expose_secret().as_bytes())
+    }
+
     fn session(&self) -> Session {
         let authorization = credential_header(&format!("Bearer {}", self.access.expose_secret()));
         Session {
@@ -82,7 +89,6 @@ impl Tokens {
 #[derive(Default)]
 struct State {
     tokens: Option<Tokens>,
-    last_renewal: Option<Instant>,
 }
 
 /// Owns JPay's tokens. See the module docs.
@@ -188,26 +194,34 @@ impl TokenManager {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// Renews the tokens after JPay answered 401 to a call, unless another caller renewed them
-    /// while this one waited, or moments ago.
-    pub(super) async fn renew_after_rejection(&self) -> Result<(), Error> {
-        let seen = self.generation.load(Ordering::Acquire);
+    /// Renews the tokens after JPay answered 401 to a call that carried `refused` (its
+    /// `Authorization` header), unless the tokens were renewed since that call was signed (by a
+    /// concurrent caller, or moments ago): then the call is repeated with the current token.
+    ///
+    /// What decides is the token the call was signed with, not the one current when the 401
+    /// arrives nor how recent the last renewal is: a renewed token that JPay rejects again is
+    /// renewed again, however soon.
+    pub(super) async fn renew_after_rejection(
+        &self,
+        refused: Option<&HeaderValue>,
+    ) -> Result<(), Error> {
         // Callers arriving from now on wait on the mutex for the renewal, as before.
         self.withdraw();
         let mut state = self.state.lock().await;
-        if self.generation.load(Ordering::Acquire) != seen
-            || state
-                .last_renewal
-                .is_some_and(|at| at.elapsed() < RENEWAL_REUSE)
-        {
+        let renewed_since = match (&state.tokens, refused) {
+            (Some(tokens), Some(refused)) => !tokens.signs(refused),
+            // No token yet: the call was signed by a token that is gone.
+            (None, _) => false,
+            // The call carried no credentials this manager can recognise: renew.
+            (Some(_), None) => false,
+        };
+        if renewed_since {
             self.publish(&state);
             return Ok(());
         }
         let renewed = self.renew_locked(&mut state).await;
         self.publish(&state);
-        renewed?;
-        state.last_renewal = Some(Instant::now());
-        Ok(())
+        renewed
     }
 
     /// Refreshes when a refresh token is usable, else (or when JPay rejects it) issues a new
@@ -445,7 +459,6 @@ mod tests {
                 app_code: Some(7),
                 products: None,
             }),
-            last_renewal: None,
         };
         let before = at(999);
         assert!(before.published().is_none());

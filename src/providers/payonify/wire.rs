@@ -356,11 +356,16 @@ fn invalid_request_code(code: Option<&str>, param: Option<&str>) -> RejectCode {
     }
     match param {
         Some("amount" | "currency") => RejectCode::InvalidAmount,
-        Some(p) if p == "destination" || p.starts_with("destination.") => {
-            RejectCode::InvalidRecipient
-        }
+        Some(p) if param_root(p) == "destination" => RejectCode::InvalidRecipient,
         _ => RejectCode::InvalidRequest,
     }
+}
+
+/// The top-level field a `param` names, in the dotted form (`destination.mobile_money.ecocash`)
+/// or the bracket form of Stripe-style APIs and Payonify's simulator
+/// (`destination[mobile_money][ecocash][mobile_number]`).
+fn param_root(param: &str) -> &str {
+    param.split(['.', '[']).next().unwrap_or(param)
 }
 
 fn by_status(
@@ -436,6 +441,28 @@ mod tests {
             map_status("PAID", None, None),
             Status::Unknown("PAID".into())
         );
+    }
+
+    #[test]
+    fn a_destination_param_is_a_recipient_error_in_dotted_and_bracket_form() {
+        for param in [
+            "destination",
+            "destination.mobile_money.ecocash.mobile_number",
+            "destination[mobile_money][ecocash][mobile_number]",
+        ] {
+            assert_eq!(
+                invalid_request_code(Some("parameter_invalid"), Some(param)),
+                RejectCode::InvalidRecipient,
+                "{param}"
+            );
+        }
+        for param in ["destinations", "metadata[destination]", "description"] {
+            assert_eq!(
+                invalid_request_code(Some("parameter_invalid"), Some(param)),
+                RejectCode::InvalidRequest,
+                "{param}"
+            );
+        }
     }
 
     #[test]

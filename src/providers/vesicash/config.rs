@@ -46,6 +46,16 @@ pub const DOCS_SIGNATURE_HEADER: &str = "mor-signature";
 /// set the real name with [`SignedMessage::TimestampDotBody`](crate::webhook::SignedMessage)).
 pub const TIMESTAMP_HEADER: &str = "X-Vesicash-Timestamp";
 
+/// The secret key's header name of the spec ([`AuthHeaders::spec`], the default).
+pub const SECRET_KEY_HEADER: &str = "secret-key";
+/// The public key's header name of the spec.
+pub const PUBLIC_KEY_HEADER: &str = "public-key";
+/// The secret key's header name of Vesicash's official Node, Python and PHP SDKs
+/// ([`AuthHeaders::sdk`]).
+pub const SDK_SECRET_KEY_HEADER: &str = "V-Private-Key";
+/// The public key's header name of Vesicash's official Node SDK.
+pub const SDK_PUBLIC_KEY_HEADER: &str = "V-Public-Key";
+
 /// Vesicash's sandbox and live base URLs.
 pub const URLS: ProviderUrls = ProviderUrls {
     sandbox: SANDBOX_BASE_URL,
@@ -62,16 +72,66 @@ pub fn webhook_scheme() -> WebhookScheme {
     )
 }
 
+/// The header names the keys are sent under: an open point (see the module docs).
+///
+/// The spec says `secret-key` and `public-key` (the default, [`AuthHeaders::spec`]); Vesicash's
+/// official SDKs send `V-Private-Key`, and the Node SDK also `V-Public-Key`
+/// ([`AuthHeaders::sdk`]). The public key's header may be left out
+/// ([`AuthHeaders::without_public_key`]), as the Python and PHP SDKs do.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthHeaders {
+    /// The header carrying the secret key.
+    pub secret_key: String,
+    /// The header carrying the public key; `None` sends no public key.
+    pub public_key: Option<String>,
+}
+
+impl Default for AuthHeaders {
+    fn default() -> Self {
+        AuthHeaders::spec()
+    }
+}
+
+impl AuthHeaders {
+    /// The spec's `secret-key` and `public-key`.
+    pub fn spec() -> AuthHeaders {
+        AuthHeaders::new(SECRET_KEY_HEADER, Some(PUBLIC_KEY_HEADER))
+    }
+
+    /// The official SDKs' `V-Private-Key` and `V-Public-Key`.
+    pub fn sdk() -> AuthHeaders {
+        AuthHeaders::new(SDK_SECRET_KEY_HEADER, Some(SDK_PUBLIC_KEY_HEADER))
+    }
+
+    /// Any names (checked as header names when the client is built).
+    pub fn new(secret_key: impl Into<String>, public_key: Option<&str>) -> AuthHeaders {
+        AuthHeaders {
+            secret_key: secret_key.into(),
+            public_key: public_key.map(str::to_owned),
+        }
+    }
+
+    /// The same, sending no public key.
+    #[must_use]
+    pub fn without_public_key(mut self) -> AuthHeaders {
+        self.public_key = None;
+        self
+    }
+}
+
 /// Everything a [`super::VesicashClient`] needs.
 ///
 /// `Debug` never prints a key or secret.
 #[non_exhaustive]
 #[derive(Clone)]
 pub struct VesicashConfig {
-    /// The secret key, sent as the `secret-key` header.
+    /// The secret key, sent as the `secret-key` header ([`VesicashConfig::auth_headers`]).
     pub secret_key: SecretString,
-    /// The public key, sent as the `public-key` header.
+    /// The public key, sent as the `public-key` header ([`VesicashConfig::auth_headers`]).
     pub public_key: SecretString,
+    /// The header names the keys are sent under ([`AuthHeaders::spec`] by default).
+    pub auth_headers: AuthHeaders,
     /// What every adapter's config shares: which Vesicash, timeouts, the webhook secret
     /// signatures are checked with and earlier ones during a rotation, the clock.
     pub settings: ClientSettings,
@@ -96,6 +156,7 @@ impl fmt::Debug for VesicashConfig {
         f.debug_struct("VesicashConfig")
             .field("secret_key", &format_args!("{REDACTED}"))
             .field("public_key", &format_args!("{REDACTED}"))
+            .field("auth_headers", &self.auth_headers)
             .field("settings", &self.settings)
             .field("payout_path", &self.payout_path)
             .field("refund_path", &self.refund_path)
@@ -121,6 +182,7 @@ impl VesicashConfig {
         VesicashConfig {
             secret_key,
             public_key,
+            auth_headers: AuthHeaders::spec(),
             settings: ClientSettings::new(webhook_secret, environment),
             payout_path: PAYOUT_PATH.to_owned(),
             refund_path: REFUND_PATH.to_owned(),
@@ -147,6 +209,13 @@ impl VesicashConfig {
             webhook_secret,
             environment,
         ))
+    }
+
+    /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
+    #[must_use]
+    pub fn with_auth_headers(mut self, headers: AuthHeaders) -> Self {
+        self.auth_headers = headers;
+        self
     }
 
     /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
@@ -205,6 +274,15 @@ impl VesicashConfig {
             if reqwest::header::HeaderValue::from_str(text).is_err() {
                 return Err(Error::config(format!(
                     "vesicash: the {name} is not a valid header value"
+                )));
+            }
+        }
+        let key_headers =
+            std::iter::once(&self.auth_headers.secret_key).chain(&self.auth_headers.public_key);
+        for name in key_headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(Error::config(format!(
+                    "vesicash: {name:?} is not a valid header name for a key"
                 )));
             }
         }
@@ -271,6 +349,8 @@ mod tests {
             text,
             format!(
                 "VesicashConfig {{ secret_key: ** redacted **, public_key: ** redacted **, \
+                 auth_headers: AuthHeaders {{ secret_key: \"secret-key\", public_key: \
+                 Some(\"public-key\") }}, \
                  settings: ClientSettings {{ environment: Sandbox, http: {http}, \
                  http_client: None, webhook_secret: ** redacted **, \
                  previous_webhook_secrets: [1 redacted], clock: SystemClock }}, payout_path: \"/v1/payment/payout/process\", \
@@ -312,6 +392,8 @@ mod tests {
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         let c =
             config().with_webhook_scheme(webhook_scheme().with_signature_headers(["bad header"]));
+        assert!(matches!(c.validate(), Err(Error::Config { .. })));
+        let c = config().with_auth_headers(AuthHeaders::new("V Private Key", None));
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         assert!(config().validate().is_ok());
     }

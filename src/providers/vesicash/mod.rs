@@ -11,7 +11,8 @@
 //! | `POST /v1/payment/refunds/process` | `{amount, payment_reference, country_id, transfer_to: "mobile_number", momo_phone_number, webhook_url, reason}` | [`PayoutProvider::create_refund`] |
 //! | `GET /v1/payment/{reference}` | — | [`PayoutProvider::get_payout`] (see below) |
 //!
-//! Every call carries the `secret-key` and `public-key` headers (marked sensitive). Answers are
+//! Every call carries the `secret-key` and `public-key` headers (marked sensitive; the names are
+//! an open point, see 17 below). Answers are
 //! an envelope `{status: "success" | "error", code, message, data}`; `data` of a payout or refund
 //! is `{reference (PY_…), status, amount}`, the amount a JSON number or a string. Amounts go out
 //! as exact JSON numbers in major units (`0.29`, `1000.50`, `150`), phone numbers as E.164 digits
@@ -47,8 +48,12 @@
 //!    2xx answer that cannot be read, and an `"error"` envelope whose `code` is 5xx.
 //! 3. **Looking a payout up by merchant reference.** Impossible: Vesicash never receives the
 //!    merchant reference and documents no listing. [`PayoutProvider::find_payout`] is
-//!    [`Error::Unsupported`] and [`Capabilities::listing`] is false. Reconcile an unknown outcome
-//!    with the webhook, the dashboard, or [`PayoutProvider::get_payout`] with a `PY_` reference.
+//!    [`Error::Unsupported`] and [`Capabilities::listing`] is false.
+//!    [`PayoutProvider::reconcile`] matches an unknown outcome against the payout webhooks
+//!    received since the request was sent, by amount and time (the payload carries no
+//!    recipient and no merchant reference; [`crate::reconcile::by_webhooks`]): one unclaimed
+//!    match is found, none or several cannot tell (never "not found": no Vesicash answer proves
+//!    that nothing was paid).
 //! 4. **Status endpoint.** None is documented for payouts. The default [`STATUS_PATH`] is
 //!    `GET /v1/payment/{reference}`, the one lookup by reference the docs show (for payments),
 //!    expected to answer with the same envelope; change it with
@@ -106,6 +111,10 @@
 //!     not in its country's mobile ranges (a landline): a small table in this adapter until the
 //!     phone module can say whether a number is mobile.
 //! 16. **`from_env`** without `VESICASH_BASE_URL` uses the sandbox, never live.
+//! 17. **Key header names** (open). The spec's `secret-key` and `public-key` by default;
+//!     Vesicash's official Node, Python and PHP SDKs all send `V-Private-Key` (and the Node SDK
+//!     `V-Public-Key`), which [`AuthHeaders::sdk`] selects through
+//!     [`VesicashConfig::with_auth_headers`]; any other names through [`AuthHeaders::new`].
 
 mod config;
 mod validate;
@@ -117,7 +126,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -126,8 +135,9 @@ use tokio::sync::OnceCell;
 
 pub use crate::webhook::{SignedMessage, WebhookScheme};
 pub use config::{
-    BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER, Environment,
-    LIVE_BASE_URL, PAYOUT_PATH, REFERENCE_PLACEHOLDER, REFUND_PATH, SANDBOX_BASE_URL,
+    AuthHeaders, BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER,
+    Environment, LIVE_BASE_URL, PAYOUT_PATH, PUBLIC_KEY_HEADER, REFERENCE_PLACEHOLDER, REFUND_PATH,
+    SANDBOX_BASE_URL, SDK_PUBLIC_KEY_HEADER, SDK_SECRET_KEY_HEADER, SECRET_KEY_HEADER,
     SIGNATURE_HEADER, STATUS_PATH, TIMESTAMP_HEADER, VesicashConfig, webhook_scheme,
 };
 
@@ -143,6 +153,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
+use crate::reconcile::{Evidence, Reconciliation};
 use crate::webhook::{HmacVerifier, WebhookEvent, WebhookRequest};
 use validate::Target;
 use wire::{Envelope, Outcome, TransferData};
@@ -369,6 +380,24 @@ impl VesicashClient {
             .map(crate::CallbackUrl::as_str)
     }
 
+    /// `GET` the status path for the Vesicash reference `id` (a payout's or a refund's).
+    async fn lookup(&self, operation: &'static str, id: &str) -> Result<Opened, Error> {
+        const REFERENCE: PathId = PathId {
+            what: "a Vesicash reference (letters, digits, '_' and '-')",
+            max_len: usize::MAX,
+            trim: true,
+            allowed: PathId::word_char,
+        };
+        let id = REFERENCE.check(id)?;
+        let path = self
+            .inner
+            .config
+            .status_path
+            .replace(REFERENCE_PLACEHOLDER, id);
+        let call = Call::get(operation, path);
+        self.send(&call).await
+    }
+
     /// Sends `call` and opens the envelope: a refusal in a 2xx envelope becomes an error here.
     async fn send(&self, call: &Call) -> Result<Opened, Error> {
         let reply = self.inner.http.send(&self.inner.hooks, call).await?;
@@ -566,6 +595,22 @@ pub(crate) fn created_payout(
     Ok(payout)
 }
 
+/// The refund in an opened answer to the status lookup (its currency only when named).
+pub(crate) fn fetched_refund(opened: Opened) -> Result<Refund, Error> {
+    let data: TransferData = decode_data(&opened)?;
+    let currency = data.currency().as_deref().and_then(Currency::from_code);
+    let amount = match (data.amount(), currency) {
+        (Some(amount), Some(currency)) => Money::new(amount, currency).ok(),
+        _ => None,
+    };
+    let mut refund = Refund::new(PROVIDER, data.reference.trim(), data.status());
+    refund.payment_reference = data.payment_reference();
+    refund.amount = amount;
+    refund.created_at = data.created_at();
+    refund.raw = opened.raw;
+    Ok(refund)
+}
+
 /// The payout in an opened answer to the status lookup.
 pub(crate) fn fetched_payout(opened: Opened) -> Result<Payout, Error> {
     let data: TransferData = decode_data(&opened)?;
@@ -652,27 +697,42 @@ impl PayoutProvider for VesicashClient {
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
-        const REFERENCE: PathId = PathId {
-            what: "a Vesicash reference (letters, digits, '_' and '-')",
-            max_len: usize::MAX,
-            trim: true,
-            allowed: PathId::word_char,
-        };
-        let id = REFERENCE.check(id)?;
-        let path = self
-            .inner
-            .config
-            .status_path
-            .replace(REFERENCE_PLACEHOLDER, id);
-        let call = Call::get("get_payout", path);
-        let opened = self.send(&call).await?;
+        let opened = self.lookup("get_payout", id).await?;
         fetched_payout(opened)
+    }
+
+    /// The same status lookup as [`PayoutProvider::get_payout`], with the refund's reference.
+    async fn get_refund(&self, id: &str) -> Result<Refund, Error> {
+        let opened = self.lookup("get_refund", id).await?;
+        fetched_refund(opened)
     }
 
     /// Unsupported: Vesicash never receives the merchant reference and documents no listing.
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         let _ = reference;
         Err(Error::unsupported(PROVIDER, "find_payout"))
+    }
+
+    /// Vesicash never receives the merchant reference: the request is matched against the
+    /// payout webhooks received since it was sent, by amount and time
+    /// ([`crate::reconcile::by_webhooks`]); never [`Reconciliation::NotFound`].
+    async fn reconcile(
+        &self,
+        request: &PayoutRequest,
+        evidence: &Evidence,
+    ) -> Result<Reconciliation, Error> {
+        Ok(crate::reconcile::by_webhooks(
+            PROVIDER,
+            request,
+            evidence,
+            webhook::stated_amount,
+        ))
+    }
+
+    /// Unsupported, as [`PayoutProvider::find_payout`].
+    async fn find_refund(&self, reference: &Reference) -> Result<Option<Refund>, Error> {
+        let _ = reference;
+        Err(Error::unsupported(PROVIDER, "find_refund"))
     }
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
@@ -723,13 +783,13 @@ impl PayoutProvider for VesicashClient {
     }
 }
 
-/// The `secret-key` and `public-key` headers, and Vesicash's error bodies.
+/// The key headers (by default `secret-key` and `public-key`), and Vesicash's error bodies.
 #[derive(Clone)]
 struct Hooks {
-    /// The `secret-key` header, sensitive, made once.
-    secret_key: HeaderValue,
-    /// The `public-key` header, sensitive, made once.
-    public_key: HeaderValue,
+    /// The secret key's header: its name, and its value, sensitive, made once.
+    secret_key: (HeaderName, HeaderValue),
+    /// The public key's header, when one is sent.
+    public_key: Option<(HeaderName, HeaderValue)>,
 }
 
 impl Hooks {
@@ -740,9 +800,21 @@ impl Hooks {
                 Error::config(format!("vesicash: the {name} is not a valid header value"))
             })
         };
+        let name = |name: &str| {
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::config(format!("vesicash: {name:?} is not a valid header name"))
+            })
+        };
+        let names = &config.auth_headers;
         Ok(Hooks {
-            secret_key: header("secret key", &config.secret_key)?,
-            public_key: header("public key", &config.public_key)?,
+            secret_key: (
+                name(&names.secret_key)?,
+                header("secret key", &config.secret_key)?,
+            ),
+            public_key: match &names.public_key {
+                Some(public) => Some((name(public)?, header("public key", &config.public_key)?)),
+                None => None,
+            },
         })
     }
 }
@@ -750,9 +822,12 @@ impl Hooks {
 #[async_trait]
 impl ProviderHooks for Hooks {
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request
-            .header("secret-key", self.secret_key.clone())
-            .header("public-key", self.public_key.clone()))
+        let (name, value) = &self.secret_key;
+        let request = request.header(name.clone(), value.clone());
+        Ok(match &self.public_key {
+            Some((name, value)) => request.header(name.clone(), value.clone()),
+            None => request,
+        })
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {

@@ -22,14 +22,8 @@ pub(crate) fn parse(body: &[u8]) -> Result<WebhookEvent, Error> {
     let raw: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| invalid(format!("not JSON: {e}")))?;
 
-    let nested = top
-        .get("data")
-        .filter(|d| d.get().trim_start().starts_with('{'));
-    let data: TransferData = match nested {
-        Some(data) => wire::from_raw(data),
-        None => serde_json::from_slice(body),
-    }
-    .map_err(|e| invalid(format!("no reference and status: {e}")))?;
+    let data =
+        transfer_data(&top, body).map_err(|e| invalid(format!("no reference and status: {e}")))?;
     if data.reference.trim().is_empty() {
         return Err(invalid("the reference is empty".into()));
     }
@@ -63,6 +57,31 @@ pub(crate) fn parse(body: &[u8]) -> Result<WebhookEvent, Error> {
     let text = std::str::from_utf8(body).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
     event.raw = crate::RawJson::from_decoded_text(text);
     Ok(event)
+}
+
+/// The payout or refund a body is about: its `data` object, else the body itself.
+fn transfer_data(
+    top: &BTreeMap<String, Box<RawValue>>,
+    body: &[u8],
+) -> Result<TransferData, serde_json::Error> {
+    let nested = top
+        .get("data")
+        .filter(|d| d.get().trim_start().starts_with('{'));
+    match nested {
+        Some(data) => wire::from_raw(data),
+        None => serde_json::from_slice(body),
+    }
+}
+
+/// The amount an event's payload states, with or without a currency (Vesicash's webhooks may
+/// name none, so [`WebhookEvent::amount`] can be empty): for reconciliation by amount.
+pub(crate) fn stated_amount(event: &WebhookEvent) -> Option<rust_decimal::Decimal> {
+    if let Some(money) = event.amount {
+        return Some(money.amount());
+    }
+    let body = event.raw.as_str()?.as_bytes();
+    let top: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body).ok()?;
+    transfer_data(&top, body).ok()?.amount()
 }
 
 fn classify(event_word: Option<&str>, data: &TransferData) -> EventObject {
