@@ -88,7 +88,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{RequestBuilder, StatusCode};
 use secrecy::ExposeSecret;
 
@@ -193,8 +193,10 @@ impl ProviderHooks for MtnHooks {
             .header(TARGET_HEADER, self.target.clone()))
     }
 
-    async fn renew_credentials(&self) -> Result<bool, Error> {
-        self.tokens.renew_after_rejection().await?;
+    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
+        self.tokens
+            .renew_after_rejection(refused.get(AUTHORIZATION))
+            .await?;
         Ok(true)
     }
 

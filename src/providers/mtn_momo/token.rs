@@ -16,7 +16,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -33,8 +33,6 @@ use crate::webhook::Clock;
 
 /// The documented token lifetime, used when the answer has no `expires_in`.
 pub(super) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
-/// A renewal this recent is reused by a caller whose 401 arrives after it.
-const RENEWAL_REUSE: Duration = Duration::from_secs(5);
 /// The token path (the trailing slash is in every official sample).
 pub(super) const TOKEN_PATH: &str = "/disbursement/token/";
 
@@ -49,7 +47,6 @@ struct Token {
 #[derive(Default)]
 struct State {
     token: Option<Arc<Token>>,
-    last_renewal: Option<Instant>,
 }
 
 /// Owns the access token. See the module docs.
@@ -146,22 +143,27 @@ impl TokenManager {
     }
 
     /// Renews the token after MTN answered 401 to a call, unless another caller renewed it
-    /// while this one waited, or moments ago.
-    pub(super) async fn renew_after_rejection(&self) -> Result<(), Error> {
-        let seen = self.generation.load(Ordering::Acquire);
+    /// since the call was signed. `refused` is the `Authorization` header the 401 answered:
+    /// what decides is the token the call was signed with, not the one current when the 401
+    /// arrives nor how recent the last renewal is, so a renewed token that MTN rejects again is
+    /// renewed again, however soon (the bug JPay's manager had, issue 19).
+    pub(super) async fn renew_after_rejection(
+        &self,
+        refused: Option<&HeaderValue>,
+    ) -> Result<(), Error> {
         // Callers arriving from now on wait on the mutex for the renewal.
         self.publish(None);
         let mut state = self.state.lock().await;
-        if self.generation.load(Ordering::Acquire) != seen
-            || state
-                .last_renewal
-                .is_some_and(|at| at.elapsed() < RENEWAL_REUSE)
-        {
+        let renewed_since = match (&state.token, refused) {
+            (Some(token), Some(refused)) => token.authorization != *refused,
+            // No token yet, or a call without credentials this manager recognises: renew.
+            _ => false,
+        };
+        if renewed_since {
             self.publish(state.token.clone());
             return Ok(());
         }
         self.renew_locked(&mut state).await?;
-        state.last_renewal = Some(Instant::now());
         Ok(())
     }
 
