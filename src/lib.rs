@@ -43,6 +43,8 @@
 //! made-up provider; `tests/external_adapter.rs` runs it against a mock server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): a "feature" badge on every feature-gated item.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod batch;
 pub mod config;
@@ -59,6 +61,7 @@ pub mod providers;
 mod raw;
 mod redact;
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod settle;
 pub mod store;
