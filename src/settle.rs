@@ -45,9 +45,10 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use crate::error::Error;
-use crate::model::Payout;
+use crate::model::{Payout, Reference};
 use crate::provider::PayoutProvider;
 use crate::webhook::{EventObject, WebhookEvent};
 
@@ -194,6 +195,24 @@ impl Default for Wait {
 ///
 /// A payout that is already final is returned at once, without a request.
 pub async fn await_final<P>(provider: &P, payout: &Payout, wait: &Wait) -> Result<Awaited, Error>
+where
+    P: PayoutProvider + ?Sized,
+{
+    // Every poll (its HTTP span included) carries the provider, the merchant reference and the
+    // provider's payout id: never an amount, a number or a secret.
+    let span = tracing::info_span!(
+        "disburse.await_final",
+        provider = %provider.id(),
+        reference = payout.reference.as_ref().map(Reference::as_str),
+        payout = %payout.id,
+    );
+    poll_until_final(provider, payout, wait)
+        .instrument(span)
+        .await
+}
+
+/// [`await_final`]'s loop, inside its span.
+async fn poll_until_final<P>(provider: &P, payout: &Payout, wait: &Wait) -> Result<Awaited, Error>
 where
     P: PayoutProvider + ?Sized,
 {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::stream::{self, Stream, StreamExt};
+use tracing::Instrument as _;
 
 use super::fingerprint::fingerprint;
 use super::progress::{Progress, ProgressFn, Tracker};
@@ -397,6 +398,15 @@ impl Run {
         request: PayoutRequest,
         claim: Result<Claim, Error>,
     ) -> impl Future<Output = BatchItem> + Send {
+        // Every event of this item (its HTTP calls included) carries these fields: the
+        // reference and provider, never an amount, a number or a secret.
+        let span = tracing::info_span!(
+            "disburse.batch.item",
+            provider = %self.provider.id(),
+            batch = %self.batch,
+            index,
+            reference = %request.reference,
+        );
         async move {
             let reference = request.reference.clone();
             let outcome = match claim {
@@ -424,6 +434,7 @@ impl Run {
                 outcome,
             }
         }
+        .instrument(span)
     }
 
     async fn reconcile(&self, request: PayoutRequest) -> BatchOutcome {
