@@ -221,7 +221,8 @@ fn is_loopback(url: &Url) -> bool {
 ///
 /// let account = Destination::bank(Country::Nigeria, "058", "0123453385")?;
 /// assert_eq!(account.country(), Some(Country::Nigeria));
-/// assert!(format!("{account:?}").contains("*******3385")); // `Debug` masks the account
+/// let shown = format!("{account:?}"); // `Debug` masks the account number
+/// assert!(shown.contains("******3385") && !shown.contains("0123453385"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

@@ -193,12 +193,12 @@ impl SignatureEncoding {
 /// let verifier = HmacVerifier::new(SecretString::from("whsec_old".to_owned()))
 ///     .with_secret(SecretString::from("whsec_new".to_owned()))
 ///     .with_clock(Arc::new(FixedClock(1_767_000_000)));
-/// assert_eq!(verifier.verify(body, &[&header], SignatureEncoding::Hex), Ok(()));
+/// assert_eq!(verifier.verify(body, &[header.as_str()], SignatureEncoding::Hex), Ok(()));
 ///
 /// // One changed byte of the raw body fails.
 /// let tampered = br#"{"event":"payout.succeeded","data":{"id":"po_2"}}"#;
 /// assert_eq!(
-///     verifier.verify(tampered, &[&header], SignatureEncoding::Hex),
+///     verifier.verify(tampered, &[header.as_str()], SignatureEncoding::Hex),
 ///     Err(WebhookError::SignatureMismatch)
 /// );
 ///
