@@ -353,7 +353,7 @@ impl Destination {
 /// .with_callback_url(CallbackUrl::parse("https://merchant.example/hooks/jpay")?);
 ///
 /// assert_eq!(request.reference.as_str(), "salary-2026-11-0042");
-/// assert_eq!(request.amount.to_string(), "KES 1500.00");
+/// assert_eq!(request.amount.to_string(), "1500.00 KES");
 /// // `Debug` is safe to log: the phone number is masked.
 /// assert!(!format!("{request:?}").contains("712345678"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

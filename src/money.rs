@@ -198,7 +198,7 @@ pub enum MoneyError {
 /// use disburse::{Currency, Money, MoneyError};
 ///
 /// let salary = Money::parse("1500.50", Currency::KES)?;
-/// assert_eq!(salary.to_string(), "KES 1500.50");
+/// assert_eq!(salary.to_string(), "1500.50 KES");
 /// assert_eq!(salary.to_minor_units()?, 150_050); // cents, exactly
 /// assert_eq!(salary.to_fixed_2()?, "1500.50"); // JPay's two-decimal string
 ///
