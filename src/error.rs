@@ -33,6 +33,38 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong, by phase.
+///
+/// Ask the predicates rather than matching every variant: [`is_retryable`](Error::is_retryable)
+/// (the same call may simply be made again), [`may_have_been_sent`](Error::may_have_been_sent)
+/// (the request may have reached the provider), [`is_outcome_unknown`](Error::is_outcome_unknown)
+/// (money may have moved: reconcile with `find_payout`, never re-send blindly) and
+/// [`http_status`](Error::http_status).
+///
+/// # Example
+///
+/// ```
+/// use disburse::{Error, ProviderId, Reference, RejectCode, error::Refusal};
+///
+/// // Bad input: refused before anything is sent.
+/// let invalid = Reference::new("").unwrap_err();
+/// assert!(!invalid.may_have_been_sent() && !invalid.is_retryable());
+///
+/// // A provider's answer, classified by the shared status table.
+/// let refused = Error::from_status(
+///     ProviderId::JPAY,
+///     400,
+///     RejectCode::InvalidAmount,
+///     Refusal::new("amount out of range"),
+/// );
+/// assert_eq!(refused.http_status(), Some(400));
+/// assert_eq!(refused.reject_code(), Some(&RejectCode::InvalidAmount));
+/// assert!(!refused.is_retryable());
+///
+/// let busy = Error::from_status(ProviderId::JPAY, 503, RejectCode::Other, Refusal::new("busy"));
+/// assert!(busy.is_retryable() && busy.may_have_been_sent());
+/// // A 5xx to a read; to an unkeyed payout the adapter answers `OutcomeUnknown` instead.
+/// assert!(!busy.is_outcome_unknown());
+/// ```
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -346,6 +378,15 @@ impl Error {
 
     /// True when the same call may simply be made again (after `retry_after` for
     /// [`Error::RateLimited`]). False for [`Error::OutcomeUnknown`]: reconcile first.
+    ///
+    /// ```
+    /// use disburse::{Error, ProviderId, RejectCode, error::Refusal};
+    ///
+    /// let limited = Error::from_status(ProviderId::PAYONIFY, 429, RejectCode::Other, Refusal::new("slow down"));
+    /// assert!(limited.is_retryable());
+    /// let refused = Error::from_status(ProviderId::PAYONIFY, 422, RejectCode::InvalidRecipient, Refusal::new("no wallet"));
+    /// assert!(!refused.is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -358,6 +399,14 @@ impl Error {
 
     /// True when the request may have reached the provider. False only when it certainly did
     /// not: invalid input, configuration, a failed connect, an unsupported operation.
+    ///
+    /// ```
+    /// use disburse::{Error, ProviderId};
+    ///
+    /// assert!(!Error::invalid("amount", "must be positive").may_have_been_sent());
+    /// assert!(!Error::unsupported(ProviderId::VESICASH, "find_payout").may_have_been_sent());
+    /// assert!(!Error::config("VESICASH_SECRET_KEY is not set").may_have_been_sent());
+    /// ```
     pub fn may_have_been_sent(&self) -> bool {
         !matches!(
             self,
@@ -375,11 +424,35 @@ impl Error {
     }
 
     /// True for [`Error::OutcomeUnknown`]: money may have moved.
+    ///
+    /// ```
+    /// use disburse::{Ambiguity, Error, ProviderId, Reference};
+    ///
+    /// let unknown = Error::OutcomeUnknown {
+    ///     provider: ProviderId::VESICASH,
+    ///     operation: "create_payout",
+    ///     reference: Some(Reference::new("order-42")?),
+    ///     cause: Ambiguity::Timeout,
+    ///     source: None,
+    /// };
+    /// assert!(unknown.is_outcome_unknown());
+    /// assert!(unknown.may_have_been_sent() && !unknown.is_retryable()); // reconcile, never re-send
+    /// assert_eq!(unknown.reference().map(Reference::as_str), Some("order-42"));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// The HTTP status the provider answered with, where it answered.
+    ///
+    /// ```
+    /// use disburse::{Error, ProviderId, RejectCode, error::Refusal};
+    ///
+    /// let err = Error::from_status(ProviderId::JPAY, 502, RejectCode::Other, Refusal::new("bad gateway"));
+    /// assert_eq!(err.http_status(), Some(502));
+    /// assert_eq!(Error::invalid("reference", "must not be empty").http_status(), None);
+    /// ```
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Auth { status, .. } => *status,

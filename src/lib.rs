@@ -10,6 +10,54 @@
 //! | Payonify | Zimbabwe | EcoCash (USD, ZWG) |
 //! | MTN MoMo | Uganda, Ghana, Côte d'Ivoire, Zambia, Cameroon, Benin, Congo, Eswatini, Guinea, South Africa, Liberia | MTN Mobile Money (the Open API's Disbursement product) |
 //!
+//! # Example
+//!
+//! One payout, end to end, with the real Payonify adapter pointed at the embedded simulator
+//! (feature `sandbox`; in production the client comes from `PayonifyConfig::from_env()`):
+//!
+//! ```
+//! # #[cfg(feature = "sandbox")]
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use disburse::sandbox::Sandbox;
+//! use disburse::settle::{Awaited, Wait};
+//! use disburse::{Country, Currency, Destination, Money, Msisdn, Network};
+//! use disburse::{PayoutProvider, PayoutRequest, Reference, Status};
+//!
+//! let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await?;
+//! let provider: Arc<dyn PayoutProvider> = Arc::new(sandbox.payonify_client()?);
+//!
+//! let phone = Msisdn::parse_with_default("077 123 4567", Country::Zimbabwe)?;
+//! assert_eq!(phone.network(), Some(Network::Econet)); // EcoCash
+//! let request = PayoutRequest::new(
+//!     Reference::new("invoice-2026-0042")?, // your idempotency key
+//!     Money::parse("25.00", Currency::USD)?,
+//!     Destination::mobile(phone),
+//! );
+//!
+//! let payout = match provider.create_payout(&request).await {
+//!     Ok(payout) => payout,
+//!     // The provider may have it: look it up, never pay again blindly.
+//!     Err(e) if e.is_outcome_unknown() => match provider.find_payout(&request.reference).await? {
+//!         Some(found) => found,
+//!         None => return Err(e.into()),
+//!     },
+//!     Err(e) => return Err(e.into()),
+//! };
+//!
+//! let wait = Wait::new().first_delay(Duration::from_millis(10)).timeout(Duration::from_secs(30));
+//! match provider.await_final(&payout, &wait).await? {
+//!     Awaited::Final(done) => assert_eq!(done.status, Status::Succeeded),
+//!     other => panic!("not final in time: {other:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sandbox"))]
+//! # fn main() {}
+//! ```
+//!
 //! The pieces:
 //! - [`Money`] and [`Currency`]: exact decimal amounts, converted exactly to each provider's wire
 //!   form (JSON number, two-decimal string, integer minor units) or refused.
@@ -78,6 +126,8 @@
 //! made-up provider; `tests/external_adapter.rs` runs it against a mock server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): a "feature" badge on every feature-gated item.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod batch;
 pub mod config;
@@ -95,6 +145,7 @@ mod raw;
 pub mod reconcile;
 mod redact;
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 #[cfg(feature = "serde")]
 mod serde_impls;

@@ -55,6 +55,23 @@ impl fmt::Display for ProviderId {
 
 /// The merchant's own reference for a payout or refund: the idempotency key.
 ///
+/// # Example
+///
+/// ```
+/// use disburse::{Error, Reference};
+///
+/// let reference = Reference::new("salary-2026-11-0042")?;
+/// assert_eq!(reference.as_str(), "salary-2026-11-0042");
+///
+/// // Refused before anything is sent, with the field named.
+/// let err = Reference::new("salary 42/11").unwrap_err();
+/// assert!(matches!(err, Error::InvalidRequest { field: "reference", .. }));
+/// assert!(!err.may_have_been_sent());
+/// assert!(Reference::new("").is_err());
+/// assert!(Reference::new("x".repeat(Reference::MAX_LEN + 1)).is_err());
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// 1–50 characters of `[A-Za-z0-9_-]`, which every provider accepts unchanged (JPay's `ref_no`
 /// allows 50, Payonify's `Idempotency-Key` and metadata values more).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -113,6 +130,15 @@ impl<'de> serde::Deserialize<'de> for Reference {
 }
 
 /// A URL the provider notifies when a payout or refund changes state.
+///
+/// ```
+/// use disburse::CallbackUrl;
+///
+/// assert!(CallbackUrl::parse("https://merchant.example/hooks/jpay").is_ok());
+/// assert!(CallbackUrl::parse("http://127.0.0.1:8080/hooks").is_ok()); // loopback: local dev
+/// assert!(CallbackUrl::parse("http://merchant.example/hooks").is_err()); // plain http
+/// assert!(CallbackUrl::parse("/hooks/jpay").is_err()); // not absolute
+/// ```
 ///
 /// HTTPS only, except `http` on a loopback address (`localhost`, `127.0.0.0/8`, `[::1]`) for
 /// local development and the embedded sandbox.
@@ -181,6 +207,26 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Where the money goes.
+///
+/// # Example
+///
+/// ```
+/// use disburse::{Country, Destination, Msisdn, Network};
+///
+/// let wallet = Destination::mobile(Msisdn::parse("+254712345678")?);
+/// assert_eq!(wallet.country(), Some(Country::Kenya));
+/// assert_eq!(wallet.network(), Some(Network::Safaricom));
+///
+/// // A ported number: the caller knows the network better than the prefix.
+/// let ported = Destination::mobile_on(Msisdn::parse("+254712345678")?, Network::Airtel);
+/// assert_eq!(ported.network(), Some(Network::Airtel));
+///
+/// let account = Destination::bank(Country::Nigeria, "058", "0123453385")?;
+/// assert_eq!(account.country(), Some(Country::Nigeria));
+/// let shown = format!("{account:?}"); // `Debug` masks the account number
+/// assert!(shown.contains("******3385") && !shown.contains("0123453385"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// `Debug` masks the number: a wallet shows [`Msisdn::masked`], an account number only its last
 /// 4 characters (`"*******3385"`).
@@ -293,6 +339,27 @@ impl Destination {
 }
 
 /// A request to send money out.
+///
+/// # Example
+///
+/// ```
+/// use disburse::{CallbackUrl, Country, Currency, Destination, Money, Msisdn};
+/// use disburse::{PayoutRequest, Reference};
+///
+/// let request = PayoutRequest::new(
+///     Reference::new("salary-2026-11-0042")?, // your idempotency key
+///     Money::parse("1500.00", Currency::KES)?,
+///     Destination::mobile(Msisdn::parse_with_default("0712345678", Country::Kenya)?),
+/// )
+/// .with_narration("November salary")
+/// .with_callback_url(CallbackUrl::parse("https://merchant.example/hooks/jpay")?);
+///
+/// assert_eq!(request.reference.as_str(), "salary-2026-11-0042");
+/// assert_eq!(request.amount.to_string(), "1500.00 KES");
+/// // `Debug` is safe to log: the phone number is masked.
+/// assert!(!format!("{request:?}").contains("712345678"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayoutRequest {
@@ -455,6 +522,16 @@ impl Status {
     }
 
     /// True for succeeded and failed: the status will not change again.
+    ///
+    /// ```
+    /// use disburse::{FailureReason, Status};
+    ///
+    /// assert!(Status::Succeeded.is_final());
+    /// assert!(Status::failed(FailureReason::InsufficientFunds, None).is_final());
+    /// assert!(!Status::Pending.is_final());
+    /// // A word the crate does not know is surfaced, never read as "pending" or "final".
+    /// assert!(!Status::Unknown("ON_HOLD".into()).is_final());
+    /// ```
     pub fn is_final(&self) -> bool {
         matches!(self, Status::Succeeded | Status::Failed { .. })
     }
@@ -487,6 +564,12 @@ impl Status {
 impl FailureReason {
     /// The reason as a snake_case code (`insufficient_funds`), or the provider's own words for
     /// [`FailureReason::Other`].
+    ///
+    /// ```
+    /// use disburse::FailureReason;
+    ///
+    /// assert_eq!(FailureReason::InsufficientFunds.code(), "insufficient_funds");
+    /// ```
     pub fn code(&self) -> &str {
         match self {
             FailureReason::InsufficientFunds => "insufficient_funds",

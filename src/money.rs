@@ -132,6 +132,14 @@ impl Currency {
     }
 
     /// Looks a currency up by its alphabetic code, in any case (`"usd"`, `"USD"`).
+    ///
+    /// ```
+    /// use disburse::Currency;
+    ///
+    /// assert_eq!(Currency::from_code("kes"), Some(Currency::KES));
+    /// assert_eq!(Currency::from_code("XYZ"), None);
+    /// assert_eq!(Currency::UGX.minor_units(), 0);
+    /// ```
     pub fn from_code(code: &str) -> Option<Currency> {
         Currency::ALL
             .into_iter()
@@ -204,6 +212,22 @@ pub enum MoneyError {
 
 /// An exact, non-negative amount of a currency.
 ///
+/// # Example
+///
+/// ```
+/// use disburse::{Currency, Money, MoneyError};
+///
+/// let salary = Money::parse("1500.50", Currency::KES)?;
+/// assert_eq!(salary.to_string(), "1500.50 KES");
+/// assert_eq!(salary.to_minor_units()?, 150_050); // cents, exactly
+/// assert_eq!(salary.to_fixed_2()?, "1500.50"); // JPay's two-decimal string
+///
+/// // UGX has no minor unit: a fraction is refused, never rounded.
+/// assert!(matches!(Money::parse("1.5", Currency::UGX), Err(MoneyError::TooManyDecimals { .. })));
+/// assert!(Money::parse("-1", Currency::KES).is_err());
+/// # Ok::<(), MoneyError>(())
+/// ```
+///
 /// The amount keeps the digits it was given (`150` stays `150`, `1000.50` stays `1000.50`), but
 /// never more decimals than the currency has: trailing zeros beyond the minor unit are dropped
 /// (`UGX 1.0` is `UGX 1`) and non-zero ones are an error (`UGX 1.5`).
@@ -245,6 +269,15 @@ impl Money {
     }
 
     /// Builds an amount from integer minor units (`100050` cents is `1000.50`).
+    ///
+    /// ```
+    /// use disburse::{Currency, Money};
+    ///
+    /// let amount = Money::from_minor_units(100_050, Currency::USD)?;
+    /// assert_eq!(amount, Money::parse("1000.50", Currency::USD)?);
+    /// assert!(Money::from_minor_units(-1, Currency::USD).is_err());
+    /// # Ok::<(), disburse::MoneyError>(())
+    /// ```
     pub fn from_minor_units(minor: i64, currency: Currency) -> Result<Money, MoneyError> {
         if minor < 0 {
             return Err(MoneyError::Negative);
@@ -282,6 +315,18 @@ impl Money {
 
     /// The amount as text with exactly `places` decimals (`1000` → `"1000.00"` for 2). Refuses
     /// when the amount has more decimals than `places`.
+    ///
+    /// ```
+    /// use disburse::{Currency, Money, MoneyError};
+    ///
+    /// assert_eq!(Money::parse("1000", Currency::KES)?.to_fixed(2)?, "1000.00");
+    /// // Never rounded: a wire format with fewer decimals than the amount is refused.
+    /// assert!(matches!(
+    ///     Money::parse("10.25", Currency::KES)?.to_fixed(1),
+    ///     Err(MoneyError::NotRepresentable { .. })
+    /// ));
+    /// # Ok::<(), MoneyError>(())
+    /// ```
     pub fn to_fixed(&self, places: u32) -> Result<String, MoneyError> {
         let normalized = self.amount.normalize();
         if normalized.scale() > places {
@@ -311,6 +356,16 @@ impl Money {
     }
 
     /// `self + other`, when both have the same currency.
+    ///
+    /// ```
+    /// use disburse::{Currency, Money};
+    ///
+    /// let a = Money::parse("0.10", Currency::USD)?;
+    /// let b = Money::parse("0.20", Currency::USD)?;
+    /// assert_eq!(a.checked_add(&b), Some(Money::parse("0.30", Currency::USD)?)); // exact
+    /// assert_eq!(a.checked_add(&Money::parse("1", Currency::KES)?), None);
+    /// # Ok::<(), disburse::MoneyError>(())
+    /// ```
     pub fn checked_add(&self, other: &Money) -> Option<Money> {
         if self.currency != other.currency {
             return None;

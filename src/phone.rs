@@ -232,6 +232,15 @@ impl Country {
 
     /// The country for an ISO 3166-1 alpha-2 code, case-insensitive
     /// (`"ke"`, `"KE"`); `None` for unsupported or malformed codes.
+    ///
+    /// ```
+    /// use disburse::Country;
+    ///
+    /// let kenya = Country::from_iso_alpha2("ke").expect("supported");
+    /// assert_eq!(kenya, Country::Kenya);
+    /// assert_eq!(kenya.calling_code(), "254");
+    /// assert_eq!(Country::from_iso_alpha2("K3"), None);
+    /// ```
     pub fn from_iso_alpha2(code: &str) -> Option<Country> {
         Country::ALL
             .into_iter()
@@ -323,6 +332,13 @@ impl Network {
 
     /// The network whose [`name`](Network::name) is `name` (exactly), e.g. read back from a
     /// store.
+    ///
+    /// ```
+    /// use disburse::Network;
+    ///
+    /// assert_eq!(Network::from_name(Network::Econet.name()), Some(Network::Econet));
+    /// assert_eq!(Network::from_name("no such network"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Network> {
         [
             Network::Safaricom,
@@ -402,6 +418,28 @@ pub enum PhoneError {
 }
 
 /// A mobile number in canonical E.164 form.
+///
+/// # Example
+///
+/// ```
+/// use disburse::{Country, Msisdn, Network, PhoneError};
+///
+/// // Every common spelling of one number is the same `Msisdn`.
+/// let a = Msisdn::parse("+254 712 345 678")?;
+/// let b = Msisdn::parse_with_default("(0712) 345-678", Country::Kenya)?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.e164(), "+254712345678");
+/// assert_eq!(a.country(), Some(Country::Kenya));
+/// assert_eq!(a.network(), Some(Network::Safaricom)); // routes to M-Pesa
+///
+/// // Logs and `Debug` never show the whole number.
+/// assert_eq!(a.masked(), "+2547*****678");
+/// assert!(!format!("{a:?}").contains("712345678"));
+///
+/// // A local number without a country is refused, not guessed.
+/// assert!(Msisdn::parse("0712345678").is_err());
+/// # Ok::<(), PhoneError>(())
+/// ```
 ///
 /// Either a mobile number of a supported [`Country`] (checked for length and
 /// mobile prefix), or a generic E.164 number of another country (checked only
@@ -664,6 +702,14 @@ impl Msisdn {
     ///
     /// For generic numbers (calling code unknown) the first 4 digits and the
     /// last 3 are shown, e.g. `"+4479*****456"`.
+    ///
+    /// ```
+    /// use disburse::Msisdn;
+    ///
+    /// let zm = Msisdn::parse("+260 977 123 456")?;
+    /// assert_eq!(zm.masked(), "+2609*****456");
+    /// # Ok::<(), disburse::PhoneError>(())
+    /// ```
     pub fn masked(&self) -> String {
         let shown_head = match self.country {
             Some(c) => c.calling_code().len() + 1,

@@ -127,6 +127,66 @@ impl Capabilities {
 /// Every method validates its input before sending anything: bad input is
 /// [`Error::InvalidRequest`] and nothing leaves the process. A money-moving call whose outcome
 /// cannot be known is [`Error::OutcomeUnknown`]; reconcile it with [`PayoutProvider::reconcile`].
+///
+/// # The methods are `async fn`
+///
+/// The trait is used as `Arc<dyn PayoutProvider>`, which native `async fn` in traits does not
+/// allow (it is not dyn-compatible), so it is written with the `async-trait` crate: each `async fn`
+/// below appears in these docs as a `fn` returning `Pin<Box<dyn Future<Output = …> + Send>>`.
+/// Read, call and implement them as these `async fn`s (the futures are `Send`, so they run on
+/// any Tokio runtime and inside `tokio::spawn`); an implementation outside the crate puts
+/// `#[async_trait::async_trait]` on its `impl` block:
+///
+/// ```text
+/// async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error>;
+/// async fn get_payout(&self, id: &str) -> Result<Payout, Error>;
+/// async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error>;
+/// async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
+/// async fn validate_recipient(&self, destination: &Destination) -> Result<RecipientCheck, Error>; // default: Unsupported
+/// async fn balance(&self) -> Result<Balance, Error>;                                              // default: Unsupported
+/// async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error>;            // default: crate::settle
+/// ```
+///
+/// # Example
+///
+/// A payout sent, read back by id, and found by the merchant's reference, through
+/// `Arc<dyn PayoutProvider>`: here the real Payonify adapter against the embedded sandbox
+/// (feature `sandbox`).
+///
+/// ```
+/// # #[cfg(feature = "sandbox")]
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use disburse::sandbox::Sandbox;
+/// use disburse::{Currency, Destination, Money, Msisdn};
+/// use disburse::{PayoutProvider, PayoutRequest, ProviderId, Reference};
+///
+/// let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await?;
+/// let provider: Arc<dyn PayoutProvider> = Arc::new(sandbox.payonify_client()?);
+/// assert_eq!(provider.id(), ProviderId::PAYONIFY);
+///
+/// let request = PayoutRequest::new(
+///     Reference::new("order-42")?,
+///     Money::parse("25.00", Currency::USD)?,
+///     Destination::mobile(Msisdn::parse("+263771234567")?), // Econet: EcoCash
+/// );
+/// let payout = provider.create_payout(&request).await?;
+/// assert_eq!(payout.reference.as_ref(), Some(&request.reference));
+///
+/// let read = provider.get_payout(&payout.id).await?;
+/// assert_eq!(read.id, payout.id);
+///
+/// // After an `OutcomeUnknown`, this is how the payout is reconciled instead of re-sent.
+/// let found = provider.find_payout(&request.reference).await?;
+/// assert_eq!(found.map(|p| p.id), Some(payout.id));
+/// assert!(provider.find_payout(&Reference::new("never-sent")?).await?.is_none());
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "sandbox"))]
+/// # fn main() {}
+/// ```
 #[async_trait]
 pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// The provider's id.
@@ -202,6 +262,51 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// Waits until `payout` is final or the wait's deadline passes, polling
     /// [`PayoutProvider::get_payout`] with backoff and waking at once on a matching webhook
     /// event. See [`crate::settle`] for the rules.
+    ///
+    /// # Example
+    ///
+    /// Against the embedded sandbox (feature `sandbox`), where a recipient ending in `0001`
+    /// fails with insufficient funds:
+    ///
+    /// ```
+    /// # #[cfg(feature = "sandbox")]
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use disburse::sandbox::Sandbox;
+    /// use disburse::settle::{Awaited, Wait};
+    /// use disburse::{Currency, Destination, FailureReason, Money, Msisdn};
+    /// use disburse::{PayoutProvider, PayoutRequest, Reference, Status};
+    ///
+    /// let sandbox = Sandbox::builder().settle_after(Duration::from_millis(50)).start().await?;
+    /// let payonify = sandbox.payonify_client()?;
+    /// let pay = |reference: &str, phone: &str| -> Result<PayoutRequest, Box<dyn std::error::Error>> {
+    ///     Ok(PayoutRequest::new(
+    ///         Reference::new(reference)?,
+    ///         Money::parse("10.00", Currency::USD)?,
+    ///         Destination::mobile(Msisdn::parse(phone)?),
+    ///     ))
+    /// };
+    /// let paid = payonify.create_payout(&pay("wages-1", "+263771234567")?).await?;
+    /// let refused = payonify.create_payout(&pay("wages-2", "+263771230001")?).await?;
+    ///
+    /// // Polls with backoff until final; no fixed sleep.
+    /// let wait = Wait::new()
+    ///     .first_delay(Duration::from_millis(10))
+    ///     .timeout(Duration::from_secs(30));
+    /// let done = payonify.await_final(&paid, &wait).await?;
+    /// assert!(matches!(&done, Awaited::Final(p) if p.status == Status::Succeeded));
+    ///
+    /// let done = payonify.await_final(&refused, &wait).await?;
+    /// assert!(matches!(
+    ///     done.payout().status,
+    ///     Status::Failed { reason: FailureReason::InsufficientFunds, .. }
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(feature = "sandbox"))]
+    /// # fn main() {}
+    /// ```
     async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error> {
         crate::settle::await_final(self, payout, wait).await
     }

@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use crate::error::Error;
 use crate::model::{Payout, ProviderId, Reference, Refund, Status};
@@ -222,7 +223,17 @@ where
     P: PayoutProvider + ?Sized,
 {
     let id = payout.id.as_str();
-    settle(payout, wait, || provider.get_payout(id)).await
+    // Every poll (its HTTP span included) carries the provider, the merchant reference and the
+    // provider's payout id: never an amount, a number or a secret.
+    let span = tracing::info_span!(
+        "disburse.await_final",
+        provider = %provider.id(),
+        reference = payout.reference.as_ref().map(Reference::as_str),
+        payout = %payout.id,
+    );
+    settle(payout, wait, || provider.get_payout(id))
+        .instrument(span)
+        .await
 }
 
 /// Waits until `refund` is final or `wait.timeout` passes, polling
@@ -239,7 +250,15 @@ where
     P: PayoutProvider + ?Sized,
 {
     let id = refund.id.as_str();
-    settle(refund, wait, || provider.get_refund(id)).await
+    let span = tracing::info_span!(
+        "disburse.await_final",
+        provider = %provider.id(),
+        reference = refund.reference.as_ref().map(Reference::as_str),
+        refund = %refund.id,
+    );
+    settle(refund, wait, || provider.get_refund(id))
+        .instrument(span)
+        .await
 }
 
 /// A record [`settle`] can wait on: a payout or a refund.

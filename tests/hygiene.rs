@@ -8,17 +8,23 @@ mod e2e_support;
 mod hygiene_support;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
+use disburse::batch::{BatchOutcome, BatchRunner};
 use disburse::sandbox::{
     Fault, JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, Route, Sandbox,
     VESICASH_CREDENTIALS,
 };
+use disburse::settle::{Awaited, Wait};
+use disburse::store::Store;
 use disburse::{
     Ambiguity, AuthFailure, CallbackUrl, Country, Currency, Destination, Error, Money, Msisdn,
     PayoutProvider, PayoutRequest, ProviderId, RefundRequest, WebhookRequest,
 };
 use e2e_support::{Receiver, reference, sandbox, wait_until};
+use futures_util::StreamExt as _;
 use hygiene_support::{Capture, Needles, Outputs, assert_clean, global_capture, report, scan};
 use secrecy::SecretString;
 
@@ -260,6 +266,7 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
     payonify(&sandbox, &mut run).await;
     mtn_momo(&sandbox, &mut run).await;
     webhooks(&sandbox, &receiver, &mut run).await;
+    settle_and_batch(&sandbox, &mut run).await;
 
     // The callback token of every JPay payout is a secret too.
     let jpay = sandbox.jpay_client().expect("client");
@@ -291,6 +298,15 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
         "HTTP spans are traced"
     );
     assert!(tracing_text.contains("TRACE") || tracing_text.contains("DEBUG"));
+    // The batch item and await_final spans are in the capture, with their reference and
+    // provider, so the scan below covers them.
+    for span in [
+        "disburse.await_final{provider=payonify reference=\"hyg-settle-pending\"",
+        "disburse.batch.item{provider=payonify batch=hygiene index=0 reference=hyg-batch-0}",
+        "disburse.batch.item{provider=payonify batch=hygiene index=2 reference=hyg-batch-2}",
+    ] {
+        assert!(tracing_text.contains(span), "{span} is traced");
+    }
 
     let tracing_lines = tracing_text.lines().count();
     run.out.text("tracing", tracing_text);
@@ -431,6 +447,54 @@ async fn mtn_momo(sandbox: &Sandbox, run: &mut Run) {
     let err = client.get_payout(&payout.id).await;
     run.out.result("mtn status decode", &err);
     sandbox.clear_faults();
+
+/// `await_final` polling a payout that stays pending (its span around each poll), and a batch of
+/// three payouts on an in-memory SQLite store (one span per item).
+async fn settle_and_batch(sandbox: &Sandbox, run: &mut Run) {
+    let client = sandbox.payonify_client().expect("client");
+    let pending = run.wallet("+263771230004"); // scripted: stays pending
+    let payout = client
+        .create_payout(&PayoutRequest::new(
+            reference("hyg-settle-pending"),
+            money("10.00", Currency::USD),
+            pending,
+        ))
+        .await
+        .expect("payonify payout");
+    let wait = Wait::new()
+        .first_delay(Duration::from_millis(5))
+        .timeout(Duration::from_millis(200));
+    let awaited = client.await_final(&payout, &wait).await;
+    assert!(
+        matches!(&awaited, Ok(Awaited::DeadlineReached(p)) if p.id == payout.id),
+        "{awaited:?}"
+    );
+    run.out.result("await_final pending", &awaited);
+
+    let requests: Vec<PayoutRequest> = ["+263771234561", "+263771234562", "+263771234563"]
+        .iter()
+        .enumerate()
+        .map(|(i, number)| {
+            PayoutRequest::new(
+                reference(&format!("hyg-batch-{i}")),
+                money("2.50", Currency::USD),
+                run.wallet(number),
+            )
+        })
+        .collect();
+    let store = Arc::new(Store::open("sqlite::memory:").await.expect("store"));
+    let provider: Arc<dyn PayoutProvider> = Arc::new(client);
+    let runner = BatchRunner::new(provider, store).batch("hygiene");
+    let items: Vec<_> = runner.run_iter(requests).collect().await;
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        assert!(
+            matches!(item.outcome, BatchOutcome::Sent(_)),
+            "{:?}",
+            item.outcome
+        );
+        run.out.debug("batch item", item);
+    }
 }
 
 async fn vesicash(sandbox: &Sandbox, receiver: &Receiver, run: &mut Run) {

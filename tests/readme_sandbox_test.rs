@@ -63,7 +63,7 @@ fn the_readme_block_is_this_file() {
     let this = include_str!("readme_sandbox_test.rs");
     let start = "use disburse::sandbox::Sandbox;\nuse disburse::settle::";
     let block = &readme[readme.find(start).expect("the README's block")..];
-    let block = &block[..block.find("# fn main() {}").expect("its end")];
+    let block = &block[..block.find("```").expect("its end")];
     assert!(
         this.contains(block),
         "README.md's sandbox test and this file differ"

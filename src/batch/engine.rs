@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::stream::{self, Stream, StreamExt};
+use tracing::Instrument as _;
 
 use super::fingerprint::fingerprint;
 use super::progress::{Progress, ProgressFn, Tracker};
@@ -396,32 +397,44 @@ impl Run {
         index: u64,
         request: PayoutRequest,
         claim: Result<Claim, Error>,
-    ) -> BatchItem {
-        let reference = request.reference.clone();
-        let outcome = match claim {
-            Ok(Claim::Send) => self.send(request).await,
-            Ok(Claim::Reconcile) => self.reconcile(request).await,
-            Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
-            Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
-                provider: self.provider.id(),
-                reference: reference.clone(),
-                stored,
-            }),
-            Ok(Claim::Repeat) => BatchOutcome::Failed(Error::invalid(
-                "reference",
-                format!(
-                    "{reference} appears more than once in this batch; only its first \
-                     occurrence is processed"
-                ),
-            )),
-            Ok(Claim::Busy) => BatchOutcome::Elsewhere,
-            Err(e) => BatchOutcome::Failed(e),
-        };
-        BatchItem {
+    ) -> impl Future<Output = BatchItem> + Send {
+        // Every event of this item (its HTTP calls included) carries these fields: the
+        // reference and provider, never an amount, a number or a secret.
+        let span = tracing::info_span!(
+            "disburse.batch.item",
+            provider = %self.provider.id(),
+            batch = %self.batch,
             index,
-            reference,
-            outcome,
+            reference = %request.reference,
+        );
+        async move {
+            let reference = request.reference.clone();
+            let outcome = match claim {
+                Ok(Claim::Send) => self.send(request).await,
+                Ok(Claim::Reconcile) => self.reconcile(request).await,
+                Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
+                Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
+                    provider: self.provider.id(),
+                    reference: reference.clone(),
+                    stored,
+                }),
+                Ok(Claim::Repeat) => BatchOutcome::Failed(Error::invalid(
+                    "reference",
+                    format!(
+                        "{reference} appears more than once in this batch; only its first \
+                         occurrence is processed"
+                    ),
+                )),
+                Ok(Claim::Busy) => BatchOutcome::Elsewhere,
+                Err(e) => BatchOutcome::Failed(e),
+            };
+            BatchItem {
+                index,
+                reference,
+                outcome,
+            }
         }
+        .instrument(span)
     }
 
     async fn reconcile(&self, request: PayoutRequest) -> BatchOutcome {

@@ -2,26 +2,57 @@
 //! ([`crate::store`]) that makes a re-run after a crash, another batch, or another worker send
 //! nothing twice.
 //!
-//! ```no_run
-//! # async fn demo(provider: std::sync::Arc<dyn disburse::PayoutProvider>, requests: Vec<disburse::PayoutRequest>) -> Result<(), disburse::Error> {
+//! ```
+//! # #[cfg(all(feature = "sandbox", feature = "sqlite"))]
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
+//! use std::time::Duration;
 //! use futures_util::StreamExt;
 //! use disburse::batch::{BatchOutcome, BatchRunner};
+//! use disburse::sandbox::Sandbox;
 //! use disburse::store::Store;
+//! use disburse::{Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, Reference};
 //!
-//! let store = Arc::new(Store::open("sqlite://payouts.db").await?);
+//! let sandbox = Sandbox::builder().settle_after(Duration::ZERO).start().await?;
+//! let provider: Arc<dyn PayoutProvider> = Arc::new(sandbox.payonify_client()?);
+//! let requests = (1..=5)
+//!     .map(|n| -> Result<PayoutRequest, Box<dyn std::error::Error>> {
+//!         Ok(PayoutRequest::new(
+//!             Reference::new(format!("payroll-2026-11-{n}"))?,
+//!             Money::parse("12.50", Currency::USD)?,
+//!             Destination::mobile(Msisdn::parse(&format!("+26377123456{n}"))?),
+//!         ))
+//!     })
+//!     .collect::<Result<Vec<_>, _>>()?;
+//!
+//! // A real database: `sqlite://payouts.db` in production, in memory here.
+//! let store = Arc::new(Store::open("sqlite::memory:").await?);
 //! let runner = BatchRunner::new(provider, store)
 //!     .batch("payroll-2026-11")
 //!     .concurrency(32)
 //!     .rate_limit(Some(50))
 //!     .on_progress(|p| eprintln!("{}/{} done", p.completed, p.submitted));
-//! let mut results = std::pin::pin!(runner.run_iter(requests));
+//!
+//! let mut sent = 0;
+//! let mut results = std::pin::pin!(runner.run_iter(requests.clone()));
 //! while let Some(item) = results.next().await {
-//!     if let BatchOutcome::Unknown(e) = &item.outcome {
-//!         eprintln!("{}: check by hand: {e}", item.reference);
+//!     match &item.outcome {
+//!         BatchOutcome::Sent(_) => sent += 1,
+//!         BatchOutcome::Unknown(e) => eprintln!("{}: check by hand: {e}", item.reference),
+//!         other => eprintln!("{}: {}", item.reference, other.as_str()),
 //!     }
 //! }
-//! # Ok(()) }
+//! assert_eq!(sent, 5);
+//!
+//! // The same input again pays nobody twice: every reference is already done.
+//! let again: Vec<_> = runner.run_iter(requests).collect().await;
+//! assert!(again.iter().all(|item| matches!(item.outcome, BatchOutcome::AlreadyDone(_))));
+//! assert_eq!(sandbox.payouts_for_reference(disburse::ProviderId::PAYONIFY, "payroll-2026-11-1").len(), 1);
+//! # Ok(())
+//! # }
+//! # #[cfg(not(all(feature = "sandbox", feature = "sqlite")))]
+//! # fn main() {}
 //! ```
 //!
 //! # The rules

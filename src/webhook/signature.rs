@@ -179,6 +179,36 @@ impl SignatureEncoding {
 
 /// HMAC-SHA256 verification with secret rotation, candidates and a timestamp window.
 ///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use secrecy::SecretString;
+/// use disburse::webhook::{FixedClock, HmacVerifier, SignatureEncoding, WebhookError, sign};
+///
+/// let body = br#"{"event":"payout.succeeded","data":{"id":"po_1"}}"#;
+/// let header = sign(b"whsec_new", body, SignatureEncoding::Hex); // what the provider sends
+///
+/// // During a rotation the old and the new secret both verify; comparison is constant-time.
+/// let verifier = HmacVerifier::new(SecretString::from("whsec_old".to_owned()))
+///     .with_secret(SecretString::from("whsec_new".to_owned()))
+///     .with_clock(Arc::new(FixedClock(1_767_000_000)));
+/// assert_eq!(verifier.verify(body, &[header.as_str()], SignatureEncoding::Hex), Ok(()));
+///
+/// // One changed byte of the raw body fails.
+/// let tampered = br#"{"event":"payout.succeeded","data":{"id":"po_2"}}"#;
+/// assert_eq!(
+///     verifier.verify(tampered, &[header.as_str()], SignatureEncoding::Hex),
+///     Err(WebhookError::SignatureMismatch)
+/// );
+///
+/// // Timestamps outside the window (300 s by default) are refused.
+/// assert!(verifier.check_timestamp("1767000100").is_ok());
+/// assert!(verifier.check_timestamp("1766990000").is_err());
+/// // `Debug` never prints a secret.
+/// assert!(!format!("{verifier:?}").contains("whsec"));
+/// ```
+///
 /// Each usable secret is keyed into an HMAC state once, when it is added; a verification
 /// clones that state instead of hashing the key again.
 #[derive(Clone)]
