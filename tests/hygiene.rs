@@ -298,15 +298,6 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
         "HTTP spans are traced"
     );
     assert!(tracing_text.contains("TRACE") || tracing_text.contains("DEBUG"));
-    // The batch item and await_final spans are in the capture, with their reference and
-    // provider, so the scan below covers them.
-    for span in [
-        "disburse.await_final{provider=payonify reference=\"hyg-settle-pending\"",
-        "disburse.batch.item{provider=payonify batch=hygiene index=0 reference=hyg-batch-0}",
-        "disburse.batch.item{provider=payonify batch=hygiene index=2 reference=hyg-batch-2}",
-    ] {
-        assert!(tracing_text.contains(span), "{span} is traced");
-    }
 
     let tracing_lines = tracing_text.lines().count();
     run.out.text("tracing", tracing_text);
@@ -447,6 +438,7 @@ async fn mtn_momo(sandbox: &Sandbox, run: &mut Run) {
     let err = client.get_payout(&payout.id).await;
     run.out.result("mtn status decode", &err);
     sandbox.clear_faults();
+}
 
 /// `await_final` polling a payout that stays pending (its span around each poll), and a batch of
 /// three payouts on an in-memory SQLite store (one span per item).

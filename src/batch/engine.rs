@@ -392,7 +392,7 @@ impl Run {
     }
 
     /// Does what a claim says (an error: the store failed, nothing is sent).
-    async fn process(
+    fn process(
         self: Arc<Self>,
         index: u64,
         request: PayoutRequest,
