@@ -46,6 +46,7 @@ pub mod batch;
 pub mod config;
 pub mod error;
 pub mod http;
+mod ids;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals;
