@@ -64,8 +64,8 @@ pub mod webhook;
 
 pub use error::{Ambiguity, AuthFailure, Error, Refusal, RejectCode, Result};
 pub use model::{
-    Balance, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest, ProviderId,
-    RecipientCheck, Reference, Refund, RefundRequest, Status,
+    Balance, BankAccount, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest,
+    ProviderId, RecipientCheck, Reference, Refund, RefundRequest, Status,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Country, Msisdn, Network, PhoneError};
