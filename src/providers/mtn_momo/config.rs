@@ -2,18 +2,15 @@
 //! callback host, payout mode; `from_env`.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::config::Environment;
-use crate::config::ProviderUrls;
+use crate::config::{ClientSettings, ProviderUrls};
 use crate::error::Error;
-use crate::http::HttpConfig;
 use crate::money::Currency;
 use crate::phone::Country;
-use crate::webhook::{Clock, SystemClock};
 
 /// MTN's sandbox host.
 pub const SANDBOX_URL: &str = "https://sandbox.momodeveloper.mtn.com";
@@ -225,17 +222,16 @@ pub struct MtnMomoConfig {
     pub target: TargetEnvironment,
     /// The currency payouts are sent in; [`TargetEnvironment::currency`] unless set.
     pub currency: Option<Currency>,
-    /// Sandbox host, production host, or another base URL.
-    pub environment: Environment,
+    /// What every adapter's config shares: sandbox host, production host or another base URL;
+    /// timeouts; the clock token expiry is measured on; and the webhook secret, which for MTN
+    /// MoMo is the secret the per-payout callback tokens are made with (any string only this
+    /// merchant knows; earlier ones are still accepted during a rotation).
+    pub settings: ClientSettings,
     /// The callback host registered for the API user (`providerCallbackHost`); a payout whose
     /// callback URL has another host is refused before sending. `None` checks nothing.
     pub callback_host: Option<String>,
-    /// The secret the per-payout callback tokens are made with.
-    pub callback_secret: SecretString,
     /// Transfer (the default) or deposit.
     pub payout_mode: PayoutMode,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
     /// A token is renewed when less than this is left of it.
     pub refresh_margin: Duration,
     /// When on, [`PayoutProvider::parse_webhook`](crate::PayoutProvider::parse_webhook) refuses
@@ -243,8 +239,6 @@ pub struct MtnMomoConfig {
     /// [`MtnMomoClient::parse_webhook_confirmed`](super::MtnMomoClient::parse_webhook_confirmed),
     /// which reads the outcome from MTN.
     pub confirm_callbacks: bool,
-    /// The clock token expiry is measured on.
-    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for MtnMomoConfig {
@@ -255,14 +249,11 @@ impl fmt::Debug for MtnMomoConfig {
             .field("api_key", &format_args!("** redacted **"))
             .field("target", &self.target)
             .field("currency", &self.currency)
-            .field("environment", &self.environment)
+            .field("settings", &self.settings)
             .field("callback_host", &self.callback_host)
-            .field("callback_secret", &format_args!("** redacted **"))
             .field("payout_mode", &self.payout_mode)
-            .field("http", &self.http)
             .field("refresh_margin", &self.refresh_margin)
             .field("confirm_callbacks", &self.confirm_callbacks)
-            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -281,14 +272,11 @@ impl MtnMomoConfig {
             api_key,
             target: TargetEnvironment::Sandbox,
             currency: None,
-            environment: Environment::Sandbox,
+            settings: ClientSettings::new(callback_secret, Environment::Sandbox),
             callback_host: None,
-            callback_secret,
             payout_mode: PayoutMode::Transfer,
-            http: HttpConfig::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             confirm_callbacks: false,
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -339,7 +327,7 @@ impl MtnMomoConfig {
             };
         }
         if let Some(url) = get("MTN_MOMO_BASE_URL")? {
-            config.environment = Environment::parse(&url);
+            config = config.with_base_url(url);
         }
         config.callback_host = get("MTN_MOMO_CALLBACK_HOST")?;
         if let Some(mode) = get("MTN_MOMO_PAYOUT_MODE")? {
@@ -366,13 +354,6 @@ impl MtnMomoConfig {
         self
     }
 
-    /// Sets the base URL.
-    #[must_use]
-    pub fn with_environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
     /// Sets the registered callback host.
     #[must_use]
     pub fn with_callback_host(mut self, host: impl Into<String>) -> Self {
@@ -384,13 +365,6 @@ impl MtnMomoConfig {
     #[must_use]
     pub fn with_payout_mode(mut self, mode: PayoutMode) -> Self {
         self.payout_mode = mode;
-        self
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
         self
     }
 
@@ -408,13 +382,6 @@ impl MtnMomoConfig {
         self
     }
 
-    /// Sets the clock (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// The currency payouts are sent in.
     pub fn payout_currency(&self) -> Currency {
         self.currency.unwrap_or_else(|| self.target.currency())
@@ -427,7 +394,7 @@ impl MtnMomoConfig {
             ("subscription_key", &self.subscription_key),
             ("api_user", &self.api_user),
             ("api_key", &self.api_key),
-            ("callback_secret", &self.callback_secret),
+            ("callback_secret", &self.settings.webhook_secret),
         ] {
             if secret.expose_secret().trim().is_empty() {
                 return Err(Error::config(format!("mtn_momo: {name} is empty")));
@@ -436,7 +403,7 @@ impl MtnMomoConfig {
         if !super::reference_id::is_uuid(self.api_user.expose_secret().trim()) {
             return Err(Error::config("mtn_momo: api_user must be a UUID"));
         }
-        let base = self.environment.base_url(&URLS);
+        let base = self.settings.base_url(&URLS);
         let sandbox_target = self.target == TargetEnvironment::Sandbox;
         if sandbox_target && base == LIVE_URL {
             return Err(Error::config(
@@ -457,3 +424,5 @@ impl MtnMomoConfig {
         Ok(())
     }
 }
+
+crate::config::client_settings_builders!(MtnMomoConfig);

@@ -103,10 +103,11 @@ use self::wire::{
     ActiveWire, BalanceWire, BasicUserInfoWire, PartyBody, RefundBody, TransferBody, TransferResult,
 };
 use crate::error::{Error, RejectCode};
-use crate::http::{Call, HttpClient, Idempotency, ProviderHooks, credential_header};
+use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
+use crate::model::found_is_sent;
 use crate::model::{
-    Balance, Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
-    RefundRequest, Status,
+    Balance, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, RecipientCheck,
+    Reference, Refund, RefundRequest, Status,
 };
 use crate::money::{Currency, Money};
 use crate::provider::{
@@ -219,7 +220,7 @@ impl MtnMomoClient {
     pub fn new(config: MtnMomoConfig) -> Result<MtnMomoClient, Error> {
         config.check()?;
         let currency = config.payout_currency();
-        let http = HttpClient::new(PROVIDER, config.environment.base_url(&URLS), config.http)?;
+        let http = config.settings.http_client(PROVIDER, &URLS)?;
         let subscription = credential_header(config.subscription_key.expose_secret().trim())
             .ok_or_else(|| {
                 Error::config("mtn_momo: the subscription key cannot be sent in a header")
@@ -234,7 +235,7 @@ impl MtnMomoClient {
             &config.api_key,
             subscription.clone(),
             config.refresh_margin,
-            config.clock,
+            Arc::clone(&config.settings.clock),
         )?;
         let capabilities = Capabilities {
             countries: config.target.country().into_iter().collect(),
@@ -262,8 +263,8 @@ impl MtnMomoClient {
                 currency,
                 payout_mode: config.payout_mode,
                 callback_host: config.callback_host.map(|h| h.trim().to_ascii_lowercase()),
-                callback_signer: HmacSigner::new(&config.callback_secret),
-                verifier: HmacVerifier::new(config.callback_secret.clone()),
+                callback_signer: HmacSigner::new(&config.settings.webhook_secret),
+                verifier: config.settings.webhook_verifier(),
                 confirm_callbacks: config.confirm_callbacks,
                 capabilities,
             }),
@@ -537,17 +538,18 @@ impl MtnMomoClient {
         Ok((decoded.value, decoded.raw))
     }
 
-    /// After a 409: the record MTN holds under the draft's id, when it is this request (same
-    /// amount, same payee); otherwise the 409 stands.
+    /// After a 409: the record MTN holds under the draft's id (as a payout record, whatever it
+    /// is), when it is this request by the shared decision ([`found_is_sent`]: same amount, and
+    /// for a payout the same payee); otherwise the 409 stands.
     async fn resolve_existing<B>(
         &self,
         operation: &'static str,
         base: &str,
         draft: &Draft<B>,
         rejection: Error,
-    ) -> Result<(TransferResult, RawJson), Error> {
-        let (result, raw) = match self.read(operation, base, &draft.reference_id).await {
-            Ok(found) => found,
+    ) -> Result<Payout, Error> {
+        let found = match self.read(operation, base, &draft.reference_id).await {
+            Ok((result, raw)) => self.payout_from(&draft.reference_id, result, raw),
             Err(lookup) => {
                 tracing::warn!(
                     reference = draft.reference.as_str(),
@@ -557,27 +559,23 @@ impl MtnMomoClient {
                 return Err(rejection);
             }
         };
-        let amount_ok = result.money(self.inner.currency) == Some(draft.money);
-        let payee_ok = match &draft.payee {
-            Some(payee) => result
-                .payee
-                .as_ref()
-                .and_then(|p| p.party_id.as_deref())
-                .is_some_and(|p| p.trim_start_matches('+') == payee),
-            None => true,
-        };
-        if amount_ok && payee_ok {
-            tracing::info!(
-                reference = draft.reference.as_str(),
-                "409 resolved to the existing identical record"
-            );
-            Ok((result, raw))
-        } else {
-            tracing::warn!(
-                reference = draft.reference.as_str(),
-                "409: MTN holds another record under this reference"
-            );
-            Err(rejection)
+        let recipient = draft.payee.as_deref().map(|payee| payee_is(&found, payee));
+        match found_is_sent(&draft.money, &found, recipient) {
+            FoundPayout::Same => {
+                tracing::info!(
+                    reference = draft.reference.as_str(),
+                    "409 resolved to the existing identical record"
+                );
+                Ok(found)
+            }
+            judged => {
+                tracing::warn!(
+                    reference = draft.reference.as_str(),
+                    judged = ?judged,
+                    "409: MTN holds another record under this reference, or one it cannot judge"
+                );
+                Err(rejection)
+            }
         }
     }
 
@@ -604,21 +602,36 @@ impl MtnMomoClient {
         result: TransferResult,
         raw: RawJson,
     ) -> Refund {
-        Refund {
-            provider: PROVIDER,
-            id: id.to_owned(),
-            reference: result
-                .external_id
-                .as_deref()
-                .and_then(|r| Reference::new(r.trim()).ok()),
-            // MTN's refund body does not echo `referenceIdToRefund`.
-            payment_reference: original.map(str::to_owned),
-            amount: result.money(self.inner.currency),
-            status: result.status(),
-            created_at: None,
-            raw,
-        }
+        refund_of(self.payout_from(id, result, raw), original)
     }
+}
+
+/// A refund's record read as a payout's (the same body), as a refund. MTN's refund body does not
+/// echo `referenceIdToRefund`: `original` is what the caller knows of it.
+fn refund_of(record: Payout, original: Option<&str>) -> Refund {
+    Refund {
+        provider: PROVIDER,
+        id: record.id,
+        reference: record.reference,
+        payment_reference: original.map(str::to_owned),
+        amount: record.amount,
+        status: record.status,
+        created_at: record.created_at,
+        raw: record.raw,
+    }
+}
+
+/// Whether the `payee.partyId` of MTN's record is `digits` (a `+` tolerated); a record without
+/// a readable payee matches nothing, so a 409 is never adopted on the amount alone.
+fn payee_is(found: &Payout, digits: &str) -> bool {
+    let raw = found.raw.to_value().unwrap_or_default();
+    let party = raw.get("payee").and_then(|p| p.get("partyId"));
+    let text = match party {
+        Some(serde_json::Value::String(s)) => s.trim().trim_start_matches('+').to_owned(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => return false,
+    };
+    text == digits
 }
 
 /// Whether MTN said the reference id exists: as the answer, or as the last answer behind an
@@ -657,13 +670,19 @@ fn balance_money(wire: &BalanceWire) -> Result<Money, String> {
 
 /// An id as a path segment: a UUID, as every MTN resource id is.
 fn check_id(id: &str) -> Result<&str, Error> {
-    let id = id.trim();
+    const REFERENCE_ID: PathId = PathId {
+        what: "an MTN MoMo reference id (a UUID, 8-4-4-4-12 hexadecimal digits)",
+        max_len: 36,
+        trim: true,
+        allowed: |c| c.is_ascii_hexdigit() || c == '-',
+    };
+    let id = REFERENCE_ID.check(id)?;
     if reference_id::is_uuid(id) {
         Ok(id)
     } else {
         Err(Error::invalid(
             "id",
-            "is not an MTN MoMo reference id (a UUID)",
+            format!("must be {}", REFERENCE_ID.what),
         ))
     }
 }
@@ -678,6 +697,14 @@ impl PayoutProvider for MtnMomoClient {
         &self.inner.capabilities
     }
 
+    /// The record's `payee.partyId` against the wallet's digits.
+    fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
+        match destination {
+            Destination::MobileWallet { msisdn, .. } => Some(payee_is(found, msisdn.digits())),
+            _ => Some(false),
+        }
+    }
+
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let draft = self.prepare_payout(request)?;
         let mode = self.inner.payout_mode;
@@ -689,10 +716,8 @@ impl PayoutProvider for MtnMomoClient {
                 Ok(payout)
             }
             Err(e) if already_exists(&e) => {
-                let (result, raw) = self
-                    .resolve_existing("create_payout", mode.status_path(), &draft, e)
-                    .await?;
-                Ok(self.payout_from(&draft.reference_id, result, raw))
+                self.resolve_existing("create_payout", mode.status_path(), &draft, e)
+                    .await
             }
             Err(e) => Err(e),
         }
@@ -733,10 +758,10 @@ impl PayoutProvider for MtnMomoClient {
                 Ok(refund)
             }
             Err(e) if already_exists(&e) => {
-                let (result, raw) = self
+                let found = self
                     .resolve_existing("create_refund", REFUND_STATUS_PATH, &draft, e)
                     .await?;
-                Ok(self.refund_from(&draft.reference_id, Some(&original), result, raw))
+                Ok(refund_of(found, Some(&original)))
             }
             Err(e) => Err(e),
         }
@@ -828,13 +853,15 @@ mod tests {
         for secret in ["sub-key", USER, "api-key", "cb-secret"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(
-            shown.starts_with(
-                "MtnMomoConfig { subscription_key: ** redacted **, api_user: ** redacted **, \
-             api_key: ** redacted **, target: Sandbox, currency: None, environment: Sandbox, \
-             callback_host: None, callback_secret: ** redacted **, payout_mode: Transfer,"
-            ),
-            "{shown}"
+        assert_eq!(
+            shown,
+            "MtnMomoConfig { subscription_key: ** redacted **, api_user: ** redacted **, \
+             api_key: ** redacted **, target: Sandbox, currency: None, settings: ClientSettings { \
+             environment: Sandbox, http: HttpConfig { connect_timeout: 10s, timeout: 30s, retry: \
+             RetryPolicy { max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, \
+             max_retry_after: 30s } }, http_client: None, webhook_secret: ** redacted **, \
+             previous_webhook_secrets: [0 redacted], clock: SystemClock }, callback_host: None, \
+             payout_mode: Transfer, refresh_margin: 600s, confirm_callbacks: false }"
         );
     }
 
@@ -860,7 +887,7 @@ mod tests {
         assert_eq!(config.api_user.expose_secret(), USER);
         assert_eq!(config.target, TargetEnvironment::Uganda);
         assert_eq!(config.payout_currency(), Currency::UGX);
-        assert_eq!(config.environment, Environment::Live);
+        assert_eq!(config.settings.environment, Environment::Live);
         assert_eq!(config.callback_host.as_deref(), Some("hooks.shop.example"));
         assert_eq!(config.payout_mode, PayoutMode::DepositV2);
         assert!(MtnMomoClient::new(config).is_ok());
@@ -893,7 +920,7 @@ mod tests {
         let config = MtnMomoConfig::from_lookup(lookup(defaults)).unwrap();
         assert_eq!(config.target, TargetEnvironment::Sandbox);
         assert_eq!(config.payout_currency(), Currency::EUR);
-        assert_eq!(config.environment, Environment::Sandbox);
+        assert_eq!(config.settings.environment, Environment::Sandbox);
         assert_eq!(config.payout_mode, PayoutMode::Transfer);
 
         let mut missing = vars;

@@ -7,7 +7,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{AuthFailure, Error, RejectCode};
+use crate::error::{AuthFailure, Error, Refusal, RejectCode};
 use crate::model::{FailureReason, ProviderId, Status};
 use crate::money::{Currency, Money};
 
@@ -67,8 +67,9 @@ pub(super) struct RefundBody {
 // ---------------------------------------------------------------------------------------------
 
 /// A transfer, deposit or refund as MTN reports it (the GET body, also the callback body).
-/// Every field is optional but `status`; `amount`, ids and `partyId` are read as a string or a
-/// number (MTN's own examples have both).
+/// Every field is optional but `status`; `amount` and ids are read as a string or a number
+/// (MTN's own examples have both). The payee echoed back is read from the raw JSON where it is
+/// needed (a 409's record, `recipient_matches`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct TransferResult {
@@ -80,19 +81,9 @@ pub(super) struct TransferResult {
     pub financial_transaction_id: Option<String>,
     #[serde(default, deserialize_with = "lenient_text")]
     pub external_id: Option<String>,
-    #[serde(default)]
-    pub payee: Option<PartyResult>,
     pub status: String,
     #[serde(default)]
     pub reason: Option<ReasonWire>,
-}
-
-/// The payee echoed back.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct PartyResult {
-    #[serde(default, deserialize_with = "lenient_text")]
-    pub party_id: Option<String>,
 }
 
 /// `reason`: a bare code (`"NOT_ENOUGH_FUNDS"`) or an ErrorReason (`{"code", "message"}`).
@@ -335,53 +326,36 @@ pub(super) fn map_code(http: u16, code: &str, message: &str) -> Option<Error> {
     })
 }
 
-/// The error for an answer without a documented code, by HTTP status.
+/// The error for an answer without a documented code: MTN's gateway words where they say more
+/// than the status (a 401 about the token rather than the subscription key, a 403 about the
+/// caller's IP), else the shared status table ([`Error::from_status`]).
 fn map_status(http: u16, code: Option<String>, message: String) -> Error {
     let upper = message.to_ascii_uppercase();
+    let auth = |kind: AuthFailure, message: String| Error::Auth {
+        provider: PROVIDER,
+        status: Some(http),
+        kind,
+        message,
+    };
     match http {
-        401 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(http),
-            kind: if upper.contains("SUBSCRIPTION KEY") || upper.contains("CREDENTIAL") {
-                AuthFailure::InvalidCredentials
-            } else {
-                AuthFailure::TokenExpired
-            },
-            message,
-        },
-        403 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(http),
-            kind: if upper.contains("IP") {
-                AuthFailure::IpNotAllowed
-            } else {
-                AuthFailure::Forbidden
-            },
-            message,
-        },
-        429 => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message,
-        },
-        _ if http >= 500 => Error::ServerError {
-            provider: PROVIDER,
-            status: http,
-            message,
-        },
-        _ => Error::Rejected {
-            provider: PROVIDER,
-            status: http,
-            code: match http {
+        401 if !(upper.contains("SUBSCRIPTION KEY") || upper.contains("CREDENTIAL")) => {
+            auth(AuthFailure::TokenExpired, message)
+        }
+        403 if upper.contains("IP") => auth(AuthFailure::IpNotAllowed, message),
+        _ => {
+            let reject = match http {
                 404 => RejectCode::NotFound,
                 409 => RejectCode::DuplicateReference,
                 400 | 422 => RejectCode::InvalidRequest,
                 _ => RejectCode::Other,
-            },
-            provider_code: code,
-            message,
-            param: None,
-        },
+            };
+            Error::from_status(
+                PROVIDER,
+                http,
+                reject,
+                Refusal::new(message).with_provider_code(code),
+            )
+        }
     }
 }
 
