@@ -23,7 +23,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::{ProviderId, Reference};
+use crate::ids::{ProviderId, Reference};
 use crate::webhook::signature::WebhookError;
 
 /// A boxed error cause, kept whole so `source()` chains reach it.

@@ -133,6 +133,7 @@ pub mod batch;
 pub mod config;
 pub mod error;
 pub mod http;
+mod ids;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals;
@@ -157,8 +158,8 @@ pub mod webhook_inbox;
 
 pub use error::{Ambiguity, AuthFailure, Error, Refusal, RejectCode, Result};
 pub use model::{
-    Balance, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest, ProviderId,
-    RecipientCheck, Reference, Refund, RefundRequest, Status,
+    Balance, BankAccount, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest,
+    ProviderId, RecipientCheck, Reference, Refund, RefundRequest, Status,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Country, Msisdn, Network, PhoneError};

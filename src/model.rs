@@ -8,75 +8,11 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::error::Error;
+pub use crate::ids::{ProviderId, Reference};
 use crate::money::Money;
 use crate::phone::{Country, Msisdn, Network};
 use crate::raw::RawJson;
 use crate::redact::Account;
-
-/// Which provider a record, event or error comes from.
-///
-/// A newtype over a static name rather than an enum, so an adapter outside this crate can name
-/// itself too.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProviderId(&'static str);
-
-impl ProviderId {
-    /// Vesicash.
-    pub const VESICASH: ProviderId = ProviderId("vesicash");
-    /// JPay (Kenya).
-    pub const JPAY: ProviderId = ProviderId("jpay");
-    /// Payonify (Zimbabwe).
-    pub const PAYONIFY: ProviderId = ProviderId("payonify");
-    /// MTN MoMo (the MTN Open API's Disbursement product).
-    pub const MTN_MOMO: ProviderId = ProviderId("mtn_momo");
-
-    /// A provider id for an adapter outside this crate.
-    pub const fn custom(name: &'static str) -> ProviderId {
-        ProviderId(name)
-    }
-
-    /// The provider's name in lower case (`"jpay"`).
-    pub const fn as_str(&self) -> &'static str {
-        self.0
-    }
-}
-
-impl fmt::Debug for ProviderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl fmt::Display for ProviderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-/// The merchant's own reference for a payout or refund: the idempotency key.
-///
-/// # Example
-///
-/// ```
-/// use disburse::{Error, Reference};
-///
-/// let reference = Reference::new("salary-2026-11-0042")?;
-/// assert_eq!(reference.as_str(), "salary-2026-11-0042");
-///
-/// // Refused before anything is sent, with the field named.
-/// let err = Reference::new("salary 42/11").unwrap_err();
-/// assert!(matches!(err, Error::InvalidRequest { field: "reference", .. }));
-/// assert!(!err.may_have_been_sent());
-/// assert!(Reference::new("").is_err());
-/// assert!(Reference::new("x".repeat(Reference::MAX_LEN + 1)).is_err());
-/// # Ok::<(), Error>(())
-/// ```
-///
-/// 1–50 characters of `[A-Za-z0-9_-]`, which every provider accepts unchanged (JPay's `ref_no`
-/// allows 50, Payonify's `Idempotency-Key` and metadata values more).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct Reference(String);
 
 impl Reference {
     /// The longest reference accepted.
@@ -108,17 +44,6 @@ impl Reference {
             ));
         }
         Ok(Reference(value))
-    }
-
-    /// The reference text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Reference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -241,15 +166,76 @@ pub enum Destination {
         /// portable in Kenya). `None` uses [`Msisdn::network`].
         network: Option<Network>,
     },
-    /// A bank account.
-    BankAccount {
-        /// The country the bank is in.
+    /// A bank account, checked once when it is built ([`BankAccount::new`], [`Destination::bank`]).
+    BankAccount(BankAccount),
+}
+
+/// A bank account: its fields are private, so every one was checked by [`BankAccount::new`].
+///
+/// `Debug` masks the account number to its last 4 characters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BankAccount {
+    country: Country,
+    bank_code: String,
+    account_number: String,
+}
+
+impl BankAccount {
+    /// A bank account; the bank code and account number are trimmed and must not be blank, and
+    /// the account number holds only letters and digits.
+    pub fn new(
         country: Country,
-        /// The provider's identifier of the bank (Vesicash `bank_id`, JPay bank channel code).
-        bank_code: String,
-        /// The account number.
-        account_number: String,
-    },
+        bank_code: impl Into<String>,
+        account_number: impl Into<String>,
+    ) -> Result<BankAccount, Error> {
+        let bank_code = bank_code.into().trim().to_owned();
+        let account_number = account_number.into().trim().to_owned();
+        if bank_code.is_empty() {
+            return Err(Error::invalid("destination.bank_code", "must not be empty"));
+        }
+        if account_number.is_empty() {
+            return Err(Error::invalid(
+                "destination.account_number",
+                "must not be empty",
+            ));
+        }
+        if !account_number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::invalid(
+                "destination.account_number",
+                "may hold only letters and digits",
+            ));
+        }
+        Ok(BankAccount {
+            country,
+            bank_code,
+            account_number,
+        })
+    }
+
+    /// The country the bank is in.
+    pub fn country(&self) -> Country {
+        self.country
+    }
+
+    /// The provider's identifier of the bank (Vesicash `bank_id`, JPay bank channel code).
+    pub fn bank_code(&self) -> &str {
+        &self.bank_code
+    }
+
+    /// The account number.
+    pub fn account_number(&self) -> &str {
+        &self.account_number
+    }
+}
+
+impl fmt::Debug for BankAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BankAccount")
+            .field("country", &self.country)
+            .field("bank_code", &self.bank_code)
+            .field("account_number", &Account(&self.account_number))
+            .finish()
+    }
 }
 
 impl fmt::Debug for Destination {
@@ -260,16 +246,7 @@ impl fmt::Debug for Destination {
                 .field("msisdn", msisdn)
                 .field("network", network)
                 .finish(),
-            Destination::BankAccount {
-                country,
-                bank_code,
-                account_number,
-            } => f
-                .debug_struct("BankAccount")
-                .field("country", country)
-                .field("bank_code", bank_code)
-                .field("account_number", &Account(account_number))
-                .finish(),
+            Destination::BankAccount(account) => account.fmt(f),
         }
     }
 }
@@ -297,35 +274,14 @@ impl Destination {
         bank_code: impl Into<String>,
         account_number: impl Into<String>,
     ) -> Result<Destination, Error> {
-        let bank_code = bank_code.into().trim().to_owned();
-        let account_number = account_number.into().trim().to_owned();
-        if bank_code.is_empty() {
-            return Err(Error::invalid("destination.bank_code", "must not be empty"));
-        }
-        if account_number.is_empty() {
-            return Err(Error::invalid(
-                "destination.account_number",
-                "must not be empty",
-            ));
-        }
-        if !account_number.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(Error::invalid(
-                "destination.account_number",
-                "may hold only letters and digits",
-            ));
-        }
-        Ok(Destination::BankAccount {
-            country,
-            bank_code,
-            account_number,
-        })
+        BankAccount::new(country, bank_code, account_number).map(Destination::BankAccount)
     }
 
     /// The country of the destination, where it is known.
     pub fn country(&self) -> Option<Country> {
         match self {
             Destination::MobileWallet { msisdn, .. } => msisdn.country(),
-            Destination::BankAccount { country, .. } => Some(*country),
+            Destination::BankAccount(account) => Some(account.country),
         }
     }
 
@@ -333,7 +289,7 @@ impl Destination {
     pub fn network(&self) -> Option<Network> {
         match self {
             Destination::MobileWallet { msisdn, network } => network.or_else(|| msisdn.network()),
-            Destination::BankAccount { .. } => None,
+            Destination::BankAccount(_) => None,
         }
     }
 }

@@ -113,7 +113,7 @@ impl Capabilities {
     pub fn supports(&self, destination: &Destination, currency: Currency) -> bool {
         let kind_ok = match destination {
             Destination::MobileWallet { .. } => self.mobile_money,
-            Destination::BankAccount { .. } => self.bank_accounts,
+            Destination::BankAccount(_) => self.bank_accounts,
         };
         let country_ok = destination
             .country()

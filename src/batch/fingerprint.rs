@@ -25,17 +25,13 @@ pub fn fingerprint(request: &PayoutRequest) -> String {
             hasher.update(b"\n");
             hasher.update(network.map(|n| n.name()).unwrap_or("-").as_bytes());
         }
-        Destination::BankAccount {
-            country,
-            bank_code,
-            account_number,
-        } => {
+        Destination::BankAccount(account) => {
             hasher.update(b"bank\n");
-            hasher.update(country.iso_alpha2().as_bytes());
+            hasher.update(account.country().iso_alpha2().as_bytes());
             hasher.update(b"\n");
-            hasher.update(bank_code.as_bytes());
+            hasher.update(account.bank_code().as_bytes());
             hasher.update(b"\n");
-            hasher.update(account_number.as_bytes());
+            hasher.update(account.account_number().as_bytes());
         }
     }
     let digest = hasher.finalize();

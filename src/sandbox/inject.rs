@@ -12,18 +12,10 @@ use axum::response::{IntoResponse, Response};
 
 use super::ctx::ProviderCtx;
 use super::fault::Fault;
+use super::fault_mark::{Applied, FaultSlot};
 use super::kind::ProviderKind;
-use super::record::FaultSlot;
 use super::reference::RequestReference;
 use super::{jpay, mtn_momo, payonify, vesicash};
-
-/// Marks a response with the fault applied to it, for the request log.
-#[derive(Debug, Clone)]
-pub(crate) struct Applied {
-    pub(crate) fault: Fault,
-    /// True when no answer reaches the client.
-    pub(crate) dropped: bool,
-}
 
 /// How long a truncated answer waits between its partial body and the broken connection, so the
 /// partial bytes are flushed first.

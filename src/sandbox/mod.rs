@@ -180,6 +180,7 @@ mod credentials;
 mod ctx;
 mod deliver;
 mod fault;
+mod fault_mark;
 mod inject;
 mod jpay;
 mod kind;

@@ -2,8 +2,6 @@
 //! names and the status it got — also a request whose client gave up before the answer (a fault
 //! holding the answer back past the client's timeout), logged with no status.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -12,31 +10,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::ctx::ProviderCtx;
-use super::fault::Fault;
-use super::inject::Applied;
+use super::fault_mark::{Applied, FaultSlot};
 use super::log::RequestRecord;
 use super::reference::{self, RequestReference};
 
 /// The largest request body read (the providers' own limits are far lower).
 const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
-
-/// Where the fault injector notes the fault it applied, so a request dropped mid-fault is logged
-/// with it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct FaultSlot(Arc<Mutex<Option<Fault>>>);
-
-impl FaultSlot {
-    pub(crate) fn set(&self, fault: &Fault) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(fault.clone());
-    }
-
-    fn get(&self) -> Option<Fault> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
 
 /// Logs its record when dropped: with the answer's status once there is one, else with none
 /// (the client went away first and hyper cancelled the handler).

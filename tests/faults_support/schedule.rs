@@ -8,7 +8,8 @@ use disburse::sandbox::Fault;
 /// The seed of the schedule when `DISBURSE_FAULT_SEED` is not set.
 pub const DEFAULT_SEED: u64 = 0xFA17_5EED_2024;
 
-/// The client's per-attempt timeout in this suite.
+/// The client's per-attempt timeout in a run that needs the client to give up (an answer held
+/// past it).
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The timeout of the client that reconciles once the faults are cleared (a reconciler has no
 /// reason to be impatient).
@@ -19,6 +20,12 @@ pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const PAST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a slow body within the timeout takes.
 pub const WITHIN_TIMEOUT: Duration = Duration::from_millis(200);
+/// The client's per-attempt timeout in a run where no answer is held past the timeout: far past
+/// [`WITHIN_TIMEOUT`] (and an answer's ordinary time), so that a machine stalled for a few
+/// seconds cannot make an answer that is meant to arrive in time arrive late. Only runs that
+/// need the client to give up ([`Scenario::waits_out_the_client`]) use the short
+/// [`CLIENT_TIMEOUT`].
+pub const PATIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The `Retry-After` of a 429: the sandbox announces whole seconds, rounding up, so one second is
 /// the shortest real wait.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -198,6 +205,17 @@ impl Scenario {
             .iter()
             .flat_map(|i| std::iter::repeat_n(i.kind, i.times as usize))
             .collect()
+    }
+
+    /// Whether a fault of this run holds an answer past the client's timeout, so that the run
+    /// needs the short [`CLIENT_TIMEOUT`] (any other run gets the [`PATIENT_TIMEOUT`]).
+    pub fn waits_out_the_client(&self) -> bool {
+        self.injections.iter().any(|i| {
+            matches!(
+                i.kind,
+                Kind::AcceptedThenTimeout | Kind::SlowBodyPastTimeout
+            )
+        })
     }
 }
 

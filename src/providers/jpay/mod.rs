@@ -669,12 +669,9 @@ impl JpayClient {
                 };
                 (Recipient::Phone(msisdn.clone()), msisdn.e164(), channel)
             }
-            Destination::BankAccount {
-                country,
-                bank_code,
-                account_number,
-            } => {
-                if *country != Country::Kenya {
+            Destination::BankAccount(account) => {
+                let account_number = account.account_number();
+                if account.country() != Country::Kenya {
                     return Err(Error::invalid(
                         "destination.country",
                         "JPay pays Kenyan bank accounts only",
@@ -682,7 +679,7 @@ impl JpayClient {
                 }
                 let channel = match caller_channel {
                     Some(channel) => channel,
-                    None => parse_channel(bank_code).map_err(|_| {
+                    None => parse_channel(account.bank_code()).map_err(|_| {
                         Error::invalid(
                             "channel",
                             "a JPay bank payout needs the bank's channel code: set the request's \
@@ -692,8 +689,8 @@ impl JpayClient {
                     })?,
                 };
                 (
-                    Recipient::Account(account_number.clone()),
-                    account_number.clone(),
+                    Recipient::Account(account_number.to_owned()),
+                    account_number.to_owned(),
                     channel,
                 )
             }
@@ -1059,8 +1056,8 @@ impl PayoutProvider for JpayClient {
     fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
         let recipient = match destination {
             Destination::MobileWallet { msisdn, .. } => Recipient::Phone(msisdn.clone()),
-            Destination::BankAccount { account_number, .. } => {
-                Recipient::Account(account_number.clone())
+            Destination::BankAccount(account) => {
+                Recipient::Account(account.account_number().to_owned())
             }
         };
         payto_matches(&recipient, found)

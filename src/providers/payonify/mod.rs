@@ -449,7 +449,7 @@ fn ecocash_number(destination: &Destination) -> Result<&str, Error> {
         "Payonify pays EcoCash wallets only, and EcoCash reaches Econet numbers (077, 078, 079)";
     let (msisdn, named) = match destination {
         Destination::MobileWallet { msisdn, network } => (msisdn, *network),
-        Destination::BankAccount { .. } => {
+        Destination::BankAccount(_) => {
             return Err(Error::invalid(
                 "destination",
                 format!("{ONLY}; bank accounts are not supported"),

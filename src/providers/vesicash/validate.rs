@@ -38,37 +38,13 @@ pub(crate) fn amount(amount: &Money) -> Result<(), Error> {
 pub(crate) fn destination(destination: &Destination) -> Result<Target, Error> {
     match destination {
         Destination::MobileWallet { msisdn, .. } => mobile(msisdn),
-        Destination::BankAccount {
-            country,
-            bank_code,
-            account_number,
-        } => {
-            let bank_id = bank_code.trim();
-            if bank_id.is_empty() {
-                return Err(Error::invalid(
-                    "destination.bank_code",
-                    "must hold the Vesicash bank_id (see banks())",
-                ));
-            }
-            let account_number = account_number.trim();
-            if account_number.is_empty() {
-                return Err(Error::invalid(
-                    "destination.account_number",
-                    "must not be empty",
-                ));
-            }
-            if !account_number.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(Error::invalid(
-                    "destination.account_number",
-                    "may hold only letters and digits",
-                ));
-            }
-            Ok(Target::Bank {
-                country: *country,
-                bank_id: bank_id.to_owned(),
-                account_number: account_number.to_owned(),
-            })
-        }
+        // `BankAccount::new` checked the bank code and account number once (non-blank, trimmed,
+        // letters and digits); the account's fields cannot be set around it.
+        Destination::BankAccount(account) => Ok(Target::Bank {
+            country: account.country(),
+            bank_id: account.bank_code().to_owned(),
+            account_number: account.account_number().to_owned(),
+        }),
         // `Destination` may grow; inside this crate the arm is unreachable today.
         #[allow(unreachable_patterns)]
         _ => Err(Error::unsupported(
