@@ -364,14 +364,10 @@ impl Serialize for Destination {
                 msisdn: msisdn.clone(),
                 network: *network,
             },
-            Destination::BankAccount {
-                country,
-                bank_code,
-                account_number,
-            } => DestinationWire::BankAccount {
-                country: *country,
-                bank_code: bank_code.clone(),
-                account_number: account_number.clone(),
+            Destination::BankAccount(account) => DestinationWire::BankAccount {
+                country: account.country(),
+                bank_code: account.bank_code().to_owned(),
+                account_number: account.account_number().to_owned(),
             },
         };
         wire.serialize(s)

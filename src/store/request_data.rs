@@ -50,14 +50,10 @@ pub(crate) fn encode(request: &PayoutRequest) -> String {
             msisdn: msisdn.e164(),
             network: network.map(|n| n.name().to_owned()),
         },
-        Destination::BankAccount {
-            country,
-            bank_code,
-            account_number,
-        } => StoredDestination::Bank {
-            country: country.iso_alpha2().to_owned(),
-            bank_code: bank_code.clone(),
-            account_number: account_number.clone(),
+        Destination::BankAccount(account) => StoredDestination::Bank {
+            country: account.country().iso_alpha2().to_owned(),
+            bank_code: account.bank_code().to_owned(),
+            account_number: account.account_number().to_owned(),
         },
     };
     let stored = Stored {
