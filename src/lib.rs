@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | Vesicash | Nigeria, Zambia and more | mobile money, bank |
 //! | JPay | Kenya | M-Pesa, Airtel Money, T-Kash, banks |
+//! | M-Pesa Daraja (Safaricom, direct) | Kenya | M-Pesa |
 //! | Payonify | Zimbabwe | EcoCash (USD, ZWG) |
 //!
 //! The pieces:
@@ -40,6 +41,7 @@ mod redact;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settle;
+mod url_token;
 pub mod webhook;
 
 pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};

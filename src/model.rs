@@ -27,6 +27,8 @@ impl ProviderId {
     pub const JPAY: ProviderId = ProviderId("jpay");
     /// Payonify (Zimbabwe).
     pub const PAYONIFY: ProviderId = ProviderId("payonify");
+    /// Safaricom M-Pesa, directly through the Daraja API (Kenya).
+    pub const MPESA_DARAJA: ProviderId = ProviderId("mpesa_daraja");
 
     /// A provider id for an adapter outside this crate.
     pub const fn custom(name: &'static str) -> ProviderId {

@@ -1,5 +1,6 @@
 //! One adapter per provider. Provider knowledge lives in its adapter and nowhere else.
 
 pub mod jpay;
+pub mod mpesa_daraja;
 pub mod payonify;
 pub mod vesicash;
