@@ -23,7 +23,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::{ProviderId, Reference};
-use crate::webhook::WebhookError;
+use crate::webhook::signature::WebhookError;
 
 /// A boxed error cause, kept whole so `source()` chains reach it.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -384,12 +384,112 @@ impl Error {
         }
     }
 
+    /// The error an HTTP status alone says, for a refusal whose body names nothing more
+    /// specific: 401 [`AuthFailure::InvalidCredentials`], 403 [`AuthFailure::Forbidden`], 429
+    /// [`Error::RateLimited`], 5xx [`Error::ServerError`], and any other status
+    /// [`Error::Rejected`] with `reject` (the adapter's reading of the message, or its default
+    /// for the status). The one status table every adapter falls back on.
+    pub fn from_status(
+        provider: ProviderId,
+        status: u16,
+        reject: RejectCode,
+        refusal: Refusal,
+    ) -> Error {
+        let Refusal {
+            message,
+            provider_code,
+            param,
+        } = refusal;
+        match status {
+            401 | 403 => Error::Auth {
+                provider,
+                status: Some(status),
+                kind: if status == 401 {
+                    AuthFailure::InvalidCredentials
+                } else {
+                    AuthFailure::Forbidden
+                },
+                message,
+            },
+            429 => Error::RateLimited {
+                provider,
+                retry_after: None,
+                message,
+            },
+            500..=599 => Error::ServerError {
+                provider,
+                status,
+                message,
+            },
+            _ => Error::Rejected {
+                provider,
+                status,
+                code: reject,
+                provider_code,
+                message,
+                param,
+            },
+        }
+    }
+
+    /// The provider's last answer behind this error: for an [`Error::OutcomeUnknown`] whose
+    /// source is the error the last attempt ended in (a refusal after an earlier attempt timed
+    /// out, say), that error; otherwise the error itself.
+    pub fn last_answer(&self) -> &Error {
+        match self {
+            Error::OutcomeUnknown {
+                source: Some(source),
+                ..
+            } => source
+                .downcast_ref::<Error>()
+                .map_or(self, Error::last_answer),
+            other => other,
+        }
+    }
+
     /// The merchant reference of an [`Error::OutcomeUnknown`].
     pub fn reference(&self) -> Option<&Reference> {
         match self {
             Error::OutcomeUnknown { reference, .. } => reference.as_ref(),
             _ => None,
         }
+    }
+}
+
+/// What a provider's refusal says, for [`Error::from_status`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refusal {
+    /// The provider's message.
+    pub message: String,
+    /// The provider's own error code, when it gives one.
+    pub provider_code: Option<String>,
+    /// The request field the refusal names, when it names one.
+    pub param: Option<String>,
+}
+
+impl Refusal {
+    /// A refusal with `message` and nothing else.
+    pub fn new(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            provider_code: None,
+            param: None,
+        }
+    }
+
+    /// Sets the provider's error code.
+    #[must_use]
+    pub fn with_provider_code(mut self, code: Option<String>) -> Self {
+        self.provider_code = code;
+        self
+    }
+
+    /// Sets the request field named.
+    #[must_use]
+    pub fn with_param(mut self, param: Option<String>) -> Self {
+        self.param = param;
+        self
     }
 }
 
@@ -412,5 +512,48 @@ impl From<crate::money::MoneyError> for Error {
             reason: e.to_string(),
             source: Some(Box::new(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duplicate() -> Error {
+        Error::Rejected {
+            provider: ProviderId::JPAY,
+            status: 400,
+            code: RejectCode::DuplicateReference,
+            provider_code: None,
+            message: "ref_no exists".into(),
+            param: None,
+        }
+    }
+
+    #[test]
+    fn last_answer_is_the_refusal_behind_an_unknown_outcome_or_the_error_itself() {
+        let unknown = Error::OutcomeUnknown {
+            provider: ProviderId::JPAY,
+            operation: "create_payout",
+            reference: None,
+            cause: Ambiguity::Timeout,
+            source: Some(Box::new(duplicate())),
+        };
+        assert_eq!(
+            unknown.last_answer().reject_code(),
+            Some(&RejectCode::DuplicateReference)
+        );
+        assert_eq!(
+            duplicate().last_answer().reject_code(),
+            Some(&RejectCode::DuplicateReference)
+        );
+        let bare = Error::OutcomeUnknown {
+            provider: ProviderId::JPAY,
+            operation: "create_payout",
+            reference: None,
+            cause: Ambiguity::Timeout,
+            source: None,
+        };
+        assert!(bare.last_answer().is_outcome_unknown());
     }
 }

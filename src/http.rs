@@ -327,7 +327,8 @@ pub trait ProviderHooks: Send + Sync {
     /// Adds credentials to an outgoing request (headers, basic auth, a bearer token).
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error>;
 
-    /// Called once after a 401. Return `Ok(true)` when credentials were renewed and the call
+    /// Called once after a 401 (or another refusal [`ProviderHooks::credentials_rejected`] names).
+    /// Return `Ok(true)` when credentials were renewed and the call
     /// should be repeated once (the same bytes, the same reference).
     async fn renew_credentials(&self) -> Result<bool, Error> {
         Ok(false)
@@ -342,6 +343,79 @@ pub trait ProviderHooks: Send + Sync {
     fn credentials_rejected(&self, status: StatusCode, body: &[u8]) -> bool {
         let _ = body;
         status == StatusCode::UNAUTHORIZED
+    }
+
+    /// Opens the provider's envelope of a 2xx answer: whether the body reports success, a
+    /// refusal, or cannot be read at all. The shared path applies the ambiguity rule to the
+    /// verdict (see [`judge_answer`]); the default accepts every 2xx answer.
+    fn check_answer(&self, status: StatusCode, body: &[u8]) -> AnswerCheck {
+        let _ = (status, body);
+        AnswerCheck::Accepted
+    }
+}
+
+/// What a provider's envelope says of a 2xx answer ([`ProviderHooks::check_answer`]).
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum AnswerCheck {
+    /// The body reports success (or the provider has no envelope).
+    Accepted,
+    /// The body reports an error: `code` is the status the envelope states (its `code` mirror,
+    /// else the HTTP status), `error` the refusal as the adapter maps it.
+    Refused {
+        /// The status the envelope states; a 5xx on a money-moving call is outcome-unknown.
+        code: u16,
+        /// The refusal.
+        error: Error,
+    },
+    /// The body cannot be read ([`Error::Decode`] with the HTTP status).
+    Unreadable(Error),
+}
+
+/// The one ambiguity rule for a 2xx answer to `call`, applied to what the provider's envelope
+/// said of it: an unreadable answer is [`Error::Decode`] for a read and
+/// [`Error::OutcomeUnknown`] for a money-moving call; a refusal whose stated code is 5xx is
+/// outcome-unknown on a money-moving call and the refusal itself otherwise.
+pub fn judge_answer(provider: ProviderId, call: &Call, check: AnswerCheck) -> Result<(), Error> {
+    match check {
+        AnswerCheck::Accepted => Ok(()),
+        AnswerCheck::Refused { code, error } => {
+            tracing::warn!(
+                operation = call.operation,
+                code,
+                "the provider answered with an error envelope"
+            );
+            if call.idempotency.moves_money() && (500..=599).contains(&code) {
+                Err(Error::OutcomeUnknown {
+                    provider,
+                    operation: call.operation,
+                    reference: call.reference.clone(),
+                    cause: Ambiguity::ServerError { status: code },
+                    source: Some(Box::new(error)),
+                })
+            } else {
+                Err(error)
+            }
+        }
+        AnswerCheck::Unreadable(error) => Err(unreadable_answer(provider, call, error)),
+    }
+}
+
+/// A 2xx answer to `call` that cannot be read (`decode`, an [`Error::Decode`]): the decode error
+/// itself for a read, [`Error::OutcomeUnknown`] for a money-moving call (the provider said yes to
+/// *something*).
+pub fn unreadable_answer(provider: ProviderId, call: &Call, decode: Error) -> Error {
+    if !call.idempotency.moves_money() {
+        return decode;
+    }
+    Error::OutcomeUnknown {
+        provider,
+        operation: call.operation,
+        reference: call.reference.clone(),
+        cause: Ambiguity::UndecodableResponse {
+            status: decode.http_status().unwrap_or(200),
+        },
+        source: Some(Box::new(decode)),
     }
 }
 
@@ -534,6 +608,8 @@ impl HttpClient {
                 } => {
                     tracing::info!(attempt, elapsed_ms, http_status = status.as_u16(), "answer");
                     if status.is_success() {
+                        let check = hooks.check_answer(status, &body);
+                        judge_answer(self.inner.provider, call, check)?;
                         return Ok(Reply {
                             status,
                             headers,
@@ -633,19 +709,7 @@ impl HttpClient {
                 };
                 // Unread, whatever its status: for a call that moves money, as ambiguous as any
                 // answer that cannot be decoded (see `decode_reply`).
-                Err(if call.idempotency.moves_money() {
-                    Error::OutcomeUnknown {
-                        provider: self.inner.provider,
-                        operation: call.operation,
-                        reference: call.reference.clone(),
-                        cause: Ambiguity::UndecodableResponse {
-                            status: status.as_u16(),
-                        },
-                        source: Some(Box::new(decode)),
-                    }
-                } else {
-                    decode
-                })
+                Err(unreadable_answer(self.inner.provider, call, decode))
             }
         }
     }
@@ -758,7 +822,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
 /// body is [`Error::Decode`] for a read and [`Error::OutcomeUnknown`] for a money-moving call.
 /// Adapters that send with [`HttpClient::send`] decode their answers through this, so the same
 /// bytes take the same path whether they came from the network or from a fuzzer.
-pub(crate) fn decode_reply<T: DeserializeOwned>(
+pub fn decode_reply<T: DeserializeOwned>(
     provider: ProviderId,
     call: &Call,
     status: StatusCode,
@@ -766,26 +830,53 @@ pub(crate) fn decode_reply<T: DeserializeOwned>(
 ) -> Result<Decoded<T>, Error> {
     match decode_json::<T>(provider, status.as_u16(), body) {
         Ok((value, raw)) => Ok(Decoded { value, raw, status }),
-        Err(e) if call.idempotency.moves_money() => Err(Error::OutcomeUnknown {
-            provider,
-            operation: call.operation,
-            reference: call.reference.clone(),
-            cause: Ambiguity::UndecodableResponse {
-                status: status.as_u16(),
-            },
-            source: Some(Box::new(e)),
-        }),
-        Err(e) => Err(e),
+        Err(e) => Err(unreadable_answer(provider, call, e)),
     }
 }
 
 /// A credential as a header value marked sensitive (hyper keeps it out of its logs and `Debug`),
 /// made once when a client is built rather than on every request; `None` when the text cannot
 /// be a header value. Like every header reqwest sends, the copy is not zeroized on drop.
-pub(crate) fn credential_header(text: &str) -> Option<HeaderValue> {
+pub fn credential_header(text: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(text).ok()?;
     value.set_sensitive(true);
     Some(value)
+}
+
+/// How a provider's ids may be written, checked before one is put in a request path (so an id
+/// like `../balance` or `po_1?x=1` never reaches the URL).
+#[derive(Debug, Clone, Copy)]
+pub struct PathId {
+    /// What the id is, for the error (`"a JPay payout id"`).
+    pub what: &'static str,
+    /// The longest id accepted, in bytes.
+    pub max_len: usize,
+    /// Whether surrounding white space is trimmed first (else it is refused).
+    pub trim: bool,
+    /// The characters an id may hold.
+    pub allowed: fn(char) -> bool,
+}
+
+impl PathId {
+    /// Letters, digits, `_` and `-`.
+    pub fn word_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    }
+
+    /// Any character but the URL's delimiters (`/ ? # % \`), white space and control characters.
+    pub fn path_segment_char(c: char) -> bool {
+        !(matches!(c, '/' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control())
+    }
+
+    /// `id`, trimmed when [`PathId::trim`] says so, or [`Error::InvalidRequest`] on `id` when it
+    /// is empty, longer than [`PathId::max_len`] or holds a character not allowed.
+    pub fn check<'a>(&self, id: &'a str) -> Result<&'a str, Error> {
+        let id = if self.trim { id.trim() } else { id };
+        if id.is_empty() || id.len() > self.max_len || !id.chars().all(self.allowed) {
+            return Err(Error::invalid("id", format!("must be {}", self.what)));
+        }
+        Ok(id)
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

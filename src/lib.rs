@@ -21,6 +21,24 @@
 //! - [`settle`]: wait for a payout's final status, by polling with backoff and by webhook.
 //! - [`batch`]: bulk payouts with bounded concurrency, rate limiting, progress and a crash-safe journal.
 //! - [`http`]: the single HTTP path every adapter uses (timeouts, retries, error mapping, tracing).
+//!
+//! # Writing an adapter outside this crate
+//!
+//! An adapter in another crate implements [`PayoutProvider`] with the same building blocks the
+//! crate's own adapters use, all covered by semantic versioning (the `internals` feature is not):
+//!
+//! | piece | what it gives |
+//! |---|---|
+//! | [`ProviderId::custom`], [`Capabilities::new`] | the provider's id and what it can do (unset capabilities default to "no") |
+//! | [`config::ClientSettings`] | base URL or environment, timeouts, a caller's `reqwest::Client`, webhook secrets, clock, with their builders |
+//! | [`http::HttpClient`], [`http::Call`], [`http::Idempotency`] | the one HTTP path: retries, byte-identical re-sends of keyed calls, `OutcomeUnknown` for unkeyed ones that may have gone through |
+//! | [`http::ProviderHooks`] | auth, credential renewal, error bodies, and an envelope check for 2xx answers ([`http::AnswerCheck`]) |
+//! | [`http::decode_reply`], [`http::decode_json`], [`http::credential_header`], [`http::PathId`] | decoding with the ambiguity rule, sensitive headers, ids safe in a path |
+//! | [`Error::from_status`], [`error::Refusal`] | the shared status-code table |
+//! | [`webhook::WebhookScheme`], [`webhook::HmacVerifier`], [`WebhookEvent`] | signature checks as a value, and the normalized event |
+//!
+//! `examples/external_adapter.rs` (with `examples/acme/mod.rs`) is such an adapter, for a
+//! made-up provider; `tests/external_adapter.rs` runs it against a mock server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -44,7 +62,7 @@ pub mod settle;
 mod url_token;
 pub mod webhook;
 
-pub use error::{Ambiguity, AuthFailure, Error, RejectCode, Result};
+pub use error::{Ambiguity, AuthFailure, Error, Refusal, RejectCode, Result};
 pub use model::{
     Balance, CallbackUrl, Destination, FailureReason, Payout, PayoutRequest, ProviderId,
     RecipientCheck, Reference, Refund, RefundRequest, Status,

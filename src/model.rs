@@ -673,3 +673,69 @@ impl Balance {
         }
     }
 }
+
+/// Whether a payout found at the provider under a request's reference is the payout that
+/// request sent ([`found_is_sent`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FoundPayout {
+    /// Same amount, and the provider's detail (the recipient, where it can tell) agrees.
+    Same,
+    /// Another amount, or another recipient: the reference was used for another payout.
+    Differs {
+        /// What differs, for the error.
+        why: String,
+    },
+    /// The record reports no amount: it cannot be judged.
+    CannotTell,
+}
+
+/// The one decision "is the payout found under this reference the one I sent?", used by every
+/// adapter and by the batch engine: the amounts (currency included) must be equal, and
+/// `recipient_matches`, the provider's reading of the recipient in its record (see
+/// [`PayoutProvider::recipient_matches`](crate::PayoutProvider::recipient_matches); `None` when
+/// it cannot tell), must not say otherwise.
+pub fn found_is_sent(sent: &Money, found: &Payout, recipient_matches: Option<bool>) -> FoundPayout {
+    match found.amount {
+        None => FoundPayout::CannotTell,
+        Some(amount) if amount != *sent => FoundPayout::Differs {
+            why: format!("payout {} of {amount}, not {sent}", found.id),
+        },
+        Some(_) if recipient_matches == Some(false) => FoundPayout::Differs {
+            why: format!("payout {} to another recipient", found.id),
+        },
+        Some(_) => FoundPayout::Same,
+    }
+}
+
+#[cfg(test)]
+mod found_tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn the_found_payout_is_the_sent_one_only_with_the_same_amount_and_no_other_recipient() {
+        let sent = Money::parse("150", Currency::KES).unwrap();
+        let mut found = Payout::new(ProviderId::JPAY, "po_1", Status::Pending);
+        assert_eq!(
+            found_is_sent(&sent, &found, Some(true)),
+            FoundPayout::CannotTell
+        );
+        found.amount = Some(sent);
+        assert_eq!(found_is_sent(&sent, &found, None), FoundPayout::Same);
+        assert_eq!(found_is_sent(&sent, &found, Some(true)), FoundPayout::Same);
+        assert_eq!(
+            found_is_sent(&sent, &found, Some(false)),
+            FoundPayout::Differs {
+                why: "payout po_1 to another recipient".into()
+            }
+        );
+        found.amount = Some(Money::parse("200", Currency::KES).unwrap());
+        assert_eq!(
+            found_is_sent(&sent, &found, Some(true)),
+            FoundPayout::Differs {
+                why: "payout po_1 of 200 KES, not 150 KES".into()
+            }
+        );
+    }
+}

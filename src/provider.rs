@@ -86,6 +86,28 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// The capabilities of a provider that pays recipients in `countries` in `currencies` and,
+    /// until set otherwise, nothing more: no rail, no refunds, no listing, no balance, no
+    /// recipient validation, no deduplication of creates, HMAC-of-the-body webhooks and an
+    /// optional callback URL. An adapter outside this crate sets the rest on the value
+    /// (`capabilities.mobile_money = true`); the fields stay public and the struct stays
+    /// `#[non_exhaustive]`, so a capability added later gets its conservative default here.
+    pub fn new(countries: Vec<Country>, currencies: Vec<Currency>) -> Capabilities {
+        Capabilities {
+            countries,
+            currencies,
+            mobile_money: false,
+            bank_accounts: false,
+            refunds: RefundSupport::None,
+            recipient_validation: false,
+            listing: false,
+            balance: false,
+            idempotent_create: false,
+            webhook_auth: WebhookAuth::HmacBody,
+            callback_url: CallbackUrlSupport::Optional,
+        }
+    }
+
     /// True when the provider pays this destination in this currency.
     pub fn supports(&self, destination: &Destination, currency: Currency) -> bool {
         let kind_ok = match destination {
@@ -134,6 +156,14 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     async fn validate_recipient(&self, destination: &Destination) -> Result<RecipientCheck, Error> {
         let _ = destination;
         Err(Error::unsupported(self.id(), "validate_recipient"))
+    }
+
+    /// Whether the recipient in `found` (a payout found under a request's reference) is
+    /// `destination`, read from the provider's own record; `None` (the default) when the record
+    /// does not say. Feeds [`found_is_sent`](crate::model::found_is_sent).
+    fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
+        let _ = (destination, found);
+        None
     }
 
     /// The merchant's payout balance. Unsupported by default.

@@ -822,3 +822,57 @@ async fn a_queue_timeout_callback_reports_an_unknown_outcome() {
         Err(Error::Webhook(WebhookError::SignatureMismatch))
     ));
 }
+
+#[tokio::test]
+async fn a_refusing_acknowledgement_and_an_unreadable_one_are_told_apart() {
+    let server = MockServer::start().await;
+    mount_token(&server, "mpesa_daraja/token.json", 1).await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ConversationID": "",
+            "OriginatorConversationID": "600997_Test_32et3241ed8yu",
+            "ResponseCode": 1,
+            "ResponseDescription": "Rejected"
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let client = client(&server);
+    match client.create_payout(&documented_request()).await {
+        Err(Error::Rejected {
+            status: 200,
+            code: RejectCode::Other,
+            provider_code,
+            message,
+            ..
+        }) => {
+            assert_eq!(provider_code.as_deref(), Some("1"));
+            assert_eq!(message, "Rejected");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = client
+        .create_payout(&documented_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::OutcomeUnknown {
+                cause: Ambiguity::UndecodableResponse { status: 200 },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

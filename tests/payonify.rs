@@ -1148,9 +1148,9 @@ async fn with_two_v1_values_one_right_is_enough_and_a_previous_secret_still_veri
     );
 
     // Rotation: the new secret signs, the old one is configured as previous, both verify.
-    let mut rotation =
-        config(&server).with_previous_webhook_secret(SecretString::from(WEBHOOK_SECRET));
-    rotation.webhook_secret = SecretString::from("whsec_test_new_after_rotation");
+    let rotation = config(&server)
+        .with_previous_webhook_secret(SecretString::from(WEBHOOK_SECRET))
+        .with_webhook_secret(SecretString::from("whsec_test_new_after_rotation"));
     let rotated = client_with(rotation);
     assert!(parse(&rotated, &signature_headers(&good), body.as_bytes()).is_ok());
     let new_header = signed_header("whsec_test_new_after_rotation", WEBHOOK_T, body.as_bytes());

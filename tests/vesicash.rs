@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use disburse::http::{HttpConfig, RetryPolicy};
 use disburse::providers::vesicash::{
-    Environment, SignedMessage, VesicashBank, VesicashClient, VesicashConfig, WebhookScheme,
+    Environment, SignedMessage, TIMESTAMP_HEADER, VesicashBank, VesicashClient, VesicashConfig,
 };
 use disburse::webhook::{FixedClock, SignatureEncoding, sign};
 use disburse::{
@@ -1406,10 +1406,9 @@ async fn webhook_header_names_are_configurable() {
     catch_all(&server).await;
     let body = fixture("vesicash/webhook_payout.json");
     let signature = fixture("vesicash/webhook_payout.signature");
-    let client = VesicashClient::new(
-        config(&server)
-            .with_webhook_scheme(WebhookScheme::default().with_signature_headers(["X-Signature"])),
-    )
+    let client = VesicashClient::new(config(&server).with_webhook_scheme(
+        disburse::providers::vesicash::webhook_scheme().with_signature_headers(["X-Signature"]),
+    ))
     .unwrap();
 
     let err = deliver(
@@ -1436,9 +1435,12 @@ async fn the_timestamped_signed_message_is_selectable() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     let now = 1_720_000_000_i64;
-    let client = VesicashClient::new(config(&server).with_webhook_scheme(
-        WebhookScheme::default().with_signed_message(SignedMessage::timestamp_dot_body()),
-    ))
+    let client = VesicashClient::new(
+        config(&server).with_webhook_scheme(
+            disburse::providers::vesicash::webhook_scheme()
+                .with_signed_message(SignedMessage::timestamp_dot_body(TIMESTAMP_HEADER)),
+        ),
+    )
     .unwrap()
     .with_webhook_clock(Arc::new(FixedClock(now)));
     let body = fixture("vesicash/webhook_payout.json");

@@ -16,9 +16,7 @@ use std::sync::Arc;
 
 use disburse::providers::jpay::{self, JpayClient, JpayConfig};
 use disburse::providers::payonify::{self, PayonifyClient, PayonifyConfig};
-use disburse::providers::vesicash::{
-    Environment, SignedMessage, VesicashClient, VesicashConfig, WebhookScheme,
-};
+use disburse::providers::vesicash::{Environment, SignedMessage, VesicashClient, VesicashConfig};
 use disburse::webhook::{FixedClock, SignatureEncoding, sign};
 use disburse::{
     Error, PayoutProvider, Reference, Status, WebhookError, WebhookEvent, WebhookRequest,
@@ -297,7 +295,8 @@ fn vesicash(config: VesicashConfig) -> Arc<dyn PayoutProvider> {
 
 fn vesicash_timestamped() -> Arc<dyn PayoutProvider> {
     let config = vesicash_config(VESICASH_SECRET).with_webhook_scheme(
-        WebhookScheme::default().with_signed_message(SignedMessage::timestamp_dot_body()),
+        disburse::providers::vesicash::webhook_scheme()
+            .with_signed_message(SignedMessage::timestamp_dot_body(VESICASH_TIMESTAMP_HEADER)),
     );
     Arc::new(
         VesicashClient::new(config)

@@ -12,6 +12,7 @@ use super::progress::{Progress, ProgressFn, Tracker};
 use super::rate::RateLimiter;
 use super::seen::SeenReferences;
 use crate::error::{Error, RejectCode};
+use crate::model::FoundPayout;
 use crate::model::{Payout, PayoutRequest, Reference};
 use crate::provider::PayoutProvider;
 
@@ -395,8 +396,11 @@ impl Run {
         refusal: Option<Error>,
     ) -> BatchOutcome {
         let reference = &request.reference;
-        match payout.amount {
-            Some(amount) if amount == request.amount => {
+        let recipient = self
+            .provider
+            .recipient_matches(&request.destination, &payout);
+        match crate::model::found_is_sent(&request.amount, &payout, recipient) {
+            FoundPayout::Same => {
                 self.record(
                     reference,
                     JournalRecord::from_payout(RecordedOutcome::Reconciled, &payout),
@@ -404,13 +408,12 @@ impl Run {
                 .await;
                 BatchOutcome::Reconciled(payout)
             }
-            Some(amount) => {
+            FoundPayout::Differs { why } => {
                 let e = Error::invalid(
                     "reference",
                     format!(
-                        "{reference} is taken at the provider by payout {} of {amount}, not {}; \
-                         a changed payout needs a new reference",
-                        payout.id, request.amount
+                        "{reference} is taken at the provider by {why}; a changed payout needs a \
+                         new reference"
                     ),
                 );
                 self.record(
@@ -420,7 +423,7 @@ impl Run {
                 .await;
                 BatchOutcome::Failed(e)
             }
-            None => {
+            FoundPayout::CannotTell => {
                 let e = refusal.unwrap_or_else(|| {
                     Error::invalid(
                         "reference",

@@ -50,15 +50,14 @@ pub fn vesicash_create_payout(
     body: &[u8],
 ) -> Result<Payout, Error> {
     let call = money_call("create_payout", Idempotency::Unprotected, reference)?;
-    let kind = vesicash::Kind::MovesMoney(reference);
-    let opened = vesicash::open(&call, kind, StatusCode::OK, body)?;
+    let opened = vesicash::open(&call, StatusCode::OK, body)?;
     vesicash::created_payout(opened, reference, currency)
 }
 
 /// Vesicash: the answer to the status lookup `GET /v1/payment/{reference}`.
 pub fn vesicash_get_payout(body: &[u8]) -> Result<Payout, Error> {
     let call = Call::get("get_payout", "/");
-    let opened = vesicash::open(&call, vesicash::Kind::Read, StatusCode::OK, body)?;
+    let opened = vesicash::open(&call, StatusCode::OK, body)?;
     vesicash::fetched_payout(opened)
 }
 
@@ -71,15 +70,14 @@ pub fn vesicash_create_refund(
     body: &[u8],
 ) -> Result<Refund, Error> {
     let call = money_call("create_refund", Idempotency::Unprotected, reference)?;
-    let kind = vesicash::Kind::MovesMoney(reference);
-    let opened = vesicash::open(&call, kind, StatusCode::OK, body)?;
+    let opened = vesicash::open(&call, StatusCode::OK, body)?;
     vesicash::created_refund(opened, reference, currency, payment_reference.trim())
 }
 
 /// Vesicash: the answer to `GET /v1/countries` (the list every payout and refund reads first).
 pub fn vesicash_countries(body: &[u8]) -> Result<Vec<vesicash::VesicashCountry>, Error> {
     let call = Call::get("countries", "/");
-    let opened = vesicash::open(&call, vesicash::Kind::Read, StatusCode::OK, body)?;
+    let opened = vesicash::open(&call, StatusCode::OK, body)?;
     Ok(vesicash::countries_from(&opened)?.to_vec())
 }
 

@@ -120,11 +120,13 @@ pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 use self::token::TokenManager;
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
 pub use crate::config::Environment;
-use crate::config::ProviderUrls;
+use crate::config::{ClientSettings, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
-use crate::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks};
+use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
+use crate::model::found_is_sent;
 use crate::model::{
-    Balance, Destination, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest,
+    Balance, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference, Refund,
+    RefundRequest,
 };
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn, Network};
@@ -132,9 +134,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
-use crate::webhook::{
-    Clock, HmacSigner, HmacVerifier, SystemClock, WebhookError, WebhookEvent, WebhookRequest,
-};
+use crate::webhook::{HmacSigner, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest};
 
 /// The sandbox base URL.
 pub const SANDBOX_URL: &str = "https://sandbox.api.jpay.africa/api/v1";
@@ -219,14 +219,12 @@ pub struct JpayConfig {
     pub app_key: SecretString,
     /// The app secret.
     pub app_secret: SecretString,
-    /// The secret the callback tokens are made with (any string only this merchant knows).
-    pub callback_secret: SecretString,
     /// The app code; `None` takes the one in the token response.
     pub app_code: Option<u64>,
-    /// Sandbox, live, or another base URL.
-    pub environment: Environment,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
+    /// What every adapter's config shares: environment, timeouts, the clock token expiry is
+    /// measured on, and the webhook secret, which for JPay is the secret the callback tokens are
+    /// made with (any string only this merchant knows); earlier ones are still accepted.
+    pub settings: ClientSettings,
     /// The category of payouts sent through [`PayoutProvider::create_payout`].
     pub category: Category,
     /// A token is renewed when less than this is left of it (less than 15 minutes).
@@ -234,8 +232,6 @@ pub struct JpayConfig {
     /// When on, [`PayoutProvider::parse_webhook`] refuses and callbacks must go through
     /// [`JpayClient::parse_webhook_confirmed`], which checks the outcome with JPay.
     pub confirm_callbacks: bool,
-    /// The clock token expiry is measured on.
-    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for JpayConfig {
@@ -243,14 +239,11 @@ impl fmt::Debug for JpayConfig {
         f.debug_struct("JpayConfig")
             .field("app_key", &format_args!("** redacted **"))
             .field("app_secret", &format_args!("** redacted **"))
-            .field("callback_secret", &format_args!("** redacted **"))
             .field("app_code", &self.app_code)
-            .field("environment", &self.environment)
-            .field("http", &self.http)
+            .field("settings", &self.settings)
             .field("category", &self.category)
             .field("refresh_margin", &self.refresh_margin)
             .field("confirm_callbacks", &self.confirm_callbacks)
-            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -265,14 +258,11 @@ impl JpayConfig {
         JpayConfig {
             app_key,
             app_secret,
-            callback_secret,
             app_code: None,
-            environment: Environment::Sandbox,
-            http: HttpConfig::default(),
+            settings: ClientSettings::new(callback_secret, Environment::Sandbox),
             category: Category::Other,
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             confirm_callbacks: false,
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -302,7 +292,7 @@ impl JpayConfig {
             config.app_code = Some(code);
         }
         if let Some(url) = get("JPAY_BASE_URL")? {
-            config.environment = Environment::parse(&url);
+            config = config.with_base_url(url);
         }
         Ok(config)
     }
@@ -311,20 +301,6 @@ impl JpayConfig {
     #[must_use]
     pub fn with_app_code(mut self, app_code: u64) -> Self {
         self.app_code = Some(app_code);
-        self
-    }
-
-    /// Sets the environment.
-    #[must_use]
-    pub fn with_environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
         self
     }
 
@@ -348,14 +324,9 @@ impl JpayConfig {
         self.confirm_callbacks = confirm;
         self
     }
-
-    /// Sets the clock (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
 }
+
+crate::config::client_settings_builders!(JpayConfig);
 
 /// The JPay client. Cheap to clone (an `Arc` inside); usable as `Arc<dyn PayoutProvider>`.
 #[derive(Clone)]
@@ -445,22 +416,29 @@ impl Draft {
         }
     }
 
-    /// Whether an existing payout (found under the same `ref_no`) is this one: same amount, same
-    /// recipient.
-    fn matches(&self, existing: &Payout) -> bool {
-        let amount_ok = existing
-            .amount
-            .is_some_and(|a| a.currency() == Currency::KES && a.amount() == self.money.amount());
-        // `payto` is in the provider's record only; an unparsable one matches nothing.
-        let raw = existing.raw.to_value().unwrap_or_default();
-        let payto = raw.get("payto").and_then(Value::as_str);
-        let payto_ok = payto.is_some_and(|p| match &self.recipient {
+    /// Whether an existing payout (found under the same `ref_no`) is this one: the shared
+    /// decision ([`found_is_sent`]) with JPay's `payto` as the recipient detail.
+    fn judge(&self, existing: &Payout) -> FoundPayout {
+        found_is_sent(
+            &self.money,
+            existing,
+            payto_matches(&self.recipient, existing),
+        )
+    }
+}
+
+/// Whether the `payto` of JPay's record is `recipient`; a record without a readable `payto`
+/// matches nothing (`Some(false)`), so a duplicate is never adopted on the amount alone.
+fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
+    let raw = existing.raw.to_value().unwrap_or_default();
+    let payto = raw.get("payto").and_then(Value::as_str);
+    Some(payto.is_some_and(|p| {
+        match recipient {
             Recipient::Phone(msisdn) => Msisdn::parse_with_default(p, Country::Kenya)
                 .is_ok_and(|m| m.digits() == msisdn.digits()),
             Recipient::Account(account) => p.trim() == account,
-        });
-        amount_ok && payto_ok
-    }
+        }
+    }))
 }
 
 impl JpayClient {
@@ -469,7 +447,7 @@ impl JpayClient {
         for (name, secret) in [
             ("app_key", &config.app_key),
             ("app_secret", &config.app_secret),
-            ("callback_secret", &config.callback_secret),
+            ("callback_secret", &config.settings.webhook_secret),
         ] {
             if secret.expose_secret().trim().is_empty() {
                 return Err(Error::config(format!("jpay: {name} is empty")));
@@ -480,13 +458,15 @@ impl JpayClient {
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
             ));
         }
-        let http = HttpClient::new(PROVIDER, config.environment.base_url(&URLS), config.http)?;
+        let http = config.settings.http_client(PROVIDER, &URLS)?;
+        let verifier = config.settings.webhook_verifier();
+        let callback_signer = HmacSigner::new(&config.settings.webhook_secret);
         let tokens = TokenManager::new(
             http.clone(),
             config.app_key,
             config.app_secret,
             config.refresh_margin,
-            config.clock,
+            config.settings.clock,
         );
         Ok(JpayClient {
             inner: Arc::new(Inner {
@@ -494,8 +474,8 @@ impl JpayClient {
                 hooks: JpayHooks { tokens },
                 app_code: config.app_code,
                 category: config.category,
-                verifier: HmacVerifier::new(config.callback_secret.clone()),
-                callback_signer: HmacSigner::new(&config.callback_secret),
+                verifier,
+                callback_signer,
                 confirm_callbacks: config.confirm_callbacks,
                 capabilities: Capabilities {
                     countries: vec![Country::Kenya],
@@ -773,8 +753,12 @@ impl JpayClient {
                 return Err(rejection);
             }
         };
-        match existing {
-            Some(payout) if draft.matches(&payout) => {
+        let judged = existing.map(|payout| {
+            let judged = draft.judge(&payout);
+            (payout, judged)
+        });
+        match judged {
+            Some((payout, FoundPayout::Same)) => {
                 tracing::info!(
                     reference = draft.ref_no.as_str(),
                     id = payout.id.as_str(),
@@ -782,7 +766,7 @@ impl JpayClient {
                 );
                 Ok(payout)
             }
-            Some(payout) => Err(match rejection {
+            Some((payout, FoundPayout::Differs { .. })) => Err(match rejection {
                 Error::Rejected {
                     provider,
                     status,
@@ -804,7 +788,7 @@ impl JpayClient {
                 },
                 other => other,
             }),
-            None => Err(rejection),
+            Some(_) | None => Err(rejection),
         }
     }
 
@@ -835,14 +819,7 @@ impl JpayClient {
 /// [`Error::OutcomeUnknown`] (an earlier attempt timed out, then the retry met the payout it
 /// created).
 fn duplicate_reference(error: &Error) -> bool {
-    let last = match error {
-        Error::OutcomeUnknown {
-            source: Some(source),
-            ..
-        } => source.downcast_ref::<Error>(),
-        other => Some(other),
-    };
-    last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
+    error.last_answer().reject_code() == Some(&RejectCode::DuplicateReference)
 }
 
 // What follows reads JPay's answers from what the network gave (or what `crate::internals`
@@ -989,17 +966,14 @@ fn channel_for_network(network: Option<Network>) -> Result<u32, Error> {
 
 /// A payout id as a path segment: no separators, no escapes, no spaces.
 fn check_id(id: &str) -> Result<&str, Error> {
-    let id = id.trim();
-    if id.is_empty() || id.len() > 100 {
-        return Err(Error::invalid("id", "must be 1-100 characters"));
-    }
-    if id
-        .chars()
-        .any(|c| matches!(c, '/' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control())
-    {
-        return Err(Error::invalid("id", "is not a JPay payout id"));
-    }
-    Ok(id)
+    const PAYOUT_ID: PathId = PathId {
+        what: "a JPay payout id: 1-100 characters, none of '/', '?', '#', '%', '\\', \
+               white space or control characters",
+        max_len: 100,
+        trim: true,
+        allowed: PathId::path_segment_char,
+    };
+    PAYOUT_ID.check(id)
 }
 
 #[async_trait]
@@ -1010,6 +984,16 @@ impl PayoutProvider for JpayClient {
 
     fn capabilities(&self) -> &Capabilities {
         &self.inner.capabilities
+    }
+
+    fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
+        let recipient = match destination {
+            Destination::MobileWallet { msisdn, .. } => Recipient::Phone(msisdn.clone()),
+            Destination::BankAccount { account_number, .. } => {
+                Recipient::Account(account_number.clone())
+            }
+        };
+        payto_matches(&recipient, found)
     }
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
@@ -1115,11 +1099,13 @@ mod tests {
         let config = config().with_app_code(12345);
         assert_eq!(
             format!("{config:?}"),
-            "JpayConfig { app_key: ** redacted **, app_secret: ** redacted **, callback_secret: \
-             ** redacted **, app_code: Some(12345), environment: Sandbox, http: HttpConfig { \
-             connect_timeout: 10s, timeout: 30s, retry: RetryPolicy { max_attempts: 3, \
-             initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, category: Other, \
-             refresh_margin: 60s, confirm_callbacks: false, clock: SystemClock }"
+            "JpayConfig { app_key: ** redacted **, app_secret: ** redacted **, \
+             app_code: Some(12345), settings: ClientSettings { environment: Sandbox, http: \
+             HttpConfig { connect_timeout: 10s, timeout: 30s, retry: RetryPolicy { \
+             max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, \
+             http_client: None, webhook_secret: ** redacted **, previous_webhook_secrets: \
+             [0 redacted], clock: SystemClock }, category: Other, refresh_margin: 60s, \
+             confirm_callbacks: false }"
         );
     }
 
@@ -1140,22 +1126,22 @@ mod tests {
         let config = JpayConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.app_key.expose_secret(), "key");
         assert_eq!(config.app_secret.expose_secret(), "secret");
-        assert_eq!(config.callback_secret.expose_secret(), "cb");
+        assert_eq!(config.settings.webhook_secret.expose_secret(), "cb");
         assert_eq!(config.app_code, Some(12345));
-        assert_eq!(config.environment, Environment::Live);
+        assert_eq!(config.settings.environment, Environment::Live);
 
         let mut no_url = vars.clone();
         no_url.remove("JPAY_BASE_URL");
         no_url.remove("JPAY_APP_CODE");
         let config = JpayConfig::from_lookup(lookup(no_url)).unwrap();
-        assert_eq!(config.environment, Environment::Sandbox);
+        assert_eq!(config.settings.environment, Environment::Sandbox);
         assert_eq!(config.app_code, None);
 
         let mut custom = vars.clone();
         custom.insert("JPAY_BASE_URL", "http://127.0.0.1:9999/api/v1/");
         let config = JpayConfig::from_lookup(lookup(custom)).unwrap();
         assert_eq!(
-            config.environment,
+            config.settings.environment,
             Environment::Custom("http://127.0.0.1:9999/api/v1".into())
         );
 
@@ -1180,7 +1166,7 @@ mod tests {
     #[test]
     fn empty_secrets_and_long_margins_are_refused() {
         let mut empty = config();
-        empty.callback_secret = SecretString::from(" ");
+        empty.settings.webhook_secret = SecretString::from(" ");
         assert!(matches!(JpayClient::new(empty), Err(Error::Config { .. })));
         let long = config().with_refresh_margin(Duration::from_secs(900));
         assert!(matches!(JpayClient::new(long), Err(Error::Config { .. })));

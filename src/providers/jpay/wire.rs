@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Category;
-use crate::error::{AuthFailure, Error, RejectCode};
+use crate::error::{AuthFailure, Error, Refusal, RejectCode};
 use crate::model::{FailureReason, Payout, ProviderId, Reference, Status};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::raw::RawJson;
@@ -471,17 +471,12 @@ pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
             rejected(RejectCode::NotFound, Some("app_code".to_owned()))
         }
         404 => rejected(RejectCode::NotFound, param),
-        429 => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message,
-        },
-        _ if status.is_server_error() => Error::ServerError {
-            provider: PROVIDER,
-            status: code,
-            message,
-        },
-        _ => rejected(RejectCode::Other, param),
+        _ => Error::from_status(
+            PROVIDER,
+            code,
+            RejectCode::Other,
+            Refusal::new(message).with_param(param),
+        ),
     }
 }
 

@@ -1,16 +1,13 @@
 //! [`DarajaConfig`]: credentials, shortcode, initiator, environment, command and callback URLs.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::{Environment, ProviderUrls};
+use crate::config::{ClientSettings, Environment, ProviderUrls};
 use crate::error::Error;
-use crate::http::HttpConfig;
 use crate::model::CallbackUrl;
-use crate::webhook::{Clock, SystemClock};
 
 /// The sandbox base URL.
 pub const SANDBOX_URL: &str = "https://sandbox.safaricom.co.ke";
@@ -84,30 +81,25 @@ pub struct DarajaConfig {
     pub initiator_name: String,
     /// The API operator's password, encrypted into the `SecurityCredential`.
     pub initiator_password: SecretString,
-    /// The secret the per-payout callback tokens are made with (any string only this merchant
-    /// knows).
-    pub callback_secret: SecretString,
     /// Where Daraja posts results (`ResultURL`); the token parameters are appended.
     pub result_url: CallbackUrl,
     /// Where Daraja posts queue timeouts (`QueueTimeOutURL`); the token parameters are appended.
     pub timeout_url: CallbackUrl,
-    /// Sandbox, production, or another base URL.
-    pub environment: Environment,
+    /// What every adapter's config shares: environment, timeouts, the clock token expiry is
+    /// measured on, and the webhook secret, which for Daraja is the secret the callback tokens
+    /// are made with (any string only this merchant knows); earlier ones are still accepted.
+    pub settings: ClientSettings,
     /// The B2C command.
     pub command_id: CommandId,
     /// Safaricom's certificate (or public key) in PEM; `None` uses the one shipped for the
     /// environment (the sandbox one for a custom base URL).
     pub certificate_pem: Option<String>,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
     /// The token is renewed when less than this is left of it.
     pub refresh_margin: Duration,
     /// How long `find_payout` and `balance` wait for their callback.
     pub result_wait: Duration,
     /// The `Remarks` of a payout without a narration (2–100 characters).
     pub default_remarks: String,
-    /// The clock token expiry is measured on.
-    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for DarajaConfig {
@@ -118,20 +110,17 @@ impl fmt::Debug for DarajaConfig {
             .field("shortcode", &self.shortcode)
             .field("initiator_name", &self.initiator_name)
             .field("initiator_password", &format_args!("** redacted **"))
-            .field("callback_secret", &format_args!("** redacted **"))
             .field("result_url", &self.result_url.as_str())
             .field("timeout_url", &self.timeout_url.as_str())
-            .field("environment", &self.environment)
+            .field("settings", &self.settings)
             .field("command_id", &self.command_id)
             .field(
                 "certificate_pem",
                 &self.certificate_pem.as_ref().map(|_| "custom"),
             )
-            .field("http", &self.http)
             .field("refresh_margin", &self.refresh_margin)
             .field("result_wait", &self.result_wait)
             .field("default_remarks", &self.default_remarks)
-            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -197,17 +186,14 @@ impl DarajaConfig {
             shortcode: credentials.shortcode,
             initiator_name: credentials.initiator_name,
             initiator_password: credentials.initiator_password,
-            callback_secret: credentials.callback_secret,
             result_url,
             timeout_url,
-            environment: Environment::Sandbox,
+            settings: ClientSettings::new(credentials.callback_secret, Environment::Sandbox),
             command_id: CommandId::BusinessPayment,
             certificate_pem: None,
-            http: HttpConfig::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             result_wait: DEFAULT_RESULT_WAIT,
             default_remarks: DEFAULT_REMARKS.to_owned(),
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -248,7 +234,7 @@ impl DarajaConfig {
             url("MPESA_DARAJA_TIMEOUT_URL")?,
         );
         if let Some(base) = get("MPESA_DARAJA_BASE_URL")? {
-            config.environment = Environment::parse(&base);
+            config = config.with_base_url(base);
         }
         if let Some(command) = get("MPESA_DARAJA_COMMAND_ID")? {
             config.command_id = CommandId::parse(&command)?;
@@ -263,13 +249,6 @@ impl DarajaConfig {
         Ok(config)
     }
 
-    /// Sets the environment.
-    #[must_use]
-    pub fn with_environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
     /// Sets the command.
     #[must_use]
     pub fn with_command_id(mut self, command_id: CommandId) -> Self {
@@ -282,13 +261,6 @@ impl DarajaConfig {
     #[must_use]
     pub fn with_certificate_pem(mut self, pem: impl Into<String>) -> Self {
         self.certificate_pem = Some(pem.into());
-        self
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
         self
     }
 
@@ -313,16 +285,9 @@ impl DarajaConfig {
         self
     }
 
-    /// Sets the clock (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// The PEM the SecurityCredential is encrypted under.
     pub(crate) fn certificate(&self) -> &str {
-        match (&self.certificate_pem, &self.environment) {
+        match (&self.certificate_pem, &self.settings.environment) {
             (Some(pem), _) => pem,
             (None, Environment::Live) => super::credential::PRODUCTION_CERTIFICATE,
             (None, env) if env.is_live(&URLS) => super::credential::PRODUCTION_CERTIFICATE,
@@ -330,6 +295,8 @@ impl DarajaConfig {
         }
     }
 }
+
+crate::config::client_settings_builders!(DarajaConfig);
 
 #[cfg(test)]
 mod tests {
@@ -367,7 +334,7 @@ mod tests {
         let config = DarajaConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.consumer_key.expose_secret(), "ck");
         assert_eq!(config.shortcode, "600997");
-        assert_eq!(config.environment, Environment::Live);
+        assert_eq!(config.settings.environment, Environment::Live);
         assert_eq!(config.command_id, CommandId::SalaryPayment);
         assert_eq!(
             config.certificate(),
@@ -380,7 +347,7 @@ mod tests {
         let mut no_base = vars.clone();
         no_base.remove("MPESA_DARAJA_BASE_URL");
         let config = DarajaConfig::from_lookup(lookup(no_base)).unwrap();
-        assert_eq!(config.environment, Environment::Sandbox);
+        assert_eq!(config.settings.environment, Environment::Sandbox);
         assert_eq!(
             config.certificate(),
             super::super::credential::SANDBOX_CERTIFICATE

@@ -123,10 +123,11 @@ use self::token::TokenManager;
 use self::wire::{Ack, B2cRequest, BalanceQuery, StatusQuery};
 pub use crate::config::Environment;
 use crate::error::{Ambiguity, Error, RejectCode};
-use crate::http::{Call, HttpClient, Idempotency, ProviderHooks};
+use crate::http::{AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::{
     Balance, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest, Status,
 };
+use crate::model::{FoundPayout, found_is_sent};
 use crate::money::Currency;
 use crate::phone::Country;
 use crate::provider::{
@@ -203,6 +204,26 @@ impl ProviderHooks for DarajaHooks {
     fn credentials_rejected(&self, status: StatusCode, body: &[u8]) -> bool {
         wire::token_refused(status, body)
     }
+
+    /// B2C, Transaction Status and Account Balance acknowledge with `ResponseCode "0"`; another
+    /// code is a refusal, an unreadable body outcome-unknown for a payout (the shared rule).
+    fn check_answer(&self, status: StatusCode, body: &[u8]) -> AnswerCheck {
+        match crate::http::decode_json::<Ack>(PROVIDER, status.as_u16(), body) {
+            Err(decode) => AnswerCheck::Unreadable(decode),
+            Ok((ack, _)) if ack.response_code.as_str() == "0" => AnswerCheck::Accepted,
+            Ok((ack, _)) => AnswerCheck::Refused {
+                code: status.as_u16(),
+                error: Error::Rejected {
+                    provider: PROVIDER,
+                    status: status.as_u16(),
+                    code: RejectCode::Other,
+                    provider_code: Some(ack.response_code.as_str().to_owned()),
+                    message: ack.response_description.unwrap_or_default(),
+                    param: None,
+                },
+            },
+        }
+    }
 }
 
 impl DarajaClient {
@@ -213,7 +234,7 @@ impl DarajaClient {
             ("consumer_key", &config.consumer_key),
             ("consumer_secret", &config.consumer_secret),
             ("initiator_password", &config.initiator_password),
-            ("callback_secret", &config.callback_secret),
+            ("callback_secret", &config.settings.webhook_secret),
         ] {
             if secret.expose_secret().trim().is_empty() {
                 return Err(Error::config(format!("mpesa_daraja: {name} is empty")));
@@ -228,13 +249,15 @@ impl DarajaClient {
         let key = credential::public_key(config.certificate())?;
         let security_credential =
             credential::security_credential(&key, &config.initiator_password)?;
-        let http = HttpClient::new(PROVIDER, config.environment.base_url(&URLS), config.http)?;
+        let http = config.settings.http_client(PROVIDER, &URLS)?;
+        let verifier = config.settings.webhook_verifier();
+        let signer = HmacSigner::new(&config.settings.webhook_secret);
         let tokens = TokenManager::new(
             http.clone(),
             &config.consumer_key,
             &config.consumer_secret,
             config.refresh_margin,
-            config.clock,
+            config.settings.clock,
         )?;
         Ok(DarajaClient {
             inner: Arc::new(Inner {
@@ -246,8 +269,8 @@ impl DarajaClient {
                 command_id: config.command_id,
                 result_url: config.result_url,
                 timeout_url: config.timeout_url,
-                signer: HmacSigner::new(&config.callback_secret),
-                verifier: HmacVerifier::new(config.callback_secret),
+                signer,
+                verifier,
                 default_remarks: config.default_remarks,
                 result_wait: config.result_wait,
                 book: ResultBook::default(),
@@ -374,10 +397,10 @@ impl DarajaClient {
         rejection: Error,
     ) -> Result<Payout, Error> {
         match self.find(&request.reference).await {
+            // Daraja's status answer carries the amount; an answer without one cannot be
+            // judged, and the refusal stands.
             Ok(Some(original))
-                if original
-                    .amount
-                    .is_none_or(|a| a.amount() == request.amount.amount()) =>
+                if found_is_sent(&request.amount, &original, None) == FoundPayout::Same =>
             {
                 tracing::info!(
                     reference = request.reference.as_str(),
@@ -459,20 +482,9 @@ fn duplicate_id(error: &Error) -> bool {
     last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
 }
 
-/// Reads a 2xx acknowledgement: `ResponseCode "0"` is accepted; another code is a refusal.
+/// Reads a 2xx acknowledgement ([`DarajaHooks::check_answer`] already accepted it).
 pub(crate) fn ack_answer(call: &Call, status: StatusCode, body: &[u8]) -> Result<Ack, Error> {
-    let ack = crate::http::decode_reply::<Ack>(PROVIDER, call, status, body)?.value;
-    if ack.response_code.as_str() == "0" {
-        return Ok(ack);
-    }
-    Err(Error::Rejected {
-        provider: PROVIDER,
-        status: status.as_u16(),
-        code: RejectCode::Other,
-        provider_code: Some(ack.response_code.as_str().to_owned()),
-        message: ack.response_description.clone().unwrap_or_default(),
-        param: None,
-    })
+    Ok(crate::http::decode_reply::<Ack>(PROVIDER, call, status, body)?.value)
 }
 
 #[async_trait]
@@ -508,6 +520,13 @@ impl PayoutProvider for DarajaClient {
     /// the reference it was made from; a payout Daraja does not know is
     /// [`RejectCode::NotFound`].
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
+        const PAYOUT_ID: PathId = PathId {
+            what: "an OriginatorConversationID ({shortcode}_{reference})",
+            max_len: 60,
+            trim: true,
+            allowed: PathId::word_char,
+        };
+        let id = PAYOUT_ID.check(id)?;
         let reference = validate::reference_of(&self.inner.shortcode, id).ok_or_else(|| {
             Error::invalid(
                 "id",

@@ -8,7 +8,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::PROVIDER;
-use crate::error::{AuthFailure, Error, RejectCode};
+use crate::error::{AuthFailure, Error, Refusal, RejectCode};
 
 /// `POST /mpesa/b2c/v3/paymentrequest`. PascalCase keys, spelled as Daraja spells them.
 #[derive(Debug, Serialize)]
@@ -175,58 +175,55 @@ pub(crate) fn token_refused(status: StatusCode, body: &[u8]) -> bool {
 }
 
 /// A non-2xx answer as the crate's error. Daraja's `errorCode` is read first (its HTTP status
-/// says little: 500 carries both "duplicate" and real failures), then the status.
+/// says little: 500 carries both "duplicate" and real failures); otherwise the shared status
+/// table ([`Error::from_status`]) decides.
 pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
     let (code, message) = error_text(body);
     let http = status.as_u16();
-    let rejected =
-        |code_kind: RejectCode, provider_code: Option<String>, message: String| Error::Rejected {
-            provider: PROVIDER,
-            status: http,
-            code: code_kind,
-            provider_code,
-            message,
-            param: None,
-        };
     let auth = |kind: AuthFailure, message: String| Error::Auth {
         provider: PROVIDER,
         status: Some(http),
         kind,
         message,
     };
-    match code.as_deref() {
-        Some(c) if TOKEN_REFUSED_CODES.contains(&c) => auth(AuthFailure::TokenExpired, message),
-        Some("404.001.04" | "400.008.01" | "400.008.02") => {
-            auth(AuthFailure::InvalidCredentials, message)
+    let reject = match code.as_deref() {
+        Some(c) if TOKEN_REFUSED_CODES.contains(&c) => {
+            return auth(AuthFailure::TokenExpired, message);
         }
-        Some(DUPLICATE_CODE) => rejected(RejectCode::DuplicateReference, code, message),
-        Some("500.003.02" | "500.003.03") => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message: format!("{}: {message}", code.unwrap_or_default()),
-        },
+        Some("404.001.04" | "400.008.01" | "400.008.02") => {
+            return auth(AuthFailure::InvalidCredentials, message);
+        }
+        Some("500.003.02" | "500.003.03") => {
+            return Error::RateLimited {
+                provider: PROVIDER,
+                retry_after: None,
+                message: format!("{}: {message}", code.unwrap_or_default()),
+            };
+        }
+        Some(DUPLICATE_CODE) => {
+            // A refusal, whatever its HTTP 500 says: nothing was processed.
+            return Error::Rejected {
+                provider: PROVIDER,
+                status: http,
+                code: RejectCode::DuplicateReference,
+                provider_code: code,
+                message,
+                param: None,
+            };
+        }
         Some(c)
             if c.starts_with("400.002.02") && message.to_ascii_lowercase().contains("phone") =>
         {
-            rejected(RejectCode::InvalidRecipient, code, message)
+            RejectCode::InvalidRecipient
         }
-        Some(c) if c.starts_with("400.") => rejected(RejectCode::InvalidRequest, code, message),
-        Some(c) if c.starts_with("404.") => rejected(RejectCode::NotFound, code, message),
-        _ if status == StatusCode::UNAUTHORIZED => auth(AuthFailure::InvalidCredentials, message),
-        _ if status == StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message,
-        },
-        _ if status.is_server_error() => Error::ServerError {
-            provider: PROVIDER,
-            status: http,
-            message: match code {
-                Some(c) => format!("{c}: {message}"),
-                None => message,
-            },
-        },
-        _ if status == StatusCode::NOT_FOUND => rejected(RejectCode::NotFound, code, message),
-        _ => rejected(RejectCode::InvalidRequest, code, message),
-    }
+        Some(c) if c.starts_with("404.") => RejectCode::NotFound,
+        _ if http == 404 => RejectCode::NotFound,
+        _ => RejectCode::InvalidRequest,
+    };
+    Error::from_status(
+        PROVIDER,
+        http,
+        reject,
+        Refusal::new(message).with_provider_code(code),
+    )
 }

@@ -131,9 +131,9 @@ use reqwest::RequestBuilder;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{env_optional, env_secret};
+use crate::config::{ClientSettings, Environment, ProviderUrls, env_optional, env_secret};
 use crate::error::Error;
-use crate::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks, credential_header};
+use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
 use crate::model::{
     Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
     RefundRequest,
@@ -143,9 +143,7 @@ use crate::phone::{Country, Network};
 use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
-use crate::webhook::{
-    Clock, DEFAULT_TOLERANCE, HmacVerifier, SystemClock, WebhookEvent, WebhookRequest,
-};
+use crate::webhook::{Clock, DEFAULT_TOLERANCE, HmacVerifier, WebhookEvent, WebhookRequest};
 
 pub use list::{ListParams, MAX_PAGE_SIZE, Page, StatusFilter};
 pub use webhook::SIGNATURE_HEADER;
@@ -215,18 +213,13 @@ pub struct PayonifyConfig {
     /// The secret key (`sk_test_…`/`sk_live_…`): the Basic-auth password; its prefix sets the
     /// mode.
     pub secret_key: SecretString,
-    /// The webhook signing secret (`whsec_…`).
-    pub webhook_secret: SecretString,
-    /// Earlier webhook secrets still accepted while a rotation is under way.
-    pub previous_webhook_secrets: Vec<SecretString>,
-    /// The API's base URL, without `/v1` ([`DEFAULT_BASE_URL`]; a sandbox or a mock in tests).
-    pub base_url: String,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
+    /// What every adapter's config shares: base URL ([`DEFAULT_BASE_URL`] for both
+    /// environments; a sandbox or a mock in tests), timeouts, the webhook signing secret
+    /// (`whsec_…`) and earlier ones, the clock (the webhook window and `find_payout`'s date
+    /// window).
+    pub settings: ClientSettings,
     /// How far a webhook's `t` may be from now, either way (300 s).
     pub webhook_tolerance: Duration,
-    /// The clock for the webhook window and for `find_payout`'s date window.
-    pub clock: Arc<dyn Clock>,
     /// How many days back `find_payout` looks ([`DEFAULT_FIND_WINDOW_DAYS`]).
     pub find_window_days: u32,
 }
@@ -238,15 +231,8 @@ impl fmt::Debug for PayonifyConfig {
             .field("mode", &self.mode().ok())
             .field("publishable_key", &REDACTED)
             .field("secret_key", &REDACTED)
-            .field("webhook_secret", &REDACTED)
-            .field(
-                "previous_webhook_secrets",
-                &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
-            )
-            .field("base_url", &self.base_url)
-            .field("http", &self.http)
+            .field("settings", &self.settings)
             .field("webhook_tolerance", &self.webhook_tolerance)
-            .field("clock", &self.clock)
             .field("find_window_days", &self.find_window_days)
             .finish()
     }
@@ -263,12 +249,8 @@ impl PayonifyConfig {
         PayonifyConfig {
             publishable_key,
             secret_key,
-            webhook_secret,
-            previous_webhook_secrets: Vec::new(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            http: HttpConfig::default(),
+            settings: ClientSettings::new(webhook_secret, Environment::Sandbox),
             webhook_tolerance: DEFAULT_TOLERANCE,
-            clock: Arc::new(SystemClock),
             find_window_days: DEFAULT_FIND_WINDOW_DAYS,
         }
     }
@@ -282,7 +264,7 @@ impl PayonifyConfig {
             env_secret("PAYONIFY_WEBHOOK_SECRET")?,
         );
         if let Some(base_url) = env_optional("PAYONIFY_BASE_URL")? {
-            config.base_url = base_url;
+            config = config.with_base_url(base_url);
         }
         Ok(config)
     }
@@ -301,38 +283,10 @@ impl PayonifyConfig {
             })
     }
 
-    /// Sets the base URL.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Accepts an earlier webhook secret too (during a rotation).
-    #[must_use]
-    pub fn with_previous_webhook_secret(mut self, secret: SecretString) -> Self {
-        self.previous_webhook_secrets.push(secret);
-        self
-    }
-
     /// Sets the webhook timestamp window (either way).
     #[must_use]
     pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
         self.webhook_tolerance = tolerance;
-        self
-    }
-
-    /// Sets the clock (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 
@@ -343,6 +297,14 @@ impl PayonifyConfig {
         self
     }
 }
+
+crate::config::client_settings_builders!(PayonifyConfig);
+
+/// Payonify's one host, for both environments (the key's prefix sets the mode).
+const URLS: ProviderUrls = ProviderUrls {
+    sandbox: DEFAULT_BASE_URL,
+    live: DEFAULT_BASE_URL,
+};
 
 /// The Payonify client. Cheap to clone (an `Arc` inside); usable as
 /// `Arc<dyn PayoutProvider>`.
@@ -413,20 +375,18 @@ impl PayonifyClient {
             base64::engine::general_purpose::STANDARD.encode(credentials)
         ))
         .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
-        let http = HttpClient::new(PROVIDER, &config.base_url, config.http.clone())?;
-        let mut verifier = HmacVerifier::new(config.webhook_secret.clone())
-            .with_tolerance(config.webhook_tolerance)
-            .with_clock(Arc::clone(&config.clock));
-        for secret in &config.previous_webhook_secrets {
-            verifier = verifier.with_secret(secret.clone());
-        }
+        let http = config.settings.http_client(PROVIDER, &URLS)?;
+        let verifier = config
+            .settings
+            .webhook_verifier()
+            .with_tolerance(config.webhook_tolerance);
         Ok(PayonifyClient {
             inner: Arc::new(Inner {
                 http,
                 hooks: Hooks { authorization },
                 mode,
                 verifier,
-                clock: config.clock,
+                clock: config.settings.clock,
                 find_window_days: config.find_window_days,
                 capabilities: capabilities(),
             }),
@@ -656,19 +616,13 @@ fn metadata(request: &PayoutRequest) -> Result<BTreeMap<&str, &str>, Error> {
 
 /// A payout id as it may appear in a path.
 fn checked_id(id: &str) -> Result<&str, Error> {
-    let ok = !id.is_empty()
-        && id.len() <= 255
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(id)
-    } else {
-        Err(Error::invalid(
-            "id",
-            "must be a Payonify payout id (po_…): letters, digits, '_' and '-'",
-        ))
-    }
+    const PAYOUT_ID: PathId = PathId {
+        what: "a Payonify payout id (po_…): letters, digits, '_' and '-'",
+        max_len: 255,
+        trim: false,
+        allowed: PathId::word_char,
+    };
+    PAYOUT_ID.check(id)
 }
 
 /// The payout in a 2xx answer to `call` (create or get). The adapter and `crate::internals` (the
@@ -766,11 +720,11 @@ mod tests {
         assert_eq!(
             format!("{config:?}"),
             "PayonifyConfig { mode: Some(Test), publishable_key: \"** redacted **\", \
-             secret_key: \"** redacted **\", webhook_secret: \"** redacted **\", \
-             previous_webhook_secrets: [1 redacted], base_url: \"https://api.payonify.com\", \
+             secret_key: \"** redacted **\", settings: ClientSettings { environment: Sandbox, \
              http: HttpConfig { connect_timeout: 10s, timeout: 30s, retry: RetryPolicy { \
              max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, \
-             webhook_tolerance: 300s, clock: SystemClock, find_window_days: 30 }"
+             http_client: None, webhook_secret: ** redacted **, previous_webhook_secrets: \
+             [1 redacted], clock: SystemClock }, webhook_tolerance: 300s, find_window_days: 30 }"
         );
         let client = PayonifyClient::new(config).map(|c| format!("{c:?}"));
         let Ok(client) = client else {

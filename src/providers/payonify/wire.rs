@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AuthFailure, Error, RejectCode};
+use crate::error::{AuthFailure, Error, Refusal, RejectCode};
 use crate::http::snippet;
 use crate::model::{FailureReason, Payout, ProviderId, RecipientCheck, Reference, Status};
 use crate::money::{Currency, Money};
@@ -369,32 +369,15 @@ fn by_status(
     message: String,
     param: Option<String>,
 ) -> Error {
-    match code {
-        401 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(code),
-            kind: AuthFailure::InvalidCredentials,
-            message,
-        },
-        403 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(code),
-            kind: AuthFailure::Forbidden,
-            message,
-        },
-        404 => rejected(code, RejectCode::NotFound, provider_code, message, param),
-        429 => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message,
-        },
-        500..=599 => Error::ServerError {
-            provider: PROVIDER,
-            status: code,
-            message,
-        },
-        _ => rejected(code, RejectCode::Other, provider_code, message, param),
-    }
+    let reject = if code == 404 {
+        RejectCode::NotFound
+    } else {
+        RejectCode::Other
+    };
+    let refusal = Refusal::new(message)
+        .with_provider_code(provider_code)
+        .with_param(param);
+    Error::from_status(PROVIDER, code, reject, refusal)
 }
 
 fn rejected(

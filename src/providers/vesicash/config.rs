@@ -4,16 +4,14 @@
 //! [`VesicashConfig`], so a documented alternative is one setter away.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::SecretString;
 
 pub use crate::config::Environment;
-use crate::config::{ProviderUrls, env_optional, env_secret};
+use crate::config::{ClientSettings, ProviderUrls, env_optional, env_secret};
 use crate::error::Error;
-use crate::http::HttpConfig;
 use crate::model::CallbackUrl;
-use crate::webhook::{DEFAULT_TOLERANCE, SignatureEncoding};
+use crate::webhook::{SignatureEncoding, WebhookScheme};
 
 /// The sandbox base URL (official SDKs).
 pub const SANDBOX_BASE_URL: &str = "https://sandbox.api.vesicash.com";
@@ -45,7 +43,7 @@ pub const SIGNATURE_HEADER: &str = "X-Vesicash-Signature";
 /// The webhook signature header of the public docs.
 pub const DOCS_SIGNATURE_HEADER: &str = "mor-signature";
 /// The timestamp header used when the signed message is `timestamp + "." + body` (undocumented:
-/// set the real name with [`SignedMessage::TimestampDotBody`]).
+/// set the real name with [`SignedMessage::TimestampDotBody`](crate::webhook::SignedMessage)).
 pub const TIMESTAMP_HEADER: &str = "X-Vesicash-Timestamp";
 
 /// Vesicash's sandbox and live base URLs.
@@ -54,84 +52,14 @@ pub const URLS: ProviderUrls = ProviderUrls {
     live: LIVE_BASE_URL,
 };
 
-/// The bytes a webhook signature covers.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignedMessage {
-    /// The raw body (the default, and what the docs' signing page shows).
-    Body,
-    /// `timestamp + "." + raw body`, the timestamp read from `header` and checked against a
-    /// symmetric window of `tolerance` (one docs revision).
-    TimestampDotBody {
-        /// The header holding the Unix timestamp.
-        header: String,
-        /// How far the timestamp may be from now, either way.
-        tolerance: Duration,
-    },
-}
-
-impl SignedMessage {
-    /// `timestamp.body` with the default header name and the default 300 s window.
-    pub fn timestamp_dot_body() -> SignedMessage {
-        SignedMessage::TimestampDotBody {
-            header: TIMESTAMP_HEADER.to_owned(),
-            tolerance: DEFAULT_TOLERANCE,
-        }
-    }
-}
-
-/// How webhook deliveries are authenticated: the one place header names and the signed message
-/// are chosen.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookScheme {
-    /// Signature headers, tried in order (names are case-insensitive). Default:
-    /// `X-Vesicash-Signature`, then `mor-signature`.
-    pub signature_headers: Vec<String>,
-    /// What is signed. Default: the raw body.
-    pub signed_message: SignedMessage,
-    /// How the signature is written. Default: hex (either case).
-    pub encoding: SignatureEncoding,
-}
-
-impl Default for WebhookScheme {
-    fn default() -> Self {
-        WebhookScheme {
-            signature_headers: vec![
-                SIGNATURE_HEADER.to_owned(),
-                DOCS_SIGNATURE_HEADER.to_owned(),
-            ],
-            signed_message: SignedMessage::Body,
-            encoding: SignatureEncoding::Hex,
-        }
-    }
-}
-
-impl WebhookScheme {
-    /// Sets the signature headers, tried in order.
-    #[must_use]
-    pub fn with_signature_headers<I, S>(mut self, headers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.signature_headers = headers.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets what is signed.
-    #[must_use]
-    pub fn with_signed_message(mut self, message: SignedMessage) -> Self {
-        self.signed_message = message;
-        self
-    }
-
-    /// Sets the signature encoding.
-    #[must_use]
-    pub fn with_encoding(mut self, encoding: SignatureEncoding) -> Self {
-        self.encoding = encoding;
-        self
-    }
+/// Vesicash's webhook scheme: hex HMAC-SHA256 of the raw body in `X-Vesicash-Signature`, else
+/// the docs' `mor-signature`. The other docs revision signs `timestamp + "." + body`:
+/// `webhook_scheme().with_signed_message(SignedMessage::timestamp_dot_body(TIMESTAMP_HEADER))`.
+pub fn webhook_scheme() -> WebhookScheme {
+    WebhookScheme::hmac_body(
+        [SIGNATURE_HEADER, DOCS_SIGNATURE_HEADER],
+        SignatureEncoding::Hex,
+    )
 }
 
 /// Everything a [`super::VesicashClient`] needs.
@@ -144,14 +72,9 @@ pub struct VesicashConfig {
     pub secret_key: SecretString,
     /// The public key, sent as the `public-key` header.
     pub public_key: SecretString,
-    /// The webhook secret signatures are checked with.
-    pub webhook_secret: SecretString,
-    /// Further accepted webhook secrets, during a rotation.
-    pub previous_webhook_secrets: Vec<SecretString>,
-    /// Which Vesicash.
-    pub environment: Environment,
-    /// Timeouts and retries.
-    pub http: HttpConfig,
+    /// What every adapter's config shares: which Vesicash, timeouts, the webhook secret
+    /// signatures are checked with and earlier ones during a rotation, the clock.
+    pub settings: ClientSettings,
     /// The payout path ([`PAYOUT_PATH`]).
     pub payout_path: String,
     /// The refund path ([`REFUND_PATH`]).
@@ -173,13 +96,7 @@ impl fmt::Debug for VesicashConfig {
         f.debug_struct("VesicashConfig")
             .field("secret_key", &format_args!("{REDACTED}"))
             .field("public_key", &format_args!("{REDACTED}"))
-            .field("webhook_secret", &format_args!("{REDACTED}"))
-            .field(
-                "previous_webhook_secrets",
-                &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
-            )
-            .field("environment", &self.environment)
-            .field("http", &self.http)
+            .field("settings", &self.settings)
             .field("payout_path", &self.payout_path)
             .field("refund_path", &self.refund_path)
             .field("status_path", &self.status_path)
@@ -204,16 +121,13 @@ impl VesicashConfig {
         VesicashConfig {
             secret_key,
             public_key,
-            webhook_secret,
-            previous_webhook_secrets: Vec::new(),
-            environment,
-            http: HttpConfig::default(),
+            settings: ClientSettings::new(webhook_secret, environment),
             payout_path: PAYOUT_PATH.to_owned(),
             refund_path: REFUND_PATH.to_owned(),
             status_path: STATUS_PATH.to_owned(),
             banks_country_param: BANKS_COUNTRY_PARAM.to_owned(),
             default_webhook_url: None,
-            webhook: WebhookScheme::default(),
+            webhook: webhook_scheme(),
         }
     }
 
@@ -233,13 +147,6 @@ impl VesicashConfig {
             webhook_secret,
             environment,
         ))
-    }
-
-    /// Sets timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
     }
 
     /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
@@ -274,13 +181,6 @@ impl VesicashConfig {
     #[must_use]
     pub fn with_default_webhook_url(mut self, url: CallbackUrl) -> Self {
         self.default_webhook_url = Some(url);
-        self
-    }
-
-    /// Accepts a further webhook secret (the old one, during a rotation).
-    #[must_use]
-    pub fn with_previous_webhook_secret(mut self, secret: SecretString) -> Self {
-        self.previous_webhook_secrets.push(secret);
         self
     }
 
@@ -346,6 +246,8 @@ impl VesicashConfig {
     }
 }
 
+crate::config::client_settings_builders!(VesicashConfig);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,14 +265,15 @@ mod tests {
     fn debug_redacts_every_secret_exactly() {
         let config = config().with_previous_webhook_secret(SecretString::from("old_hidden"));
         let text = format!("{config:?}");
-        let http = format!("{:?}", HttpConfig::default());
-        let webhook = format!("{:?}", WebhookScheme::default());
+        let http = format!("{:?}", crate::http::HttpConfig::default());
+        let webhook = format!("{:?}", webhook_scheme());
         assert_eq!(
             text,
             format!(
                 "VesicashConfig {{ secret_key: ** redacted **, public_key: ** redacted **, \
-                 webhook_secret: ** redacted **, previous_webhook_secrets: [1 redacted], \
-                 environment: Sandbox, http: {http}, payout_path: \"/v1/payment/payout/process\", \
+                 settings: ClientSettings {{ environment: Sandbox, http: {http}, \
+                 http_client: None, webhook_secret: ** redacted **, \
+                 previous_webhook_secrets: [1 redacted], clock: SystemClock }}, payout_path: \"/v1/payment/payout/process\", \
                  refund_path: \"/v1/payment/refunds/process\", status_path: \
                  \"/v1/payment/{{reference}}\", banks_country_param: \"country_id\", \
                  default_webhook_url: None, webhook: {webhook} }}"
@@ -407,8 +310,8 @@ mod tests {
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         let c = config().with_payout_path("v1/payment/payout/process");
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
-        let c = config()
-            .with_webhook_scheme(WebhookScheme::default().with_signature_headers(["bad header"]));
+        let c =
+            config().with_webhook_scheme(webhook_scheme().with_signature_headers(["bad header"]));
         assert!(matches!(c.validate(), Err(Error::Config { .. })));
         assert!(config().validate().is_ok());
     }

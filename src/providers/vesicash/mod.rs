@@ -124,14 +124,18 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 
+pub use crate::webhook::{SignedMessage, WebhookScheme};
 pub use config::{
     BANKS_COUNTRY_PARAM, BANKS_PATH, COUNTRIES_PATH, DOCS_SIGNATURE_HEADER, Environment,
     LIVE_BASE_URL, PAYOUT_PATH, REFERENCE_PLACEHOLDER, REFUND_PATH, SANDBOX_BASE_URL,
-    SIGNATURE_HEADER, STATUS_PATH, SignedMessage, TIMESTAMP_HEADER, VesicashConfig, WebhookScheme,
+    SIGNATURE_HEADER, STATUS_PATH, TIMESTAMP_HEADER, VesicashConfig, webhook_scheme,
 };
 
-use crate::error::{Ambiguity, Error};
-use crate::http::{Call, HttpClient, Idempotency, ProviderHooks, credential_header};
+use crate::error::Error;
+use crate::http::{
+    AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header,
+    judge_answer, unreadable_answer,
+};
 use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest};
 use crate::money::{Currency, Money};
 use crate::phone::Country;
@@ -206,29 +210,18 @@ impl fmt::Debug for VesicashClient {
     }
 }
 
-/// Whether a call moves money, and under which merchant reference.
-#[derive(Clone, Copy)]
-pub(crate) enum Kind<'a> {
-    Read,
-    MovesMoney(&'a Reference),
-}
-
 impl VesicashClient {
     /// A client for `config`; refuses empty keys, a bad base URL and malformed paths.
     pub fn new(config: VesicashConfig) -> Result<VesicashClient, Error> {
         config.validate()?;
-        let http = HttpClient::new(
-            PROVIDER,
-            config.environment.base_url(&config::URLS),
-            config.http.clone(),
-        )?;
-        let mut verifier = HmacVerifier::new(config.webhook_secret.clone());
-        for secret in &config.previous_webhook_secrets {
-            verifier = verifier.with_secret(secret.clone());
-        }
-        if let SignedMessage::TimestampDotBody { tolerance, .. } = &config.webhook.signed_message {
-            verifier = verifier.with_tolerance(*tolerance);
-        }
+        let http = config.settings.http_client(PROVIDER, &config::URLS)?;
+        let verifier = config
+            .webhook
+            .verifier(
+                config.settings.webhook_secret.clone(),
+                &config.settings.previous_webhook_secrets,
+            )
+            .with_clock(Arc::clone(&config.settings.clock));
         let hooks = Hooks::new(&config)?;
         let capabilities = Capabilities {
             countries: vec![Country::Nigeria, Country::Zambia],
@@ -312,15 +305,15 @@ impl VesicashClient {
 
     async fn fetch_countries(&self) -> Result<Arc<[VesicashCountry]>, Error> {
         let call = Call::get("countries", COUNTRIES_PATH);
-        let data = self.send(&call, Kind::Read).await?;
+        let data = self.send(&call).await?;
         countries_from(&data)
     }
 
     async fn fetch_banks(&self, country_id: &str) -> Result<Arc<[VesicashBank]>, Error> {
         let call = Call::get("banks", BANKS_PATH)
             .query(self.inner.config.banks_country_param.clone(), country_id);
-        let data = self.send(&call, Kind::Read).await?;
-        let list: wire::ListData<wire::BankWire> = decode_data(&data, Kind::Read)?;
+        let data = self.send(&call).await?;
+        let list: wire::ListData<wire::BankWire> = decode_data(&data)?;
         let banks = list
             .into_vec()
             .into_iter()
@@ -377,9 +370,9 @@ impl VesicashClient {
     }
 
     /// Sends `call` and opens the envelope: a refusal in a 2xx envelope becomes an error here.
-    async fn send(&self, call: &Call, kind: Kind<'_>) -> Result<Opened, Error> {
+    async fn send(&self, call: &Call) -> Result<Opened, Error> {
         let reply = self.inner.http.send(&self.inner.hooks, call).await?;
-        open(call, kind, reply.status, &reply.body)
+        open(call, reply.status, &reply.body)
     }
 
     /// The payout POST for a checked `target` and its `country_id`, the body serialized once.
@@ -444,7 +437,10 @@ impl VesicashClient {
         &self,
         delivery: &WebhookRequest<'_>,
     ) -> Result<(), crate::webhook::WebhookError> {
-        webhook::verify(&self.inner.verifier, &self.inner.config.webhook, delivery)
+        self.inner
+            .config
+            .webhook
+            .verify(&self.inner.verifier, delivery)
     }
 }
 
@@ -466,24 +462,20 @@ fn checked_payout(request: &PayoutRequest) -> Result<Target, Error> {
 // What follows reads Vesicash's answers. Each function takes what the network gave (or what
 // `crate::internals` feeds it) and nothing else, so the adapter and the fuzzers run one path.
 
-/// Opens the envelope of a 2xx answer to `call`: returns `data`, raw, and the whole body as JSON;
-/// a refusal in the envelope becomes an error here.
-pub(crate) fn open(
-    call: &Call,
-    kind: Kind<'_>,
-    http_status: StatusCode,
-    body: &[u8],
-) -> Result<Opened, Error> {
-    let decoded = crate::http::decode_reply::<Envelope>(PROVIDER, call, http_status, body)?;
-    let status = decoded.status.as_u16();
-    let envelope = decoded.value;
+/// Vesicash's envelope of a 2xx answer, judged ([`ProviderHooks::check_answer`]): `"success"`
+/// is accepted, `"error"` is a refusal stating its `code` mirror (else the HTTP status), any other
+/// word or a body that is not an envelope cannot be read. The ambiguity rule is applied to this
+/// verdict by the shared path ([`crate::http::judge_answer`]).
+pub(crate) fn check_envelope(status: StatusCode, body: &[u8]) -> AnswerCheck {
+    match crate::http::decode_json::<Envelope>(PROVIDER, status.as_u16(), body) {
+        Ok((envelope, raw)) => verdict(&envelope, status.as_u16(), &raw),
+        Err(e) => AnswerCheck::Unreadable(e),
+    }
+}
+
+fn verdict(envelope: &Envelope, status: u16, raw: &RawJson) -> AnswerCheck {
     match envelope.outcome() {
-        Outcome::Success => Ok(Opened {
-            operation: call.operation(),
-            status,
-            data: envelope.data,
-            raw: decoded.raw,
-        }),
+        Outcome::Success => AnswerCheck::Accepted,
         Outcome::Error => {
             let code = envelope
                 .code()
@@ -492,69 +484,60 @@ pub(crate) fn open(
             let message = envelope
                 .message_text()
                 .unwrap_or_else(|| "error without a message".to_owned());
-            let refusal = wire::refusal(code, message);
-            tracing::warn!(
-                operation = call.operation(),
-                http_status = status,
+            AnswerCheck::Refused {
                 code,
-                "vesicash answered with an error envelope"
-            );
-            match (kind, code) {
-                (Kind::MovesMoney(reference), 500..=599) => Err(Error::OutcomeUnknown {
-                    provider: PROVIDER,
-                    operation: call.operation(),
-                    reference: Some(reference.clone()),
-                    cause: Ambiguity::ServerError { status: code },
-                    source: Some(Box::new(refusal)),
-                }),
-                _ => Err(refusal),
+                error: wire::refusal(code, message),
             }
         }
-        Outcome::Unrecognized(word) => Err(undecodable(
-            call.operation(),
-            kind,
+        Outcome::Unrecognized(word) => AnswerCheck::Unreadable(decode_error(
             status,
             format!("envelope status {word:?} is neither success nor error"),
-            decoded.raw.as_str().unwrap_or_default(),
+            raw.as_str().unwrap_or_default(),
         )),
     }
 }
 
-/// Decodes `data` into `T`; a missing or odd `data` is undecodable (outcome unknown for a
-/// money-moving call).
-fn decode_data<T: DeserializeOwned>(opened: &Opened, kind: Kind<'_>) -> Result<T, Error> {
+/// Opens the envelope of a 2xx answer to `call`: returns `data` and the whole body as JSON; a
+/// refusal in the envelope becomes an error through the shared rule.
+pub(crate) fn open(call: &Call, http_status: StatusCode, body: &[u8]) -> Result<Opened, Error> {
+    let decoded = crate::http::decode_reply::<Envelope>(PROVIDER, call, http_status, body)?;
+    let status = decoded.status.as_u16();
+    judge_answer(
+        PROVIDER,
+        call,
+        verdict(&decoded.value, status, &decoded.raw),
+    )?;
+    Ok(Opened {
+        call: call.clone(),
+        status,
+        data: decoded.value.data,
+        raw: decoded.raw,
+    })
+}
+
+/// Decodes `data` into `T`; a missing or odd `data` is unreadable (outcome unknown for a
+/// money-moving call, by the shared rule).
+fn decode_data<T: DeserializeOwned>(opened: &Opened) -> Result<T, Error> {
     let result = match &opened.data {
         Some(raw) => wire::from_raw::<T>(raw).map_err(|e| e.to_string()),
         None => Err("the answer has no data".to_owned()),
     };
     result.map_err(|why| {
         let body = opened.raw.as_str().unwrap_or_default();
-        undecodable(opened.operation, kind, opened.status, why, body)
+        unreadable_answer(
+            PROVIDER,
+            &opened.call,
+            decode_error(opened.status, why, body),
+        )
     })
 }
 
-fn undecodable(
-    operation: &'static str,
-    kind: Kind<'_>,
-    status: u16,
-    why: String,
-    body: &str,
-) -> Error {
-    let decode = Error::Decode {
+fn decode_error(status: u16, why: String, body: &str) -> Error {
+    Error::Decode {
         provider: PROVIDER,
         status,
         snippet: crate::http::snippet(body.as_bytes()),
         source: why.into(),
-    };
-    match kind {
-        Kind::Read => decode,
-        Kind::MovesMoney(reference) => Error::OutcomeUnknown {
-            provider: PROVIDER,
-            operation,
-            reference: Some(reference.clone()),
-            cause: Ambiguity::UndecodableResponse { status },
-            source: Some(Box::new(decode)),
-        },
     }
 }
 
@@ -577,7 +560,7 @@ pub(crate) fn created_payout(
     reference: &Reference,
     currency: Currency,
 ) -> Result<Payout, Error> {
-    let data: TransferData = decode_data(&opened, Kind::MovesMoney(reference))?;
+    let data: TransferData = decode_data(&opened)?;
     let mut payout = payout_from(data, opened.raw, Some(currency));
     payout.reference = Some(reference.clone());
     Ok(payout)
@@ -585,7 +568,7 @@ pub(crate) fn created_payout(
 
 /// The payout in an opened answer to the status lookup.
 pub(crate) fn fetched_payout(opened: Opened) -> Result<Payout, Error> {
-    let data: TransferData = decode_data(&opened, Kind::Read)?;
+    let data: TransferData = decode_data(&opened)?;
     Ok(payout_from(data, opened.raw, None))
 }
 
@@ -597,7 +580,7 @@ pub(crate) fn created_refund(
     currency: Currency,
     payment_reference: &str,
 ) -> Result<Refund, Error> {
-    let data: TransferData = decode_data(&opened, Kind::MovesMoney(reference))?;
+    let data: TransferData = decode_data(&opened)?;
     let amount = data.amount().and_then(|a| Money::new(a, currency).ok());
     let mut refund = Refund::new(PROVIDER, data.reference.trim(), data.status());
     refund.reference = Some(reference.clone());
@@ -612,7 +595,7 @@ pub(crate) fn created_refund(
 
 /// The countries list of an opened answer; an empty list is undecodable (and not cached).
 pub(crate) fn countries_from(data: &Opened) -> Result<Arc<[VesicashCountry]>, Error> {
-    let list: wire::ListData<wire::CountryWire> = decode_data(data, Kind::Read)?;
+    let list: wire::ListData<wire::CountryWire> = decode_data(data)?;
     let countries = list
         .into_vec()
         .into_iter()
@@ -642,7 +625,8 @@ pub(crate) fn countries_from(data: &Opened) -> Result<Arc<[VesicashCountry]>, Er
 
 /// An opened success envelope.
 pub(crate) struct Opened {
-    operation: &'static str,
+    /// The call answered (its idempotency and reference decide what "unreadable" means).
+    call: Call,
     status: u16,
     data: Option<Box<RawValue>>,
     raw: RawJson,
@@ -663,31 +647,25 @@ impl PayoutProvider for VesicashClient {
         let target = checked_payout(request)?;
         let country_id = self.country_id_for(&target, &request.amount).await?;
         let call = self.payout_call(request, &target, &country_id)?;
-        let opened = self
-            .send(&call, Kind::MovesMoney(&request.reference))
-            .await?;
+        let opened = self.send(&call).await?;
         created_payout(opened, &request.reference, request.amount.currency())
     }
 
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
-        let id = id.trim();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(Error::invalid(
-                "id",
-                "must be a Vesicash reference (letters, digits, '_' and '-')",
-            ));
-        }
+        const REFERENCE: PathId = PathId {
+            what: "a Vesicash reference (letters, digits, '_' and '-')",
+            max_len: usize::MAX,
+            trim: true,
+            allowed: PathId::word_char,
+        };
+        let id = REFERENCE.check(id)?;
         let path = self
             .inner
             .config
             .status_path
             .replace(REFERENCE_PLACEHOLDER, id);
         let call = Call::get("get_payout", path);
-        let opened = self.send(&call, Kind::Read).await?;
+        let opened = self.send(&call).await?;
         fetched_payout(opened)
     }
 
@@ -727,9 +705,7 @@ impl PayoutProvider for VesicashClient {
             Idempotency::Unprotected,
         )?
         .reference(&request.reference);
-        let opened = self
-            .send(&call, Kind::MovesMoney(&request.reference))
-            .await?;
+        let opened = self.send(&call).await?;
         created_refund(
             opened,
             &request.reference,
@@ -739,7 +715,10 @@ impl PayoutProvider for VesicashClient {
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        webhook::verify(&self.inner.verifier, &self.inner.config.webhook, delivery)?;
+        self.inner
+            .config
+            .webhook
+            .verify(&self.inner.verifier, delivery)?;
         webhook::parse(delivery.body)
     }
 }
@@ -778,6 +757,10 @@ impl ProviderHooks for Hooks {
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
         wire::map_http_error(status, body)
+    }
+
+    fn check_answer(&self, status: StatusCode, body: &[u8]) -> AnswerCheck {
+        check_envelope(status, body)
     }
 }
 

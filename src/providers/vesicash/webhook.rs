@@ -1,52 +1,15 @@
-//! Vesicash webhook deliveries: the signature check and the lenient payload reading.
+//! Vesicash webhook deliveries: the lenient payload reading (the signature scheme is a value,
+//! [`super::webhook_scheme`], checked by the shared [`crate::webhook::WebhookScheme::verify`]).
 
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
-use super::config::{SignedMessage, WebhookScheme};
 use super::wire::{self, TransferData};
 use crate::error::Error;
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
-use crate::webhook::{EventObject, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest};
-
-/// Checks the signature of `delivery` under `scheme`, before anything in the body is read.
-pub(crate) fn verify(
-    verifier: &HmacVerifier,
-    scheme: &WebhookScheme,
-    delivery: &WebhookRequest<'_>,
-) -> Result<(), WebhookError> {
-    let names: Vec<&str> = scheme
-        .signature_headers
-        .iter()
-        .map(String::as_str)
-        .collect();
-    let header = delivery.single_header(&names)?;
-    // Accept a `sha256=` prefix some senders put before the digest.
-    let signature = header
-        .trim()
-        .strip_prefix("sha256=")
-        .unwrap_or(header.trim());
-    match &scheme.signed_message {
-        SignedMessage::Body => verifier.verify(delivery.body, &[signature], scheme.encoding),
-        SignedMessage::TimestampDotBody { header, .. } => {
-            let timestamp = delivery
-                .single_header(&[header.as_str()])
-                .map_err(|e| match e {
-                    WebhookError::MissingSignature(_) => {
-                        WebhookError::MissingSignature(format!("header {header}"))
-                    }
-                    other => other,
-                })?;
-            verifier.check_timestamp(timestamp)?;
-            // Sign over the timestamp as sent, not as re-printed: `+1720000000` or
-            // `01720000000` must not borrow the signature of `1720000000`.
-            let message = [timestamp.trim().as_bytes(), b".", delivery.body];
-            verifier.verify_parts(&message, &[signature], scheme.encoding)
-        }
-    }
-}
+use crate::webhook::{EventObject, WebhookError, WebhookEvent};
 
 /// Reads a verified body: `{event?, data: {reference, status, amount, …}}` or the same fields
 /// flat. Payout or refund comes from an `event`/`type` word (one containing "refund" is a refund,

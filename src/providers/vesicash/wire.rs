@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::error::{AuthFailure, Error, RejectCode};
+use crate::error::{Error, Refusal, RejectCode};
 use crate::model::{FailureReason, ProviderId, Status};
 use crate::money::JsonDecimal;
 
@@ -297,45 +297,12 @@ pub(crate) fn classify_message(message: &str) -> Option<RejectCode> {
 /// and any other status [`Error::Rejected`] with the code of [`ERROR_MESSAGES`] (else by status:
 /// 400/422 invalid request, 404 not found, other).
 pub(crate) fn refusal(status: u16, message: String) -> Error {
-    match status {
-        401 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(status),
-            kind: AuthFailure::InvalidCredentials,
-            message,
-        },
-        403 => Error::Auth {
-            provider: PROVIDER,
-            status: Some(status),
-            kind: AuthFailure::Forbidden,
-            message,
-        },
-        429 => Error::RateLimited {
-            provider: PROVIDER,
-            retry_after: None,
-            message,
-        },
-        500..=599 => Error::ServerError {
-            provider: PROVIDER,
-            status,
-            message,
-        },
-        _ => {
-            let code = classify_message(&message).unwrap_or(match status {
-                400 | 422 => RejectCode::InvalidRequest,
-                404 => RejectCode::NotFound,
-                _ => RejectCode::Other,
-            });
-            Error::Rejected {
-                provider: PROVIDER,
-                status,
-                code,
-                provider_code: None,
-                message,
-                param: None,
-            }
-        }
-    }
+    let reject = classify_message(&message).unwrap_or(match status {
+        400 | 422 => RejectCode::InvalidRequest,
+        404 => RejectCode::NotFound,
+        _ => RejectCode::Other,
+    });
+    Error::from_status(PROVIDER, status, reject, Refusal::new(message))
 }
 
 /// A non-2xx answer as an error, reading the envelope's message where the body is one and a

@@ -1,11 +1,17 @@
-//! Webhook verification shared by every adapter, and the normalized [`WebhookEvent`].
+//! Webhook authentication, shared by every adapter: the leaf that knows signatures and nothing
+//! of payouts.
 //!
-//! Each adapter supplies three small things (which header, which bytes are signed, how the
-//! signature is encoded) and calls [`HmacVerifier::verify`], which does the part that must be
-//! right everywhere: HMAC-SHA256 over the raw bytes, compared in constant time
-//! (`Mac::verify_slice`), an optional symmetric timestamp window with an injectable clock, several
-//! secrets (rotation) and several candidate signatures, and empty (or blank) secrets and empty
-//! signatures refused.
+//! Each adapter states its scheme as a value, a [`WebhookScheme`] (which headers, which bytes
+//! are signed, how the signature is encoded), and [`WebhookScheme::verify`] checks a delivery
+//! with an [`HmacVerifier`], which does the part that must be right everywhere: HMAC-SHA256
+//! over the raw bytes, compared in constant time (`Mac::verify_slice`), an optional symmetric
+//! timestamp window with an injectable clock, several secrets (rotation) and several candidate
+//! signatures, and empty (or blank) secrets and empty signatures refused.
+//!
+//! This module imports nothing of the crate's model or error, so the crate's [`Error`] can wrap
+//! a [`WebhookError`] without an import circle.
+//!
+//! [`Error`]: crate::Error
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,9 +23,6 @@ use hmac::{Hmac, Mac};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-
-use crate::model::{ProviderId, Status};
-use crate::money::Money;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -429,68 +432,133 @@ impl<'a> WebhookRequest<'a> {
     }
 }
 
-/// What a webhook event is about.
+/// The bytes a webhook signature covers.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventObject {
-    /// A payout.
-    Payout,
-    /// A refund.
-    Refund,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedMessage {
+    /// The raw body.
+    Body,
+    /// `timestamp + "." + raw body`, the timestamp read from `header` and checked against a
+    /// symmetric window of `tolerance`.
+    TimestampDotBody {
+        /// The header holding the Unix timestamp.
+        header: String,
+        /// How far the timestamp may be from now, either way.
+        tolerance: Duration,
+    },
 }
 
-/// A verified webhook delivery, normalized.
-///
-/// `Debug` shows `raw` redacted (phone and account numbers masked, URL query values withheld);
-/// the field itself is the payload unchanged.
-#[non_exhaustive]
-#[derive(Clone, PartialEq)]
-pub struct WebhookEvent {
-    /// The provider that sent it.
-    pub provider: ProviderId,
-    /// The provider's event id, where it gives one: use it to drop redelivered events.
-    pub event_id: Option<String>,
-    /// Payout or refund.
-    pub object: EventObject,
-    /// The provider's identifier of the payout or refund.
-    pub provider_reference: Option<String>,
-    /// The merchant's reference, where the payload carries it.
-    pub reference: Option<String>,
-    /// The amount, where the payload carries it.
-    pub amount: Option<Money>,
-    /// The normalized status the event reports.
-    pub status: Status,
-    /// The payload, kept for audit.
-    pub raw: crate::RawJson,
-}
-
-impl fmt::Debug for WebhookEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookEvent")
-            .field("provider", &self.provider)
-            .field("event_id", &self.event_id)
-            .field("object", &self.object)
-            .field("provider_reference", &self.provider_reference)
-            .field("reference", &self.reference)
-            .field("amount", &self.amount)
-            .field("status", &self.status)
-            .field("raw", &self.raw)
-            .finish()
+impl SignedMessage {
+    /// `timestamp.body`, the timestamp in `header`, with the default 300 s window.
+    pub fn timestamp_dot_body(header: impl Into<String>) -> SignedMessage {
+        SignedMessage::TimestampDotBody {
+            header: header.into(),
+            tolerance: DEFAULT_TOLERANCE,
+        }
     }
 }
 
-impl WebhookEvent {
-    /// An event with the required fields; the rest start empty.
-    pub fn new(provider: ProviderId, object: EventObject, status: Status) -> WebhookEvent {
-        WebhookEvent {
-            provider,
-            event_id: None,
-            object,
-            provider_reference: None,
-            reference: None,
-            amount: None,
-            status,
-            raw: crate::RawJson::empty(),
+/// How webhook deliveries are authenticated, as a value: which headers carry the signature,
+/// which bytes are signed and how the signature is written. A provider's "hex HMAC-SHA256 of
+/// the raw body in header X" is `WebhookScheme::hmac_body(["X"], SignatureEncoding::Hex)`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookScheme {
+    /// Signature headers, tried in order (names are case-insensitive).
+    pub signature_headers: Vec<String>,
+    /// What is signed.
+    pub signed_message: SignedMessage,
+    /// How the signature is written.
+    pub encoding: SignatureEncoding,
+}
+
+impl WebhookScheme {
+    /// An HMAC-SHA256 of the raw body, written in `encoding`, in the first of `headers` present.
+    pub fn hmac_body<I, S>(headers: I, encoding: SignatureEncoding) -> WebhookScheme
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        WebhookScheme {
+            signature_headers: headers.into_iter().map(Into::into).collect(),
+            signed_message: SignedMessage::Body,
+            encoding,
+        }
+    }
+
+    /// Sets the signature headers, tried in order.
+    #[must_use]
+    pub fn with_signature_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.signature_headers = headers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets what is signed.
+    #[must_use]
+    pub fn with_signed_message(mut self, message: SignedMessage) -> Self {
+        self.signed_message = message;
+        self
+    }
+
+    /// Sets the signature encoding.
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// A verifier for `secret` and the `previous` secrets still accepted during a rotation,
+    /// with this scheme's timestamp window.
+    pub fn verifier<'a>(
+        &self,
+        secret: SecretString,
+        previous: impl IntoIterator<Item = &'a SecretString>,
+    ) -> HmacVerifier {
+        let mut verifier = HmacVerifier::new(secret);
+        for secret in previous {
+            verifier = verifier.with_secret(secret.clone());
+        }
+        if let SignedMessage::TimestampDotBody { tolerance, .. } = &self.signed_message {
+            verifier = verifier.with_tolerance(*tolerance);
+        }
+        verifier
+    }
+
+    /// Checks the signature of `delivery` under this scheme, before anything in the body is
+    /// read. A `sha256=` prefix some senders put before the digest is accepted.
+    pub fn verify(
+        &self,
+        verifier: &HmacVerifier,
+        delivery: &WebhookRequest<'_>,
+    ) -> Result<(), WebhookError> {
+        let names: Vec<&str> = self.signature_headers.iter().map(String::as_str).collect();
+        let header = delivery.single_header(&names)?;
+        let signature = header
+            .trim()
+            .strip_prefix("sha256=")
+            .unwrap_or(header.trim());
+        match &self.signed_message {
+            SignedMessage::Body => verifier.verify(delivery.body, &[signature], self.encoding),
+            SignedMessage::TimestampDotBody { header, .. } => {
+                let timestamp =
+                    delivery
+                        .single_header(&[header.as_str()])
+                        .map_err(|e| match e {
+                            WebhookError::MissingSignature(_) => {
+                                WebhookError::MissingSignature(format!("header {header}"))
+                            }
+                            other => other,
+                        })?;
+                verifier.check_timestamp(timestamp)?;
+                // Sign over the timestamp as sent, not as re-printed: `+1720000000` or
+                // `01720000000` must not borrow the signature of `1720000000`.
+                let message = [timestamp.trim().as_bytes(), b".", delivery.body];
+                verifier.verify_parts(&message, &[signature], self.encoding)
+            }
         }
     }
 }
@@ -583,6 +651,35 @@ mod tests {
         assert_eq!(
             rotated.verify(b"msg", &[&good_hex], SignatureEncoding::Hex),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_new_providers_hex_hmac_of_the_body_in_a_header_is_a_value() {
+        let scheme = WebhookScheme::hmac_body(["X-Acme-Signature"], SignatureEncoding::Hex);
+        let verifier = scheme.verifier(SecretString::from("whsec"), &[]);
+        let body = br#"{"id":"po_1","status":"paid"}"#;
+        let mut headers = HeaderMap::new();
+        let good = sign(b"whsec", body, SignatureEncoding::Hex);
+        headers.insert("x-acme-signature", good.parse().unwrap());
+        let delivery = WebhookRequest::post("https://m.example/hook", &headers, body);
+        assert_eq!(scheme.verify(&verifier, &delivery), Ok(()));
+
+        let mut forged = HeaderMap::new();
+        let bad = sign(b"other", body, SignatureEncoding::Hex);
+        forged.insert("x-acme-signature", bad.parse().unwrap());
+        let delivery = WebhookRequest::post("https://m.example/hook", &forged, body);
+        assert_eq!(
+            scheme.verify(&verifier, &delivery),
+            Err(WebhookError::SignatureMismatch)
+        );
+        let empty = HeaderMap::new();
+        let delivery = WebhookRequest::post("https://m.example/hook", &empty, body);
+        assert_eq!(
+            scheme.verify(&verifier, &delivery),
+            Err(WebhookError::MissingSignature(
+                "header X-Acme-Signature".into()
+            ))
         );
     }
 }
