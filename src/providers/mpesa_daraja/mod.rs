@@ -79,7 +79,7 @@
 //!    `QueueTimeOutURL` is an event with [`Status::Unknown`] for the payout (reconcile with
 //!    `find_payout`), whatever its body.
 //! 10. **Transaction Status answers.** `ResultCode 0` with `TransactionStatus` `Completed` is paid;
-//!     `Declined`/`Cancelled`/`Expired` failed ([`FailureReason::Declined`]); other words pending.
+//!     `Declined`/`Cancelled`/`Expired` failed ([`FailureReason::Declined`](crate::FailureReason::Declined)); other words pending.
 //!     A non-zero `ResultCode` is read as "no such transaction" (`find_payout` → `Ok(None)`): no
 //!     code for it is documented. Re-sending after it is safe: the same id is refused as a
 //!     duplicate if the original exists after all.
