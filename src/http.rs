@@ -15,7 +15,7 @@
 //! | 429 (throttled before processing) | retry | retry | retry |
 //! | 408 | retry | retry | **outcome unknown** |
 //! | 409 | no | retry (a concurrent twin holds the key); [`Idempotency::KeyedRejectsDuplicate`]: no (the key's resource exists) | no |
-//! | 401 | renew credentials once, repeat once | same | same |
+//! | 401, or another answer [`ProviderHooks::credentials_rejected`] names (Daraja's `404.001.03`) | renew credentials once, repeat once | same | same |
 //! | any other 4xx | no | no | no |
 //!
 //! Attempts are capped by [`RetryPolicy::max_attempts`] (3 by default) with jittered exponential
@@ -351,7 +351,7 @@ pub trait ProviderHooks: Send + Sync {
     /// Adds credentials to an outgoing request (headers, basic auth, a bearer token).
     async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error>;
 
-    /// Called once after a 401, with the headers of the request the 401 answered (the refused
+    /// Called once after a 401 (or another refusal [`ProviderHooks::credentials_rejected`] names), with the headers of the request the 401 answered (the refused
     /// credentials). Return `Ok(true)` when credentials were renewed, or had already been renewed
     /// since that request was signed, and the call should be repeated once (the same bytes, the
     /// same reference).
@@ -366,6 +366,14 @@ pub trait ProviderHooks: Send + Sync {
 
     /// Turns a non-2xx answer into the crate's error, reading the provider's error body.
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error;
+
+    /// Whether a non-2xx answer says the credentials were refused, so that they are renewed once
+    /// and the call repeated once. A 401 by default; a provider that refuses an expired token
+    /// with another status (M-Pesa Daraja answers `404.001.03 Invalid Access Token`) names it here.
+    fn credentials_rejected(&self, status: StatusCode, body: &[u8]) -> bool {
+        let _ = body;
+        status == StatusCode::UNAUTHORIZED
+    }
 
     /// Opens the provider's envelope of a 2xx answer: whether the body reports success, a
     /// refusal, or cannot be read at all. The shared path applies the ambiguity rule to the
@@ -642,10 +650,13 @@ impl HttpClient {
                             attempts: attempt,
                         });
                     }
-                    if status == StatusCode::UNAUTHORIZED && !renewed {
+                    if !renewed && hooks.credentials_rejected(status, &body) {
                         renewed = true;
                         if hooks.renew_credentials(&sent).await? {
-                            tracing::info!("credentials renewed after 401; repeating once");
+                            tracing::info!(
+                                http_status = status.as_u16(),
+                                "credentials renewed after a refusal; repeating once"
+                            );
                             attempt -= 1;
                             continue;
                         }

@@ -22,6 +22,8 @@ impl ProviderId {
     pub const PAYONIFY: ProviderId = ProviderId("payonify");
     /// MTN MoMo (the MTN Open API's Disbursement product).
     pub const MTN_MOMO: ProviderId = ProviderId("mtn_momo");
+    /// Safaricom M-Pesa, directly through the Daraja API (Kenya).
+    pub const MPESA_DARAJA: ProviderId = ProviderId("mpesa_daraja");
 
     /// A provider id for an adapter outside this crate.
     pub const fn custom(name: &'static str) -> ProviderId {

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | Vesicash | Nigeria, Zambia and more | mobile money, bank |
 //! | JPay | Kenya | M-Pesa, Airtel Money, T-Kash, banks |
+//! | M-Pesa Daraja (Safaricom, direct) | Kenya | M-Pesa |
 //! | Payonify | Zimbabwe | EcoCash (USD, ZWG) |
 //! | MTN MoMo | Uganda, Ghana, Côte d'Ivoire, Zambia, Cameroon, Benin, Congo, Eswatini, Guinea, South Africa, Liberia | MTN Mobile Money (the Open API's Disbursement product) |
 //!
@@ -152,6 +153,7 @@ pub mod sandbox;
 mod serde_impls;
 pub mod settle;
 pub mod store;
+mod url_token;
 pub mod webhook;
 mod webhook_http;
 pub mod webhook_inbox;

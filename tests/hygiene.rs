@@ -290,7 +290,7 @@ async fn a_full_sandbox_run_shows_no_secret_and_no_full_number() {
     assert_eq!(expired, 1, "one payout met the expired token");
     let tracing_text = capture.text();
     assert!(
-        tracing_text.contains("credentials renewed after 401; repeating once"),
+        tracing_text.contains("credentials renewed after a refusal; repeating once"),
         "the renewal is traced"
     );
     assert!(

@@ -26,36 +26,7 @@ pub(super) fn signed_url(
     reference: &Reference,
 ) -> Result<String, Error> {
     let token = token_for(signer, reference);
-    if url.as_url().query().is_none() && url.as_url().fragment().is_none() {
-        // The common case, without re-parsing: appending `?name=<hex>` to a URL that has no
-        // query or fragment gives exactly what `set_query` would, and keeps scheme and host.
-        let mut signed = String::with_capacity(
-            url.as_str().len() + 2 + CALLBACK_TOKEN_PARAM.len() + token.len(),
-        );
-        signed.push_str(url.as_str());
-        signed.push('?');
-        signed.push_str(CALLBACK_TOKEN_PARAM);
-        signed.push('=');
-        signed.push_str(&token);
-        return Ok(signed);
-    }
-    let mut url = url.as_url().clone();
-    let kept: Vec<&str> = url
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(CALLBACK_TOKEN_PARAM))
-        .collect();
-    let mut query = kept.join("&");
-    if !query.is_empty() {
-        query.push('&');
-    }
-    query.push_str(CALLBACK_TOKEN_PARAM);
-    query.push('=');
-    query.push_str(&token);
-    url.set_query(Some(&query));
-    // Revalidate: the result must still be a callback URL.
-    CallbackUrl::try_from(url).map(|u| u.to_string())
+    crate::url_token::with_params(url, &[(CALLBACK_TOKEN_PARAM, &token)])
 }
 
 /// hex(HMAC-SHA256(secret, ref_no)).
@@ -66,41 +37,7 @@ pub(super) fn token_for(signer: &HmacSigner, reference: &Reference) -> String {
 /// The token from the URL JPay called (absolute, or a path with its query); borrowed from the
 /// URL unless it was percent-encoded.
 fn token_from_url(url: &str) -> Result<Cow<'_, str>, WebhookError> {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    let query = query.split_once('#').map_or(query, |(q, _)| q);
-    let mut found = None;
-    if !query.bytes().any(|b| b == b'%' || b == b'+') {
-        // Nothing is encoded: the pairs are the text itself (what form decoding would give).
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name == CALLBACK_TOKEN_PARAM {
-                if found.is_some() {
-                    return Err(duplicate_token());
-                }
-                found = Some(Cow::Borrowed(value));
-            }
-        }
-        return found.ok_or_else(missing_token);
-    }
-    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        if name == CALLBACK_TOKEN_PARAM {
-            if found.is_some() {
-                return Err(duplicate_token());
-            }
-            found = Some(value);
-        }
-    }
-    found.ok_or_else(missing_token)
-}
-
-fn duplicate_token() -> WebhookError {
-    WebhookError::MalformedHeader(format!(
-        "query parameter {CALLBACK_TOKEN_PARAM} appears more than once"
-    ))
-}
-
-fn missing_token() -> WebhookError {
-    WebhookError::MissingSignature(format!("query parameter {CALLBACK_TOKEN_PARAM}"))
+    crate::url_token::required_param(url, CALLBACK_TOKEN_PARAM)
 }
 
 /// Checks the token of the URL JPay called against `ref_no` (read from the body by the caller).

@@ -1,0 +1,371 @@
+//! [`DarajaConfig`]: credentials, shortcode, initiator, environment, command and callback URLs.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::config::{ClientSettings, Environment, ProviderUrls};
+use crate::error::Error;
+use crate::model::CallbackUrl;
+
+/// The sandbox base URL.
+pub const SANDBOX_URL: &str = "https://sandbox.safaricom.co.ke";
+/// The production base URL.
+pub const LIVE_URL: &str = "https://api.safaricom.co.ke";
+/// Daraja's sandbox and production base URLs.
+pub const URLS: ProviderUrls = ProviderUrls {
+    sandbox: SANDBOX_URL,
+    live: LIVE_URL,
+};
+/// The default refresh margin: the token (3599 s) is renewed when less than this is left.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(120);
+/// How long `find_payout` and `balance` wait for the callback that carries their answer.
+pub const DEFAULT_RESULT_WAIT: Duration = Duration::from_secs(30);
+/// The `Remarks` sent when a payout has no narration.
+pub const DEFAULT_REMARKS: &str = "Payout";
+
+/// The B2C `CommandID`.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommandId {
+    /// `BusinessPayment`: to registered customers (the default).
+    #[default]
+    BusinessPayment,
+    /// `SalaryPayment`.
+    SalaryPayment,
+    /// `PromotionPayment`: with a congratulatory SMS; registered customers only.
+    PromotionPayment,
+}
+
+impl CommandId {
+    /// The wire value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CommandId::BusinessPayment => "BusinessPayment",
+            CommandId::SalaryPayment => "SalaryPayment",
+            CommandId::PromotionPayment => "PromotionPayment",
+        }
+    }
+
+    /// Reads a wire value (any case).
+    pub fn parse(text: &str) -> Result<CommandId, Error> {
+        let text = text.trim();
+        [
+            CommandId::BusinessPayment,
+            CommandId::SalaryPayment,
+            CommandId::PromotionPayment,
+        ]
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            Error::config(format!(
+                "mpesa_daraja: command id must be BusinessPayment, SalaryPayment or \
+                 PromotionPayment, got {text:?}"
+            ))
+        })
+    }
+}
+
+/// Everything a [`DarajaClient`](super::DarajaClient) needs. `Debug` never prints a secret.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct DarajaConfig {
+    /// The app's consumer key.
+    pub consumer_key: SecretString,
+    /// The app's consumer secret.
+    pub consumer_secret: SecretString,
+    /// The B2C shortcode (`PartyA`), 5–9 digits.
+    pub shortcode: String,
+    /// The API operator's user name (`InitiatorName`).
+    pub initiator_name: String,
+    /// The API operator's password, encrypted into the `SecurityCredential`.
+    pub initiator_password: SecretString,
+    /// Where Daraja posts results (`ResultURL`); the token parameters are appended.
+    pub result_url: CallbackUrl,
+    /// Where Daraja posts queue timeouts (`QueueTimeOutURL`); the token parameters are appended.
+    pub timeout_url: CallbackUrl,
+    /// What every adapter's config shares: environment, timeouts, the clock token expiry is
+    /// measured on, and the webhook secret, which for Daraja is the secret the callback tokens
+    /// are made with (any string only this merchant knows); earlier ones are still accepted.
+    pub settings: ClientSettings,
+    /// The B2C command.
+    pub command_id: CommandId,
+    /// Safaricom's certificate (or public key) in PEM; `None` uses the one shipped for the
+    /// environment (the sandbox one for a custom base URL).
+    pub certificate_pem: Option<String>,
+    /// The token is renewed when less than this is left of it.
+    pub refresh_margin: Duration,
+    /// How long `find_payout` and `balance` wait for their callback.
+    pub result_wait: Duration,
+    /// The `Remarks` of a payout without a narration (2–100 characters).
+    pub default_remarks: String,
+}
+
+impl fmt::Debug for DarajaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DarajaConfig")
+            .field("consumer_key", &format_args!("** redacted **"))
+            .field("consumer_secret", &format_args!("** redacted **"))
+            .field("shortcode", &self.shortcode)
+            .field("initiator_name", &self.initiator_name)
+            .field("initiator_password", &format_args!("** redacted **"))
+            .field("result_url", &self.result_url.as_str())
+            .field("timeout_url", &self.timeout_url.as_str())
+            .field("settings", &self.settings)
+            .field("command_id", &self.command_id)
+            .field(
+                "certificate_pem",
+                &self.certificate_pem.as_ref().map(|_| "custom"),
+            )
+            .field("refresh_margin", &self.refresh_margin)
+            .field("result_wait", &self.result_wait)
+            .field("default_remarks", &self.default_remarks)
+            .finish()
+    }
+}
+
+/// The credentials and names a [`DarajaConfig`] cannot do without.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct DarajaCredentials {
+    /// The app's consumer key.
+    pub consumer_key: SecretString,
+    /// The app's consumer secret.
+    pub consumer_secret: SecretString,
+    /// The B2C shortcode (`PartyA`).
+    pub shortcode: String,
+    /// The API operator's user name.
+    pub initiator_name: String,
+    /// The API operator's password.
+    pub initiator_password: SecretString,
+    /// The callback-token secret.
+    pub callback_secret: SecretString,
+}
+
+impl DarajaCredentials {
+    /// The six values.
+    pub fn new(
+        consumer_key: SecretString,
+        consumer_secret: SecretString,
+        shortcode: impl Into<String>,
+        initiator_name: impl Into<String>,
+        initiator_password: SecretString,
+        callback_secret: SecretString,
+    ) -> DarajaCredentials {
+        DarajaCredentials {
+            consumer_key,
+            consumer_secret,
+            shortcode: shortcode.into(),
+            initiator_name: initiator_name.into(),
+            initiator_password,
+            callback_secret,
+        }
+    }
+}
+
+impl fmt::Debug for DarajaCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DarajaCredentials")
+            .field("shortcode", &self.shortcode)
+            .field("initiator_name", &self.initiator_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DarajaConfig {
+    /// A sandbox configuration: `BusinessPayment`, default timeouts, the shipped certificate.
+    pub fn new(
+        credentials: DarajaCredentials,
+        result_url: CallbackUrl,
+        timeout_url: CallbackUrl,
+    ) -> DarajaConfig {
+        DarajaConfig {
+            consumer_key: credentials.consumer_key,
+            consumer_secret: credentials.consumer_secret,
+            shortcode: credentials.shortcode,
+            initiator_name: credentials.initiator_name,
+            initiator_password: credentials.initiator_password,
+            result_url,
+            timeout_url,
+            settings: ClientSettings::new(credentials.callback_secret, Environment::Sandbox),
+            command_id: CommandId::BusinessPayment,
+            certificate_pem: None,
+            refresh_margin: DEFAULT_REFRESH_MARGIN,
+            result_wait: DEFAULT_RESULT_WAIT,
+            default_remarks: DEFAULT_REMARKS.to_owned(),
+        }
+    }
+
+    /// Reads `MPESA_DARAJA_CONSUMER_KEY`, `MPESA_DARAJA_CONSUMER_SECRET`,
+    /// `MPESA_DARAJA_SHORTCODE`, `MPESA_DARAJA_INITIATOR_NAME`,
+    /// `MPESA_DARAJA_INITIATOR_PASSWORD`, `MPESA_DARAJA_CALLBACK_SECRET`,
+    /// `MPESA_DARAJA_RESULT_URL`, `MPESA_DARAJA_TIMEOUT_URL` (required), `MPESA_DARAJA_BASE_URL`
+    /// (`sandbox`, `production` or a URL; the sandbox when unset), `MPESA_DARAJA_COMMAND_ID` and
+    /// `MPESA_DARAJA_CERTIFICATE` (a path to a PEM certificate or public key).
+    pub fn from_env() -> Result<DarajaConfig, Error> {
+        Self::from_lookup(crate::config::env_optional)
+    }
+
+    pub(crate) fn from_lookup(
+        get: impl Fn(&'static str) -> Result<Option<String>, Error>,
+    ) -> Result<DarajaConfig, Error> {
+        let required = |name: &'static str| {
+            get(name)?
+                .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
+        };
+        let url = |name: &'static str| {
+            CallbackUrl::parse(&required(name)?).map_err(|e| Error::Config {
+                message: format!("{name} is not a callback URL"),
+                source: Some(Box::new(e)),
+            })
+        };
+        let credentials = DarajaCredentials::new(
+            SecretString::from(required("MPESA_DARAJA_CONSUMER_KEY")?),
+            SecretString::from(required("MPESA_DARAJA_CONSUMER_SECRET")?),
+            required("MPESA_DARAJA_SHORTCODE")?,
+            required("MPESA_DARAJA_INITIATOR_NAME")?,
+            SecretString::from(required("MPESA_DARAJA_INITIATOR_PASSWORD")?),
+            SecretString::from(required("MPESA_DARAJA_CALLBACK_SECRET")?),
+        );
+        let mut config = DarajaConfig::new(
+            credentials,
+            url("MPESA_DARAJA_RESULT_URL")?,
+            url("MPESA_DARAJA_TIMEOUT_URL")?,
+        );
+        if let Some(base) = get("MPESA_DARAJA_BASE_URL")? {
+            config = config.with_base_url(base);
+        }
+        if let Some(command) = get("MPESA_DARAJA_COMMAND_ID")? {
+            config.command_id = CommandId::parse(&command)?;
+        }
+        if let Some(path) = get("MPESA_DARAJA_CERTIFICATE")? {
+            let pem = std::fs::read_to_string(&path).map_err(|e| Error::Config {
+                message: format!("MPESA_DARAJA_CERTIFICATE: cannot read {path}"),
+                source: Some(Box::new(e)),
+            })?;
+            config.certificate_pem = Some(pem);
+        }
+        Ok(config)
+    }
+
+    /// Sets the command.
+    #[must_use]
+    pub fn with_command_id(mut self, command_id: CommandId) -> Self {
+        self.command_id = command_id;
+        self
+    }
+
+    /// Encrypts the initiator password under this PEM certificate or public key instead of the
+    /// shipped one (a rotated Safaricom certificate, or a test key).
+    #[must_use]
+    pub fn with_certificate_pem(mut self, pem: impl Into<String>) -> Self {
+        self.certificate_pem = Some(pem.into());
+        self
+    }
+
+    /// Sets the refresh margin.
+    #[must_use]
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Sets how long `find_payout` and `balance` wait for their callback.
+    #[must_use]
+    pub fn with_result_wait(mut self, wait: Duration) -> Self {
+        self.result_wait = wait;
+        self
+    }
+
+    /// Sets the default `Remarks`.
+    #[must_use]
+    pub fn with_default_remarks(mut self, remarks: impl Into<String>) -> Self {
+        self.default_remarks = remarks.into();
+        self
+    }
+
+    /// The PEM the SecurityCredential is encrypted under.
+    pub(crate) fn certificate(&self) -> &str {
+        match (&self.certificate_pem, &self.settings.environment) {
+            (Some(pem), _) => pem,
+            (None, Environment::Live) => super::credential::PRODUCTION_CERTIFICATE,
+            (None, env) if env.is_live(&URLS) => super::credential::PRODUCTION_CERTIFICATE,
+            (None, _) => super::credential::SANDBOX_CERTIFICATE,
+        }
+    }
+}
+
+crate::config::client_settings_builders!(DarajaConfig);
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn config_reads_the_environment_and_debug_redacts() {
+        let vars: HashMap<&str, &str> = [
+            ("MPESA_DARAJA_CONSUMER_KEY", "ck"),
+            ("MPESA_DARAJA_CONSUMER_SECRET", "cs"),
+            ("MPESA_DARAJA_SHORTCODE", "600997"),
+            ("MPESA_DARAJA_INITIATOR_NAME", "testapi"),
+            ("MPESA_DARAJA_INITIATOR_PASSWORD", "pw"),
+            ("MPESA_DARAJA_CALLBACK_SECRET", "cb"),
+            (
+                "MPESA_DARAJA_RESULT_URL",
+                "https://shop.example/daraja/result",
+            ),
+            (
+                "MPESA_DARAJA_TIMEOUT_URL",
+                "https://shop.example/daraja/timeout",
+            ),
+            ("MPESA_DARAJA_BASE_URL", "production"),
+            ("MPESA_DARAJA_COMMAND_ID", "salarypayment"),
+        ]
+        .into_iter()
+        .collect();
+        let lookup = |vars: HashMap<&'static str, &'static str>| {
+            move |name: &'static str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+        };
+        let config = DarajaConfig::from_lookup(lookup(vars.clone())).unwrap();
+        assert_eq!(config.consumer_key.expose_secret(), "ck");
+        assert_eq!(config.shortcode, "600997");
+        assert_eq!(config.settings.environment, Environment::Live);
+        assert_eq!(config.command_id, CommandId::SalaryPayment);
+        assert_eq!(
+            config.certificate(),
+            super::super::credential::PRODUCTION_CERTIFICATE
+        );
+        let debug = format!("{config:?}");
+        for secret in ["\"ck\"", "\"cs\"", "\"pw\"", "\"cb\""] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        let mut no_base = vars.clone();
+        no_base.remove("MPESA_DARAJA_BASE_URL");
+        let config = DarajaConfig::from_lookup(lookup(no_base)).unwrap();
+        assert_eq!(config.settings.environment, Environment::Sandbox);
+        assert_eq!(
+            config.certificate(),
+            super::super::credential::SANDBOX_CERTIFICATE
+        );
+        let mut missing = vars.clone();
+        missing.remove("MPESA_DARAJA_INITIATOR_PASSWORD");
+        match DarajaConfig::from_lookup(lookup(missing)) {
+            Err(Error::Config { message, .. }) => assert_eq!(
+                message,
+                "environment variable MPESA_DARAJA_INITIATOR_PASSWORD is not set"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let mut bad = vars;
+        bad.insert("MPESA_DARAJA_COMMAND_ID", "Refund");
+        assert!(matches!(
+            DarajaConfig::from_lookup(lookup(bad)),
+            Err(Error::Config { .. })
+        ));
+    }
+}
