@@ -127,8 +127,9 @@
 //! made-up provider; `tests/external_adapter.rs` runs it against a mock server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-// docs.rs (nightly, `--cfg docsrs`): a "feature" badge on every feature-gated item.
-#![cfg_attr(docsrs, feature(doc_cfg))]
+// docs.rs (nightly, `--cfg disburse_doc_cfg`): a "feature" badge on every feature-gated item.
+// Not under `docsrs` alone, which stable rustdoc also receives and where `doc(cfg)` is refused.
+#![cfg_attr(disburse_doc_cfg, feature(doc_cfg))]
 
 pub mod batch;
 pub mod config;
@@ -147,7 +148,7 @@ mod raw;
 pub mod reconcile;
 mod redact;
 #[cfg(feature = "sandbox")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
+#[cfg_attr(disburse_doc_cfg, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 #[cfg(feature = "serde")]
 mod serde_impls;
