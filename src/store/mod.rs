@@ -60,7 +60,10 @@ use crate::model::{Payout, PayoutRequest, ProviderId, Reference, Status};
 use crate::webhook::WebhookEvent;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[cfg_attr(disburse_doc_cfg, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+#[cfg_attr(
+    disburse_doc_cfg,
+    doc(cfg(any(feature = "sqlite", feature = "postgres")))
+)]
 pub use sql::Store;
 
 /// How long a worker's claim outlives its last heartbeat unless the store says otherwise.
