@@ -179,11 +179,11 @@ mod clients;
 mod credentials;
 mod ctx;
 mod deliver;
+mod details;
 mod fault;
 mod fault_mark;
 mod inject;
 mod jpay;
-mod kind;
 mod ledger;
 mod log;
 mod mtn_momo;
@@ -191,10 +191,12 @@ mod outcome;
 mod payonify;
 mod record;
 mod reference;
+mod registry;
 mod respond;
 mod routes;
 mod server;
 mod settle;
+mod simulator;
 mod state;
 mod vesicash;
 
@@ -205,11 +207,10 @@ pub use credentials::{
 };
 pub use fault::{Fault, Route};
 pub use jpay::refusal::JpayRefusal;
+pub use jpay::types::{DEFAULT_JPAY_TOKEN_LIFETIME, JPAY_REFRESH_LIFETIME};
 pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
 pub use log::{RequestRecord, WebhookDelivery};
+pub use mtn_momo::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
 pub use outcome::ScriptedOutcome;
 pub use routes::Endpoint;
-pub use server::{
-    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_MTN_MOMO_TOKEN_LIFETIME, DEFAULT_SEED,
-    DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME, Sandbox, SandboxBuilder, routes,
-};
+pub use server::{DEFAULT_SEED, DEFAULT_SETTLE_AFTER, Sandbox, SandboxBuilder, routes};
