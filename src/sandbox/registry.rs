@@ -2,7 +2,7 @@
 //! here and knows nothing else about them. A new provider's simulator is its folder plus one line.
 
 use super::simulator::Simulator;
-use super::{jpay, mtn_momo, payonify, vesicash};
+use super::{jpay, mpesa_daraja, mtn_momo, payonify, vesicash};
 
 /// Every simulated provider, in the order they are served.
 pub(crate) const SIMULATORS: &[&dyn Simulator] = &[
@@ -10,4 +10,5 @@ pub(crate) const SIMULATORS: &[&dyn Simulator] = &[
     &jpay::types::Jpay,
     &payonify::types::Payonify,
     &mtn_momo::types::MtnMomo,
+    &mpesa_daraja::types::MpesaDaraja,
 ];

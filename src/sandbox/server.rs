@@ -138,8 +138,8 @@ impl SandboxBuilder {
     }
 }
 
-/// The running simulator of Vesicash, JPay, Payonify and MTN MoMo. It stops when dropped (or on
-/// [`shutdown`](Sandbox::shutdown)).
+/// The running simulator of every provider in the [module docs](crate::sandbox). It stops when
+/// dropped (or on [`shutdown`](Sandbox::shutdown)).
 pub struct Sandbox {
     addr: SocketAddr,
     pub(super) shared: Arc<Shared>,
