@@ -8,32 +8,33 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 
 use super::ctx::ProviderCtx;
-use super::kind::ProviderKind;
+use super::simulator::Simulator;
 use super::state::Shared;
-use super::{inject, jpay, mtn_momo, payonify, record, vesicash};
+use super::{inject, record};
 
-pub(crate) fn router(shared: &Arc<Shared>) -> Router {
+/// Serves `simulators`, each under its prefix.
+pub(crate) fn router(shared: &Arc<Shared>, simulators: &[&'static dyn Simulator]) -> Router {
     let mut app = Router::new();
-    for kind in ProviderKind::ALL {
-        let inner = match kind {
-            ProviderKind::Vesicash => vesicash::router(Arc::clone(shared)),
-            ProviderKind::Jpay => jpay::router(Arc::clone(shared)),
-            ProviderKind::Payonify => payonify::router(Arc::clone(shared)),
-            ProviderKind::MtnMomo => mtn_momo::router(Arc::clone(shared)),
-        };
+    for &sim in simulators {
+        let inner = sim.router(Arc::clone(shared));
         let ctx = ProviderCtx {
             shared: Arc::clone(shared),
-            kind,
+            sim,
         };
         let wrapped = inner
             .layer(from_fn_with_state(ctx.clone(), inject::apply))
             .layer(from_fn_with_state(ctx, record::record));
-        app = app.nest(kind.prefix(), wrapped);
+        app = app.nest(sim.prefix(), wrapped);
     }
-    app.fallback(|| async {
-        (
-            StatusCode::NOT_FOUND,
-            "not a sandbox route: providers live under /vesicash, /jpay/api/v1, /payonify and /mtn_momo",
+    let mut prefixes: Vec<&str> = simulators.iter().map(|s| s.prefix()).collect();
+    let last = prefixes.pop().unwrap_or_default();
+    let message = if prefixes.is_empty() {
+        format!("not a sandbox route: providers live under {last}")
+    } else {
+        format!(
+            "not a sandbox route: providers live under {} and {last}",
+            prefixes.join(", ")
         )
-    })
+    };
+    app.fallback(|| async move { (StatusCode::NOT_FOUND, message) })
 }

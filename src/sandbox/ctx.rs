@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use super::kind::ProviderKind;
+use super::simulator::Simulator;
 use super::state::Shared;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ProviderCtx {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) kind: ProviderKind,
+    pub(crate) sim: &'static dyn Simulator,
 }

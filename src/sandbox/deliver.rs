@@ -6,9 +6,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use reqwest::header::CONTENT_TYPE;
 
-use super::kind::ProviderKind;
 use super::log::WebhookDelivery;
 use super::state::Shared;
+use crate::model::ProviderId;
 use crate::webhook::{SignatureEncoding, sign};
 
 /// How a delivery is signed.
@@ -50,7 +50,7 @@ impl Signing {
 /// One webhook to send.
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
-    pub(crate) kind: ProviderKind,
+    pub(crate) provider: ProviderId,
     pub(crate) event: String,
     pub(crate) entry_id: String,
     pub(crate) url: String,
@@ -96,7 +96,7 @@ pub(crate) async fn deliver(shared: Arc<Shared>, out: Outgoing) {
         }
     }
     tracing::debug!(
-        provider = %out.kind.id(),
+        provider = %out.provider,
         event = %out.event,
         entry = %out.entry_id,
         attempts,
@@ -105,7 +105,7 @@ pub(crate) async fn deliver(shared: Arc<Shared>, out: Outgoing) {
         "sandbox webhook delivery"
     );
     shared.lock().log_webhook(WebhookDelivery {
-        provider: out.kind.id(),
+        provider: out.provider,
         event: out.event,
         entry_id: out.entry_id,
         url: out.url,

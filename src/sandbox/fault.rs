@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::kind::ProviderKind;
+use crate::model::ProviderId;
 
 /// One thing that goes wrong on the wire. The [module docs](crate::sandbox#fault-injection) say
 /// for each whether the request is committed to the ledger.
@@ -158,7 +158,7 @@ impl Route {
 
 #[derive(Debug)]
 struct Injection {
-    provider: ProviderKind,
+    provider: ProviderId,
     route: Route,
     fault: Fault,
     remaining: u32,
@@ -171,7 +171,7 @@ pub(crate) struct FaultTable {
 }
 
 impl FaultTable {
-    pub(crate) fn add(&mut self, provider: ProviderKind, route: Route, fault: Fault, times: u32) {
+    pub(crate) fn add(&mut self, provider: ProviderId, route: Route, fault: Fault, times: u32) {
         if times > 0 {
             self.pending.push(Injection {
                 provider,
@@ -190,7 +190,7 @@ impl FaultTable {
     /// as used.
     pub(crate) fn take(
         &mut self,
-        provider: ProviderKind,
+        provider: ProviderId,
         method: &str,
         path: &str,
         reference: Option<&str>,
@@ -215,40 +215,40 @@ mod tests {
     #[test]
     fn injections_fire_the_given_number_of_times_in_order() {
         let mut table = FaultTable::default();
-        table.add(ProviderKind::Jpay, Route::post("/a"), Fault::Status(503), 2);
-        table.add(ProviderKind::Jpay, Route::any(), Fault::HtmlErrorPage, 1);
-        assert_eq!(table.take(ProviderKind::Payonify, "POST", "/a", None), None);
+        table.add(ProviderId::JPAY, Route::post("/a"), Fault::Status(503), 2);
+        table.add(ProviderId::JPAY, Route::any(), Fault::HtmlErrorPage, 1);
+        assert_eq!(table.take(ProviderId::PAYONIFY, "POST", "/a", None), None);
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a", None),
+            table.take(ProviderId::JPAY, "POST", "/a", None),
             Some(Fault::Status(503))
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "GET", "/a", None),
+            table.take(ProviderId::JPAY, "GET", "/a", None),
             Some(Fault::HtmlErrorPage)
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a", None),
+            table.take(ProviderId::JPAY, "POST", "/a", None),
             Some(Fault::Status(503))
         );
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", None), None);
+        assert_eq!(table.take(ProviderId::JPAY, "POST", "/a", None), None);
     }
 
     #[test]
     fn a_reference_scoped_injection_fires_only_for_its_reference() {
         let mut table = FaultTable::default();
         let route = Route::post("/a").for_reference("ref-1");
-        table.add(ProviderKind::Jpay, route, Fault::CommitThenDrop, 1);
-        assert_eq!(table.take(ProviderKind::Jpay, "POST", "/a", None), None);
+        table.add(ProviderId::JPAY, route, Fault::CommitThenDrop, 1);
+        assert_eq!(table.take(ProviderId::JPAY, "POST", "/a", None), None);
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-2")),
+            table.take(ProviderId::JPAY, "POST", "/a", Some("ref-2")),
             None
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
+            table.take(ProviderId::JPAY, "POST", "/a", Some("ref-1")),
             Some(Fault::CommitThenDrop)
         );
         assert_eq!(
-            table.take(ProviderKind::Jpay, "POST", "/a", Some("ref-1")),
+            table.take(ProviderId::JPAY, "POST", "/a", Some("ref-1")),
             None
         );
     }

@@ -13,9 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::ctx::ProviderCtx;
 use super::fault::Fault;
 use super::fault_mark::{Applied, FaultSlot};
-use super::kind::ProviderKind;
 use super::reference::RequestReference;
-use super::{jpay, mtn_momo, payonify, vesicash};
 
 /// How long a truncated answer waits between its partial body and the broken connection, so the
 /// partial bytes are flushed first.
@@ -30,7 +28,7 @@ pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Ne
         .get::<RequestReference>()
         .and_then(|r| r.0.clone());
     let fault = ctx.shared.lock().faults.take(
-        ctx.kind,
+        ctx.sim.id(),
         req.method().as_str(),
         req.uri().path(),
         reference.as_deref(),
@@ -49,13 +47,15 @@ pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Ne
         }
         Fault::Status(code) => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            status_error(ctx.kind, status, None)
+            ctx.sim.status_error(status, None)
         }
         Fault::TooManyRequests { retry_after } => {
             let secs = retry_after
                 .as_secs()
                 .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
-            let mut response = status_error(ctx.kind, StatusCode::TOO_MANY_REQUESTS, Some(secs));
+            let mut response = ctx
+                .sim
+                .status_error(StatusCode::TOO_MANY_REQUESTS, Some(secs));
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(secs));
@@ -83,16 +83,6 @@ pub(crate) async fn apply(State(ctx): State<ProviderCtx>, req: Request, next: Ne
     };
     response.extensions_mut().insert(Applied { fault, dropped });
     response
-}
-
-/// The provider's own error body for a status it did not choose (5xx, 429).
-fn status_error(kind: ProviderKind, status: StatusCode, retry_after: Option<u64>) -> Response {
-    match kind {
-        ProviderKind::Vesicash => vesicash::wire::status_error(status),
-        ProviderKind::Jpay => jpay::wire::status_error(status, retry_after),
-        ProviderKind::Payonify => payonify::wire::status_error(status),
-        ProviderKind::MtnMomo => mtn_momo::wire::status_error(status),
-    }
 }
 
 /// An answer whose body fails at once: hyper then closes the connection before flushing the

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::kind::ProviderKind;
+use super::details::Details;
 use super::outcome::ScriptedOutcome;
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
@@ -80,71 +80,21 @@ pub struct LedgerEntry {
     pub(crate) details: Details,
 }
 
-/// What each provider's wire form needs beyond the common fields.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Details {
-    Vesicash {
-        /// The `amount` JSON token as received (`1000.5` or `"1000.50"`), echoed back as is.
-        amount_json: String,
-        reason: Option<String>,
-        narration: Option<String>,
-    },
-    Jpay {
-        channel: u32,
-        category: String,
-        narration: String,
-        created_at: String,
-        trans_id: String,
-        external_ref: String,
-    },
-    Payonify {
-        description: Option<String>,
-        metadata: serde_json::Map<String, serde_json::Value>,
-        mobile_number: String,
-        created: i64,
-        provider_reference: Option<String>,
-    },
-    MtnMomo {
-        operation: super::mtn_momo::Operation,
-        payer_message: String,
-        payee_note: String,
-        financial_transaction_id: String,
-        /// The failure MTN's sandbox number scripts, if any.
-        scenario_failure: Option<EntryStatus>,
-    },
-}
-
 impl LedgerEntry {
-    /// Whether `reference` names this entry: its provider id, its merchant reference, a Payonify
-    /// metadata value, or a whole word of a Vesicash `reason`/`narration`.
+    /// Whether `reference` names this entry: its provider id, its merchant reference, or what
+    /// the provider's own fields name (a Payonify metadata value, a whole word of a Vesicash
+    /// `reason`/`narration`).
     pub fn matches_reference(&self, reference: &str) -> bool {
         if self.id == reference || self.reference.as_deref() == Some(reference) {
             return true;
         }
-        match &self.details {
-            Details::Vesicash {
-                reason, narration, ..
-            } => [reason, narration]
-                .into_iter()
-                .flatten()
-                .any(|text| words(text).any(|w| w == reference)),
-            Details::Payonify { metadata, .. } => {
-                metadata.values().any(|v| v.as_str() == Some(reference))
-            }
-            Details::Jpay { .. } | Details::MtnMomo { .. } => false,
-        }
+        self.details.names(reference)
     }
 
     /// Whether the entry was scripted to stay pending.
     pub(crate) fn stuck(&self) -> bool {
         self.scripted == Some(ScriptedOutcome::StaysPending)
     }
-}
-
-/// Splits on everything a [`Reference`](crate::Reference) cannot contain.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .filter(|w| !w.is_empty())
 }
 
 /// A Vesicash payment a test created so it can be refunded.
@@ -158,90 +108,67 @@ pub(crate) struct Payment {
 #[derive(Debug)]
 pub(crate) struct Ledger {
     entries: Vec<LedgerEntry>,
-    balances: HashMap<(ProviderKind, Currency), Decimal>,
+    balances: HashMap<(ProviderId, Currency), Decimal>,
     payments: Vec<Payment>,
 }
 
-/// The opening balances: generous, so only tests that lower them see insufficient funds.
-const OPENING: &[(ProviderKind, Currency, i64)] = &[
-    (ProviderKind::Vesicash, Currency::NGN, 10_000_000),
-    (ProviderKind::Vesicash, Currency::GHS, 1_000_000),
-    (ProviderKind::Vesicash, Currency::KES, 10_000_000),
-    (ProviderKind::Vesicash, Currency::ZMW, 1_000_000),
-    (ProviderKind::Vesicash, Currency::UGX, 100_000_000),
-    (ProviderKind::Vesicash, Currency::TZS, 100_000_000),
-    (ProviderKind::Vesicash, Currency::RWF, 100_000_000),
-    (ProviderKind::Jpay, Currency::KES, 1_000_000),
-    (ProviderKind::Payonify, Currency::USD, 10_000),
-    (ProviderKind::Payonify, Currency::ZWG, 250_000),
-    (ProviderKind::MtnMomo, Currency::EUR, 1_000_000),
-    (ProviderKind::MtnMomo, Currency::UGX, 1_000_000_000),
-    (ProviderKind::MtnMomo, Currency::GHS, 1_000_000),
-    (ProviderKind::MtnMomo, Currency::XOF, 1_000_000_000),
-    (ProviderKind::MtnMomo, Currency::ZMW, 1_000_000),
-    (ProviderKind::MtnMomo, Currency::XAF, 1_000_000_000),
-    (ProviderKind::MtnMomo, Currency::SZL, 1_000_000),
-    (ProviderKind::MtnMomo, Currency::GNF, 10_000_000_000),
-    (ProviderKind::MtnMomo, Currency::ZAR, 1_000_000),
-    (ProviderKind::MtnMomo, Currency::LRD, 1_000_000),
-];
-
 impl Ledger {
-    pub(crate) fn new() -> Ledger {
+    /// A ledger with these opening balances.
+    pub(crate) fn new(
+        opening: impl IntoIterator<Item = (ProviderId, Currency, Decimal)>,
+    ) -> Ledger {
         Ledger {
             entries: Vec::new(),
-            balances: OPENING
-                .iter()
-                .map(|&(kind, currency, amount)| ((kind, currency), Decimal::from(amount)))
+            balances: opening
+                .into_iter()
+                .map(|(provider, currency, amount)| ((provider, currency), amount))
                 .collect(),
             payments: Vec::new(),
         }
     }
 
-    pub(crate) fn balance(&self, kind: ProviderKind, currency: Currency) -> Decimal {
+    pub(crate) fn balance(&self, provider: ProviderId, currency: Currency) -> Decimal {
         self.balances
-            .get(&(kind, currency))
+            .get(&(provider, currency))
             .copied()
             .unwrap_or(Decimal::ZERO)
     }
 
-    pub(crate) fn set_balance(&mut self, kind: ProviderKind, amount: Money) {
+    pub(crate) fn set_balance(&mut self, provider: ProviderId, amount: Money) {
         self.balances
-            .insert((kind, amount.currency()), amount.amount());
+            .insert((provider, amount.currency()), amount.amount());
     }
 
     /// Takes `amount` from the balance; false (and nothing taken) when it is not there.
-    pub(crate) fn debit(&mut self, kind: ProviderKind, amount: &Money) -> bool {
-        let balance = self.balance(kind, amount.currency());
+    pub(crate) fn debit(&mut self, provider: ProviderId, amount: &Money) -> bool {
+        let balance = self.balance(provider, amount.currency());
         if balance < amount.amount() {
             return false;
         }
         self.balances
-            .insert((kind, amount.currency()), balance - amount.amount());
+            .insert((provider, amount.currency()), balance - amount.amount());
         true
     }
 
-    pub(crate) fn credit(&mut self, kind: ProviderKind, amount: &Money) {
-        let balance = self.balance(kind, amount.currency());
+    pub(crate) fn credit(&mut self, provider: ProviderId, amount: &Money) {
+        let balance = self.balance(provider, amount.currency());
         self.balances
-            .insert((kind, amount.currency()), balance + amount.amount());
+            .insert((provider, amount.currency()), balance + amount.amount());
     }
 
     pub(crate) fn push(&mut self, entry: LedgerEntry) {
         self.entries.push(entry);
     }
 
-    pub(crate) fn entries(&self, kind: ProviderKind) -> impl Iterator<Item = &LedgerEntry> {
-        let id = kind.id();
-        self.entries.iter().filter(move |e| e.provider == id)
+    pub(crate) fn entries(&self, provider: ProviderId) -> impl Iterator<Item = &LedgerEntry> {
+        self.entries.iter().filter(move |e| e.provider == provider)
     }
 
-    pub(crate) fn get(&self, kind: ProviderKind, id: &str) -> Option<&LedgerEntry> {
-        self.entries(kind).find(|e| e.id == id)
+    pub(crate) fn get(&self, provider: ProviderId, id: &str) -> Option<&LedgerEntry> {
+        self.entries(provider).find(|e| e.id == id)
     }
 
-    pub(crate) fn get_mut(&mut self, kind: ProviderKind, id: &str) -> Option<&mut LedgerEntry> {
-        let provider = kind.id();
+    pub(crate) fn get_mut(&mut self, provider: ProviderId, id: &str) -> Option<&mut LedgerEntry> {
         self.entries
             .iter_mut()
             .find(|e| e.provider == provider && e.id == id)
@@ -257,8 +184,8 @@ impl Ledger {
 
     /// The amount already refunded (or being refunded) from a payment: failed refunds do not
     /// count.
-    pub(crate) fn refunded(&self, kind: ProviderKind, payment_reference: &str) -> Decimal {
-        self.entries(kind)
+    pub(crate) fn refunded(&self, provider: ProviderId, payment_reference: &str) -> Decimal {
+        self.entries(provider)
             .filter(|e| {
                 e.kind == EntryKind::Refund
                     && e.payment_reference.as_deref() == Some(payment_reference)

@@ -1,4 +1,5 @@
-//! An in-process simulator of Vesicash, JPay, Payonify and MTN MoMo (feature `sandbox`).
+//! An in-process simulator of Vesicash, JPay, Payonify, MTN MoMo and M-Pesa Daraja (feature
+//! `sandbox`).
 //!
 //! [`Sandbox::start`] serves every provider on one loopback port, each under its own prefix,
 //! with the documented paths, auth checks, validation messages (word for word), response shapes
@@ -29,10 +30,15 @@
 //! | JPay | [`Sandbox::base_url_jpay`] `http://127.0.0.1:PORT/jpay/api/v1` | [`JPAY_CREDENTIALS`]: `app_key`, `app_secret`, `app_code` 12345 |
 //! | Payonify | [`Sandbox::base_url_payonify`] `http://127.0.0.1:PORT/payonify` | [`PAYONIFY_CREDENTIALS`]: `pk_test_…`:`sk_test_…` (Basic); `whsec_…` |
 //! | MTN MoMo | [`Sandbox::base_url_mtn_momo`] `http://127.0.0.1:PORT/mtn_momo` | [`MTN_MOMO_CREDENTIALS`]: subscription key, API user and key (Basic on the token call) |
+//! | M-Pesa Daraja | [`Sandbox::base_url_mpesa_daraja`] `http://127.0.0.1:PORT/mpesa_daraja` | [`MPESA_DARAJA_CREDENTIALS`]: consumer key and secret (Basic on the token call), shortcode `600997`, initiator `testapi` and its password, the certificate to encrypt it under |
 //!
 //! # Routes
 //!
 //! Paths are relative to the base URL; [`routes`] returns the same list.
+//!
+//! Each provider is one folder implementing the crate-private `Simulator` trait
+//! (`src/sandbox/simulator.rs`), listed once in `src/sandbox/registry.rs`; the shared modules
+//! know no provider.
 //!
 //! | provider | method and path | answer |
 //! |---|---|---|
@@ -55,6 +61,15 @@
 //! | MTN MoMo | `POST /disbursement/v1_0/transfer`, `v1_0/deposit`, `v2_0/deposit`, `v1_0/refund`, `v2_0/refund` (`X-Reference-Id` a v4-form UUID; `X-Target-Environment` any named target, the body's currency its own) | `202`, no body; a reused id `409 RESOURCE_ALREADY_EXIST`; a refund's `referenceIdToRefund` is a payment of [`Sandbox::mtn_momo_create_payment`] |
 //! | MTN MoMo | `GET /disbursement/v1_0/transfer/{id}`, `v1_0/deposit/{id}`, `v1_0/refund/{id}` | `{amount, currency, financialTransactionId (once paid), externalId, payee, payerMessage, payeeNote, status: PENDING/SUCCESSFUL/FAILED, reason: {code, message}}`; unknown id `404 RESOURCE_NOT_FOUND` |
 //! | MTN MoMo | `GET /disbursement/v1_0/account/balance[/{currency}]`, `GET …/accountholder/msisdn/{msisdn}/active`, `…/basicuserinfo` | `{availableBalance, currency}`; `{result}`; MTN's sandbox user info |
+//! | M-Pesa Daraja | `GET /oauth/v1/generate?grant_type=client_credentials` (Basic) | `{access_token, expires_in: "3599"}`; `400.008.01`/`400.008.02` refusals; [`Sandbox::mpesa_daraja_single_token`] makes a new token invalidate the last |
+//! | M-Pesa Daraja | `POST /mpesa/b2c/v3/paymentrequest` | `{ConversationID, OriginatorConversationID, ResponseCode: "0", ResponseDescription}`; a reused `OriginatorConversationID` `500` `500.002.1001`; a bad field `400.002.02` `Bad Request - Invalid <Field>`; the result goes to the `ResultURL` |
+//! | M-Pesa Daraja | `POST /mpesa/transactionstatus/v1/query`, `POST /mpesa/accountbalance/v1/query` | the acknowledgement; the `Result` (`TransactionStatus`, or `AccountBalance` with the KES balance as the Utility Account) POSTed to the query's `ResultURL`; an unknown id `ResultCode 2032` |
+//!
+//! Daraja's errors are `{requestId, errorCode, errorMessage}`; a missing or refused token is `404`
+//! `404.001.03` "Invalid Access Token". A `SecurityCredential` that is not the initiator password
+//! under the sandbox certificate is accepted and fails with result `2001`, as Daraja does; a
+//! balance that cannot cover the payout fails with result `1`. Amounts are whole shillings
+//! 1–150,000, so the provider-error amount does not apply to Daraja.
 //!
 //! MTN's own sandbox numbers (`46733123450`–`63`) end as MTN's "Sandbox Use Cases" name them;
 //! the table, and how each surfaces (MTN does not say), is in `src/sandbox/mtn_momo/scenario.rs`.
@@ -65,15 +80,15 @@
 //! provider. The recipient is the phone number (Vesicash `momo_phone_number`, JPay `payto`,
 //! Payonify `mobile_number`) or the account number; only its last four digits count.
 //!
-//! | trigger | outcome | Vesicash `reason` | JPay `result_code`: `result_description` | Payonify `failure_code` |
-//! |---|---|---|---|---|
-//! | ends in `0001` | fails after settling | `INSUFFICIENT_FUNDS` | `1`: The balance is insufficient for the transaction. | `insufficient_funds` |
-//! | ends in `0002` | fails after settling | `ACCOUNT_NOT_FOUND` | `2040`: The recipient account was not found. | `account_not_found` (validate: `valid: false`) |
-//! | ends in `0003` | fails after settling | `ACCOUNT_BLOCKED` | `2041`: The recipient account is blocked. | `account_blocked` (validate: `valid: false`) |
-//! | ends in `0004` | stays pending forever, no webhook | `processing` | `pending` | `pending` |
-//! | ends in `0005` | fails after settling | `DECLINED_TRANSACTION` | `2042`: The transaction was declined by the recipient's provider. | `declined` |
-//! | amount `666.66` (Payonify `66666`) | HTTP 500, nothing recorded | `{status: "error", code: 500, message: "internal server error"}` | `{"detail": "Internal server error"}` | `api_error` |
-//! | anything else | succeeds after settling | `successful` | `completed`, `0` | `paid` |
+//! | trigger | outcome | Vesicash `reason` | JPay `result_code`: `result_description` | Payonify `failure_code` | Daraja `ResultCode` (`PartyB`) |
+//! |---|---|---|---|---|---|
+//! | ends in `0001` | fails after settling | `INSUFFICIENT_FUNDS` | `1`: The balance is insufficient for the transaction. | `insufficient_funds` | `1` |
+//! | ends in `0002` | fails after settling | `ACCOUNT_NOT_FOUND` | `2040`: The recipient account was not found. | `account_not_found` (validate: `valid: false`) | `SFC_IC0003` |
+//! | ends in `0003` | fails after settling | `ACCOUNT_BLOCKED` | `2041`: The recipient account is blocked. | `account_blocked` (validate: `valid: false`) | `2040` |
+//! | ends in `0004` | stays pending forever, no webhook | `processing` | `pending` | `pending` | no result |
+//! | ends in `0005` | fails after settling | `DECLINED_TRANSACTION` | `2042`: The transaction was declined by the recipient's provider. | `declined` | `8` |
+//! | amount `666.66` (Payonify `66666`) | HTTP 500, nothing recorded | `{status: "error", code: 500, message: "internal server error"}` | `{"detail": "Internal server error"}` | `api_error` | n/a |
+//! | anything else | succeeds after settling | `successful` | `completed`, `0` | `paid` | `0` |
 //!
 //! A failed payout (or refund) gives its amount back to the balance.
 //!
@@ -142,6 +157,7 @@
 //! | JPay | `{notification: {type: "payout", event}, data: {result_code, result_description, amount, ref_no, beneficiary: {account, kyc: null}, transaction_date, external_ref, trans_id}}` | none (the callback URL carries the adapter's token) |
 //! | Payonify | `{id: "evt_…", object: "event", type: "payout.succeeded"/"payout.failed", created, livemode: false, data: {object: <payout>}}` | `Payonify-Signature: t=<unix>,v1=hex(HMAC-SHA256(whsec, "{t}.{body}"))`, signed afresh per attempt |
 //! | MTN MoMo | the status body of `GET …/{id}`, PUT for v2 deposits and refunds, POST otherwise | none (the callback URL carries the adapter's token) |
+//! | M-Pesa Daraja | `{Result: {ResultType, ResultCode, ResultDesc, OriginatorConversationID, ConversationID, TransactionID, ResultParameters (success only), ReferenceData}}` to the `ResultURL` | none (the URLs carry the adapter's token) |
 //!
 //! # Fault injection
 //!
@@ -179,22 +195,25 @@ mod clients;
 mod credentials;
 mod ctx;
 mod deliver;
+mod details;
 mod fault;
 mod fault_mark;
 mod inject;
 mod jpay;
-mod kind;
 mod ledger;
 mod log;
+mod mpesa_daraja;
 mod mtn_momo;
 mod outcome;
 mod payonify;
 mod record;
 mod reference;
+mod registry;
 mod respond;
 mod routes;
 mod server;
 mod settle;
+mod simulator;
 mod state;
 mod vesicash;
 
@@ -205,11 +224,13 @@ pub use credentials::{
 };
 pub use fault::{Fault, Route};
 pub use jpay::refusal::JpayRefusal;
+pub use jpay::types::{DEFAULT_JPAY_TOKEN_LIFETIME, JPAY_REFRESH_LIFETIME};
 pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
 pub use log::{RequestRecord, WebhookDelivery};
+pub use mpesa_daraja::types::{
+    DEFAULT_MPESA_DARAJA_TOKEN_LIFETIME, MPESA_DARAJA_CREDENTIALS, MpesaDarajaCredentials,
+};
+pub use mtn_momo::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
 pub use outcome::ScriptedOutcome;
 pub use routes::Endpoint;
-pub use server::{
-    DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_MTN_MOMO_TOKEN_LIFETIME, DEFAULT_SEED,
-    DEFAULT_SETTLE_AFTER, JPAY_REFRESH_LIFETIME, Sandbox, SandboxBuilder, routes,
-};
+pub use server::{DEFAULT_SEED, DEFAULT_SETTLE_AFTER, Sandbox, SandboxBuilder, routes};

@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::ctx::ProviderCtx;
 use super::fault_mark::{Applied, FaultSlot};
 use super::log::RequestRecord;
-use super::reference::{self, RequestReference};
+use super::reference::RequestReference;
 
 /// The largest request body read (the providers' own limits are far lower).
 const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
@@ -39,7 +39,7 @@ impl Drop for Pending {
 pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: Next) -> Response {
     let query = req.uri().query().map(str::to_owned);
     let mut record = RequestRecord {
-        provider: ctx.kind.id(),
+        provider: ctx.sim.id(),
         method: req.method().as_str().to_owned(),
         path: req.uri().path().to_owned(),
         query,
@@ -56,8 +56,9 @@ pub(crate) async fn record(State(ctx): State<ProviderCtx>, req: Request, next: N
         )
             .into_response();
     };
-    record.reference =
-        reference::of_request(ctx.kind, &parts.headers, record.query.as_deref(), &bytes);
+    record.reference = ctx
+        .sim
+        .reference(&parts.headers, record.query.as_deref(), &bytes);
     let slot = FaultSlot::default();
     parts
         .extensions

@@ -42,3 +42,9 @@ pub(crate) fn is_callback_url(text: &str) -> bool {
         .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .unwrap_or(false)
 }
+
+/// The string field `name` of a JSON object body, if the body is one and the field a string.
+pub(crate) fn body_field(body: &[u8], name: &str) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    json.get(name)?.as_str().map(str::to_owned)
+}

@@ -9,27 +9,21 @@ use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::app;
+use std::collections::HashMap;
+
 use super::fault::{Fault, Route};
-use super::jpay::refusal::JpayRefusal;
-use super::kind::ProviderKind;
-use super::ledger::{LedgerEntry, Payment};
+use super::ledger::LedgerEntry;
 use super::log::{RequestRecord, WebhookDelivery};
 use super::routes::Endpoint;
+use super::simulator::Simulator;
 use super::state::{Settings, Shared};
-use super::{jpay, mtn_momo, payonify, vesicash};
+use super::{app, registry};
 use crate::error::Error;
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
 
 /// The default settle delay: long enough to see `pending`, short enough for examples.
 pub const DEFAULT_SETTLE_AFTER: Duration = Duration::from_millis(300);
-/// The default JPay access-token lifetime, as documented.
-pub const DEFAULT_JPAY_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// The JPay refresh-token lifetime, as documented.
-pub const JPAY_REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-/// The default MTN MoMo access-token lifetime, as documented (`expires_in` 3600).
-pub const DEFAULT_MTN_MOMO_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The default seed of the generator behind ids and tokens.
 pub const DEFAULT_SEED: u64 = 0x5EED_D15B_0125;
 
@@ -40,8 +34,7 @@ pub struct SandboxBuilder {
     bind: SocketAddr,
     settle_after: Duration,
     seed: u64,
-    jpay_token_lifetime: Duration,
-    mtn_momo_token_lifetime: Duration,
+    token_lifetimes: HashMap<ProviderId, Duration>,
     webhook_attempts: u32,
     webhook_backoff: Duration,
 }
@@ -52,8 +45,7 @@ impl Default for SandboxBuilder {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             settle_after: DEFAULT_SETTLE_AFTER,
             seed: DEFAULT_SEED,
-            jpay_token_lifetime: DEFAULT_JPAY_TOKEN_LIFETIME,
-            mtn_momo_token_lifetime: DEFAULT_MTN_MOMO_TOKEN_LIFETIME,
+            token_lifetimes: HashMap::new(),
             webhook_attempts: 4,
             webhook_backoff: Duration::from_millis(50),
         }
@@ -74,16 +66,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long a JPay access token lives (default 15 minutes).
-    pub fn jpay_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.jpay_token_lifetime = lifetime;
-        self
-    }
-
-    /// How long an MTN MoMo access token lives (default an hour; whole seconds are reported in
-    /// `expires_in`).
-    pub fn mtn_momo_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.mtn_momo_token_lifetime = lifetime;
+    /// How long `provider`'s access tokens live (each simulator has its documented default).
+    pub(crate) fn token_lifetime(mut self, provider: ProviderId, lifetime: Duration) -> Self {
+        self.token_lifetimes.insert(provider, lifetime);
         self
     }
 
@@ -123,15 +108,18 @@ impl SandboxBuilder {
             })?;
         let settings = Settings {
             settle_after: self.settle_after,
-            jpay_token_lifetime: self.jpay_token_lifetime,
-            jpay_refresh_lifetime: JPAY_REFRESH_LIFETIME,
-            mtn_momo_token_lifetime: self.mtn_momo_token_lifetime,
+            token_lifetimes: self.token_lifetimes,
             webhook_attempts: self.webhook_attempts,
             webhook_backoff: self.webhook_backoff,
             webhook_timeout: Duration::from_secs(5),
         };
-        let shared = Arc::new(Shared::new(settings, self.seed, http));
-        let router = app::router(&shared);
+        let opening = registry::SIMULATORS.iter().flat_map(|sim| {
+            sim.opening_balances()
+                .iter()
+                .map(|&(currency, amount)| (sim.id(), currency, Decimal::from(amount)))
+        });
+        let shared = Arc::new(Shared::new(settings, opening, self.seed, http));
+        let router = app::router(&shared, registry::SIMULATORS);
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -150,11 +138,11 @@ impl SandboxBuilder {
     }
 }
 
-/// The running simulator of Vesicash, JPay, Payonify and MTN MoMo. It stops when dropped (or on
-/// [`shutdown`](Sandbox::shutdown)).
+/// The running simulator of every provider in the [module docs](crate::sandbox). It stops when
+/// dropped (or on [`shutdown`](Sandbox::shutdown)).
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -202,33 +190,9 @@ impl Sandbox {
         format!("http://{}", SocketAddr::new(ip, self.addr.port()))
     }
 
-    /// Vesicash's base URL, `http://127.0.0.1:PORT/vesicash` (paths `/v1/…`).
-    pub fn base_url_vesicash(&self) -> String {
-        self.base_url_of(ProviderKind::Vesicash)
-    }
-
-    /// JPay's base URL, `http://127.0.0.1:PORT/jpay/api/v1` (paths `/auth/…`, `/payments/…`).
-    pub fn base_url_jpay(&self) -> String {
-        self.base_url_of(ProviderKind::Jpay)
-    }
-
-    /// Payonify's base URL, `http://127.0.0.1:PORT/payonify` (paths `/v1/…`).
-    pub fn base_url_payonify(&self) -> String {
-        self.base_url_of(ProviderKind::Payonify)
-    }
-
-    /// MTN MoMo's base URL, `http://127.0.0.1:PORT/mtn_momo` (paths `/disbursement/…`).
-    pub fn base_url_mtn_momo(&self) -> String {
-        self.base_url_of(ProviderKind::MtnMomo)
-    }
-
     /// The base URL of `provider`; `None` for a provider the sandbox does not simulate.
     pub fn base_url_for(&self, provider: ProviderId) -> Option<String> {
-        ProviderKind::from_id(provider).map(|k| self.base_url_of(k))
-    }
-
-    fn base_url_of(&self, kind: ProviderKind) -> String {
-        format!("{}{}", self.base_url(), kind.prefix())
+        simulated(provider).map(|sim| format!("{}{}", self.base_url(), sim.prefix()))
     }
 
     /// Every request received so far, oldest first.
@@ -243,16 +207,17 @@ impl Sandbox {
 
     /// Every payout and refund `provider` accepted, oldest first.
     pub fn ledger(&self, provider: ProviderId) -> Vec<LedgerEntry> {
-        let Some(kind) = ProviderKind::from_id(provider) else {
-            return Vec::new();
-        };
-        self.shared.lock().ledger.entries(kind).cloned().collect()
+        self.shared
+            .lock()
+            .ledger
+            .entries(provider)
+            .cloned()
+            .collect()
     }
 
     /// The payout or refund with the provider's id `id`.
     pub fn entry(&self, provider: ProviderId, id: &str) -> Option<LedgerEntry> {
-        let kind = ProviderKind::from_id(provider)?;
-        self.shared.lock().ledger.get(kind, id).cloned()
+        self.shared.lock().ledger.get(provider, id).cloned()
     }
 
     /// The payouts and refunds a merchant reference names (see
@@ -266,93 +231,30 @@ impl Sandbox {
 
     /// The balance of `provider` in `currency` (JPay: the payout wallet, KES).
     pub fn balance(&self, provider: ProviderId, currency: Currency) -> Option<Money> {
-        let kind = ProviderKind::from_id(provider)?;
-        let amount = self.shared.lock().ledger.balance(kind, currency);
+        simulated(provider)?;
+        let amount = self.shared.lock().ledger.balance(provider, currency);
         Money::new(amount, currency).ok()
     }
 
     /// Sets the balance of `provider` in the amount's currency. Does nothing for a provider the
     /// sandbox does not simulate.
     pub fn set_balance(&self, provider: ProviderId, amount: Money) {
-        if let Some(kind) = ProviderKind::from_id(provider) {
-            self.shared.lock().ledger.set_balance(kind, amount);
+        if simulated(provider).is_some() {
+            self.shared.lock().ledger.set_balance(provider, amount);
         }
-    }
-
-    /// Records a successful Vesicash payment of `amount` (credited to the balance) and returns
-    /// its reference, for refund tests.
-    pub fn vesicash_create_payment(&self, amount: Money) -> String {
-        let mut inner = self.shared.lock();
-        let reference = format!("PAY_{}", inner.random_upper(16));
-        inner.ledger.add_payment(Payment {
-            reference: reference.clone(),
-            amount,
-        });
-        inner.ledger.credit(ProviderKind::Vesicash, &amount);
-        reference
-    }
-
-    /// How much of a Vesicash payment is refunded or being refunded.
-    pub fn vesicash_refunded(&self, payment_reference: &str) -> Decimal {
-        self.shared
-            .lock()
-            .ledger
-            .refunded(ProviderKind::Vesicash, payment_reference)
-    }
-
-    /// Makes every JPay access token issued so far invalid (the next call gets 401 "Invalid or
-    /// expired token"); refresh tokens keep working.
-    pub fn expire_jpay_tokens(&self) {
-        self.shared.lock().jpay_tokens.expire_access();
-    }
-
-    /// Makes every MTN MoMo access token issued so far invalid (the next call gets 401).
-    pub fn expire_mtn_momo_tokens(&self) {
-        self.shared.lock().mtn_momo_tokens.expire();
-    }
-
-    /// Records a successful MTN MoMo Collection request-to-pay of `amount` and returns its
-    /// reference id (a UUID), the `referenceIdToRefund` of refund tests.
-    pub fn mtn_momo_create_payment(&self, amount: Money) -> String {
-        let mut inner = self.shared.lock();
-        let hex = inner.random_hex(32);
-        let reference = format!(
-            "{}-{}-4{}-a{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[13..16],
-            &hex[17..20],
-            &hex[20..32]
-        );
-        inner.ledger.add_payment(Payment {
-            reference: reference.clone(),
-            amount,
-        });
-        reference
-    }
-
-    /// Makes every JPay refresh token issued so far invalid, so only a new app token helps.
-    pub fn expire_jpay_refresh_tokens(&self) {
-        self.shared.lock().jpay_tokens.expire_refresh();
-    }
-
-    /// Makes JPay refuse every payout with the documented 403 for `refusal` (the account's
-    /// state, not the request's fault); `None` lifts it.
-    pub fn jpay_refuse(&self, refusal: Option<JpayRefusal>) {
-        self.shared.lock().jpay_refusal = refusal;
     }
 
     /// The dashboard webhook endpoint of `provider`: where webhooks go when the request names no
     /// callback URL. Payonify has no per-request URL, so its webhooks only go here. `None`
     /// removes it.
     pub fn set_webhook_url(&self, provider: ProviderId, url: Option<&str>) {
-        let Some(kind) = ProviderKind::from_id(provider) else {
+        if simulated(provider).is_none() {
             return;
-        };
+        }
         let mut inner = self.shared.lock();
         match url {
-            Some(u) => inner.webhook_urls.insert(kind, u.to_owned()),
-            None => inner.webhook_urls.remove(&kind),
+            Some(u) => inner.webhook_urls.insert(provider, u.to_owned()),
+            None => inner.webhook_urls.remove(&provider),
         };
     }
 
@@ -360,8 +262,8 @@ impl Sandbox {
     /// Injections fire in the order they were made. Does nothing for a provider the sandbox does
     /// not simulate.
     pub fn inject(&self, provider: ProviderId, route: Route, fault: Fault, times: u32) {
-        if let Some(kind) = ProviderKind::from_id(provider) {
-            self.shared.lock().faults.add(kind, route, fault, times);
+        if simulated(provider).is_some() {
+            self.shared.lock().faults.add(provider, route, fault, times);
         }
     }
 
@@ -392,11 +294,15 @@ impl Sandbox {
 /// The endpoints the sandbox serves for `provider`, relative to its base URL (empty for a
 /// provider it does not simulate).
 pub fn routes(provider: ProviderId) -> Vec<Endpoint> {
-    match ProviderKind::from_id(provider) {
-        Some(ProviderKind::Vesicash) => vesicash::ROUTES.iter().map(|(e, _)| *e).collect(),
-        Some(ProviderKind::Jpay) => jpay::ROUTES.iter().map(|(e, _)| *e).collect(),
-        Some(ProviderKind::Payonify) => payonify::ROUTES.iter().map(|(e, _)| *e).collect(),
-        Some(ProviderKind::MtnMomo) => mtn_momo::ROUTES.iter().map(|(e, _)| *e).collect(),
-        None => Vec::new(),
-    }
+    simulated(provider)
+        .map(|sim| sim.endpoints())
+        .unwrap_or_default()
+}
+
+/// The simulator of `provider`; `None` for a provider the sandbox does not simulate.
+fn simulated(provider: ProviderId) -> Option<&'static dyn Simulator> {
+    registry::SIMULATORS
+        .iter()
+        .copied()
+        .find(|sim| sim.id() == provider)
 }

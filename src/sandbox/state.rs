@@ -1,6 +1,9 @@
-//! The state every handler shares: settings, the ledger, logs, faults, tokens, idempotency.
+//! The state every handler shares: settings, the simulators, the ledger, logs, faults, and each
+//! simulator's own state (tokens, idempotency keys…), kept by type.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -8,13 +11,12 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::fault::FaultTable;
-use super::jpay::refusal::JpayRefusal;
-use super::jpay::token::TokenStore;
-use super::kind::ProviderKind;
 use super::ledger::Ledger;
 use super::log::{RequestRecord, WebhookDelivery};
-use super::mtn_momo::auth::TokenStore as MtnTokenStore;
-use super::payonify::idempotency::IdempotencyStore;
+use rust_decimal::Decimal;
+
+use crate::model::ProviderId;
+use crate::money::Currency;
 
 /// The most records each log keeps; older ones are dropped (the binary may run for days).
 const LOG_CAP: usize = 10_000;
@@ -23,12 +25,33 @@ const LOG_CAP: usize = 10_000;
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) settle_after: Duration,
-    pub(crate) jpay_token_lifetime: Duration,
-    pub(crate) jpay_refresh_lifetime: Duration,
-    pub(crate) mtn_momo_token_lifetime: Duration,
+    /// Access-token lifetimes set on the builder, per provider (each simulator has its default).
+    pub(crate) token_lifetimes: HashMap<ProviderId, Duration>,
     pub(crate) webhook_attempts: u32,
     pub(crate) webhook_backoff: Duration,
     pub(crate) webhook_timeout: Duration,
+}
+
+impl Settings {
+    /// The access-token lifetime set for `provider`, else `default`.
+    pub(crate) fn token_lifetime(&self, provider: ProviderId, default: Duration) -> Duration {
+        self.token_lifetimes
+            .get(&provider)
+            .copied()
+            .unwrap_or(default)
+    }
+}
+
+/// Each simulator's own state, one value per type, made on first use.
+#[derive(Default)]
+pub(crate) struct OwnState(HashMap<TypeId, Box<dyn Any + Send>>);
+
+impl fmt::Debug for OwnState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnState")
+            .field("values", &self.0.len())
+            .finish()
+    }
 }
 
 /// Everything mutable, behind one lock that is never held across an `.await`.
@@ -39,14 +62,21 @@ pub(crate) struct Inner {
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) webhooks: Vec<WebhookDelivery>,
     pub(crate) faults: FaultTable,
-    pub(crate) jpay_tokens: TokenStore,
-    pub(crate) jpay_refusal: Option<JpayRefusal>,
-    pub(crate) mtn_momo_tokens: MtnTokenStore,
-    pub(crate) idempotency: IdempotencyStore,
-    pub(crate) webhook_urls: HashMap<ProviderKind, String>,
+    pub(crate) webhook_urls: HashMap<ProviderId, String>,
+    own: OwnState,
 }
 
 impl Inner {
+    /// A simulator's own state of type `T` (its token store, its idempotency keys…).
+    pub(crate) fn own<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.own
+            .0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut()
+            .expect("the value under a type's id is of that type")
+    }
+
     /// `len` characters from `alphabet`, from the seeded generator.
     pub(crate) fn random_from(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len)
@@ -98,20 +128,22 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(settings: Settings, seed: u64, http: reqwest::Client) -> Shared {
+    pub(crate) fn new(
+        settings: Settings,
+        opening: impl IntoIterator<Item = (ProviderId, Currency, Decimal)>,
+        seed: u64,
+        http: reqwest::Client,
+    ) -> Shared {
         Shared {
             settings,
             inner: Mutex::new(Inner {
                 rng: fastrand::Rng::with_seed(seed),
-                ledger: Ledger::new(),
+                ledger: Ledger::new(opening),
                 requests: Vec::new(),
                 webhooks: Vec::new(),
                 faults: FaultTable::default(),
-                jpay_tokens: TokenStore::default(),
-                jpay_refusal: None,
-                mtn_momo_tokens: MtnTokenStore::default(),
-                idempotency: IdempotencyStore::default(),
                 webhook_urls: HashMap::new(),
+                own: OwnState::default(),
             }),
             tasks: Mutex::new(JoinSet::new()),
             http,

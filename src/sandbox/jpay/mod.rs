@@ -1,10 +1,15 @@
 //! The simulated JPay: app tokens, payouts, payout queries, channels, wallet balance.
 
+pub(crate) mod channel_list;
 pub(crate) mod channels;
+pub(crate) mod hooks;
+pub(crate) mod page;
 pub(crate) mod payout;
 pub(crate) mod query;
 pub(crate) mod refusal;
+pub(crate) mod sim;
 pub(crate) mod token;
+pub(crate) mod types;
 pub(crate) mod wallet;
 pub(crate) mod webhook;
 pub(crate) mod wire;
@@ -50,7 +55,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             Op::Initiate => on(endpoint.filter(), payout::initiate),
             Op::Get => on(endpoint.filter(), query::get),
             Op::List => on(endpoint.filter(), query::list),
-            Op::Channels => on(endpoint.filter(), channels::list),
+            Op::Channels => on(endpoint.filter(), channel_list::list),
             Op::Balance => on(endpoint.filter(), wallet::balance),
         };
         router = router.route(endpoint.path, method_router);

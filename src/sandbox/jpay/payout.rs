@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::channels::{channel, inferred};
+use super::refusal::Refusing;
 use super::token::authorize;
+use super::types::Jpay;
+use super::types::JpayDetails;
 use super::wire::{
     APP_NOT_FOUND, CALLBACK_INVALID, CALLBACK_REQUIRED, CHANNEL_REQUIRED, INSUFFICIENT,
     INVALID_ACCOUNT, INVALID_AMOUNT, INVALID_PHONE, JSON_PARSE, NARRATION_TOO_LONG,
@@ -24,8 +27,8 @@ use crate::model::ProviderId;
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn};
 use crate::sandbox::credentials::JPAY_CREDENTIALS;
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryKind, EntryStatus, LedgerEntry};
+use crate::sandbox::details::Details;
+use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish, is_callback_url, json};
 use crate::sandbox::settle;
@@ -73,7 +76,7 @@ fn text(value: Option<&Value>) -> Option<&str> {
 
 fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Reply {
     authorize(shared, headers)?;
-    if let Some(refusal) = shared.lock().jpay_refusal {
+    if let Some(refusal) = shared.lock().own::<Refusing>().0 {
         return Err(refusal.response());
     }
     let req: InitiateBody = serde_json::from_slice(body).map_err(|_| bad(JSON_PARSE))?;
@@ -163,12 +166,12 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
     let mut inner = shared.lock();
     let taken = inner
         .ledger
-        .entries(ProviderKind::Jpay)
+        .entries(ProviderId::JPAY)
         .any(|e| e.reference.as_deref() == Some(ref_no));
     if taken {
         return Err(bad(&duplicate_ref_no(ref_no)));
     }
-    if !inner.ledger.debit(ProviderKind::Jpay, &money) {
+    if !inner.ledger.debit(ProviderId::JPAY, &money) {
         return Err(bad(INSUFFICIENT));
     }
     let id = format!("{ref_no}-{}", inner.random_upper(6));
@@ -189,18 +192,18 @@ fn initiate_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Re
         request_body: String::from_utf8_lossy(body).into_owned(),
         created_at: now,
         settled_at: None,
-        details: Details::Jpay {
+        details: Details::new(JpayDetails {
             channel: channel_code,
             category,
             narration,
             created_at: now.format("%d/%m/%Y %H:%M:%S").to_string(),
             trans_id,
             external_ref,
-        },
+        }),
     };
     let response = payout_json(&entry);
     inner.ledger.push(entry);
     drop(inner);
-    settle::schedule(shared, ProviderKind::Jpay, id);
+    settle::schedule(shared, &Jpay, id);
     Ok(json(StatusCode::OK, &response))
 }

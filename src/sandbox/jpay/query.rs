@@ -8,9 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::page::paginate;
 use super::token::authorize;
-use super::wire::{PAYOUT_NOT_FOUND, detail, paginate, payout_detail_json, word};
-use crate::sandbox::kind::ProviderKind;
+use super::wire::{PAYOUT_NOT_FOUND, detail, payout_detail_json, word};
+use crate::model::ProviderId;
 use crate::sandbox::respond::{Reply, finish, json};
 use crate::sandbox::state::Shared;
 
@@ -27,7 +28,7 @@ fn get_reply(shared: &Shared, headers: &HeaderMap, id: &str) -> Reply {
     let inner = shared.lock();
     let entry = inner
         .ledger
-        .get(ProviderKind::Jpay, id)
+        .get(ProviderId::JPAY, id)
         .ok_or_else(|| detail(StatusCode::NOT_FOUND, PAYOUT_NOT_FOUND))?;
     Ok(json(StatusCode::OK, &payout_detail_json(entry)))
 }
@@ -47,7 +48,7 @@ fn list_reply(shared: &Shared, headers: &HeaderMap, query: &HashMap<String, Stri
     let inner = shared.lock();
     let mut all: Vec<_> = inner
         .ledger
-        .entries(ProviderKind::Jpay)
+        .entries(ProviderId::JPAY)
         .filter(|e| ref_no.is_none_or(|r| e.reference.as_ref() == Some(r)))
         .filter(|e| status.is_none_or(|s| word(&e.status) == s))
         .map(payout_detail_json)

@@ -39,3 +39,7 @@ impl JpayRefusal {
         detail(StatusCode::FORBIDDEN, self.message())
     }
 }
+
+/// The refusal switched on, if any: JPay's own state in the sandbox.
+#[derive(Debug, Default)]
+pub(crate) struct Refusing(pub(crate) Option<JpayRefusal>);

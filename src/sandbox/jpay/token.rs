@@ -12,10 +12,12 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use super::types::{DEFAULT_JPAY_TOKEN_LIFETIME, JPAY_REFRESH_LIFETIME};
 use super::wire::{
     CREDENTIALS_REQUIRED, INVALID_CREDENTIALS, INVALID_TOKEN, JSON_PARSE, REFRESH_REQUIRED, bad,
     detail,
 };
+use crate::model::ProviderId;
 use crate::sandbox::credentials::JPAY_CREDENTIALS;
 use crate::sandbox::respond::{Reply, finish, header, json};
 use crate::sandbox::state::Shared;
@@ -100,11 +102,13 @@ fn issue(shared: &Shared) -> (String, String) {
     let access = format!("jpay_at_{}", inner.random_hex(40));
     let refresh = format!("jpay_rt_{}", inner.random_hex(40));
     let now = Instant::now();
-    inner.jpay_tokens.add(
+    inner.own::<TokenStore>().add(
         access.clone(),
-        now + shared.settings.jpay_token_lifetime,
+        now + shared
+            .settings
+            .token_lifetime(ProviderId::JPAY, DEFAULT_JPAY_TOKEN_LIFETIME),
         refresh.clone(),
-        now + shared.settings.jpay_refresh_lifetime,
+        now + JPAY_REFRESH_LIFETIME,
     );
     (access, refresh)
 }
@@ -143,7 +147,7 @@ pub(crate) async fn refresh(State(shared): State<Arc<Shared>>, body: Bytes) -> R
 fn refresh_reply(shared: &Shared, body: &[u8]) -> Reply {
     let req: RefreshBody = serde_json::from_slice(body).map_err(|_| bad(JSON_PARSE))?;
     let token = req.refresh.ok_or_else(|| bad(REFRESH_REQUIRED))?;
-    if !shared.lock().jpay_tokens.refresh_valid(&token) {
+    if !shared.lock().own::<TokenStore>().refresh_valid(&token) {
         return Err(detail(StatusCode::UNAUTHORIZED, INVALID_TOKEN));
     }
     let (access, refresh) = issue(shared);
@@ -157,7 +161,7 @@ pub(crate) fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Resp
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
     match token {
-        Some(t) if shared.lock().jpay_tokens.access_valid(t) => Ok(()),
+        Some(t) if shared.lock().own::<TokenStore>().access_valid(t) => Ok(()),
         _ => Err(detail(StatusCode::UNAUTHORIZED, INVALID_TOKEN)),
     }
 }

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::token::authorize;
+use crate::model::ProviderId;
 use crate::money::Currency;
-use crate::sandbox::kind::ProviderKind;
 use crate::sandbox::respond::{Reply, finish, json};
 use crate::sandbox::state::Shared;
 
@@ -40,7 +40,7 @@ fn balance_reply(shared: &Shared, headers: &HeaderMap) -> Reply {
     let payout = shared
         .lock()
         .ledger
-        .balance(ProviderKind::Jpay, Currency::KES);
+        .balance(ProviderId::JPAY, Currency::KES);
     Ok(json(
         StatusCode::OK,
         &Balances {

@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
+use super::types::JpayDetails;
 use super::wire::{SUCCESS_CODE, SUCCESS_DESCRIPTION};
+use crate::model::ProviderId;
 use crate::sandbox::deliver::{Outgoing, Signing};
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryStatus, LedgerEntry};
+use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 
 #[derive(Serialize)]
 struct Callback {
@@ -43,11 +44,11 @@ struct Beneficiary {
 /// data: {result_code, result_description, amount, ref_no, beneficiary: {account, kyc},
 /// transaction_date, external_ref, trans_id}}`.
 pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
-    let Details::Jpay {
+    let Some(JpayDetails {
         trans_id,
         external_ref,
         ..
-    } = &entry.details
+    }) = entry.details.get::<JpayDetails>()
     else {
         return None;
     };
@@ -88,7 +89,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
     })
     .ok()?;
     Some(Outgoing {
-        kind: ProviderKind::Jpay,
+        provider: ProviderId::JPAY,
         event: event.to_owned(),
         entry_id: entry.id.clone(),
         url,

@@ -12,8 +12,8 @@ use serde_json::json;
 use super::auth::authorize;
 use super::scenario::{self, Holder};
 use super::wire::{NOT_FOUND, error};
+use crate::model::ProviderId;
 use crate::money::Currency;
-use crate::sandbox::kind::ProviderKind;
 use crate::sandbox::respond::{Reply, finish, json};
 use crate::sandbox::state::Shared;
 
@@ -48,10 +48,7 @@ fn balance_reply(shared: &Shared, headers: &HeaderMap, asked: Option<&str>) -> R
             )
         })?,
     };
-    let amount = shared
-        .lock()
-        .ledger
-        .balance(ProviderKind::MtnMomo, currency);
+    let amount = shared.lock().ledger.balance(ProviderId::MTN_MOMO, currency);
     Ok(json(
         StatusCode::OK,
         &BalanceJson {

@@ -13,7 +13,9 @@ use base64::Engine as _;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
 use super::wire::{BAD_SUBSCRIPTION_KEY, error, gateway, rejected};
+use crate::model::ProviderId;
 use crate::money::Currency;
 use crate::providers::mtn_momo::TargetEnvironment;
 use crate::sandbox::credentials::MTN_MOMO_CREDENTIALS;
@@ -94,14 +96,16 @@ fn token_reply(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Reply {
             },
         ));
     }
-    let lifetime = shared.settings.mtn_momo_token_lifetime;
+    let lifetime = shared
+        .settings
+        .token_lifetime(ProviderId::MTN_MOMO, DEFAULT_MTN_MOMO_TOKEN_LIFETIME);
     let mut inner = shared.lock();
     let access = format!(
         "eyJ0eXAiOiJKV1QiLCJhbGciOiJSMjU2In0.{}",
         inner.random_alnum(48)
     );
     inner
-        .mtn_momo_tokens
+        .own::<TokenStore>()
         .add(access.clone(), Instant::now() + lifetime);
     Ok(json(
         StatusCode::OK,
@@ -121,7 +125,7 @@ pub(crate) fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<Currency
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
     match token {
-        Some(t) if shared.lock().mtn_momo_tokens.valid(t) => {}
+        Some(t) if shared.lock().own::<TokenStore>().valid(t) => {}
         _ => {
             return Err(gateway(
                 StatusCode::UNAUTHORIZED,

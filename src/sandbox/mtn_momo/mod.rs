@@ -3,9 +3,12 @@
 
 pub(crate) mod account;
 pub(crate) mod auth;
+pub(crate) mod hooks;
 pub(crate) mod query;
 pub(crate) mod scenario;
+pub(crate) mod sim;
 pub(crate) mod transfer;
+pub(crate) mod types;
 pub(crate) mod webhook;
 pub(crate) mod wire;
 

@@ -9,9 +9,9 @@ use axum::response::Response;
 
 use super::Operation;
 use super::auth::authorize;
+use super::types::MtnMomoDetails;
 use super::wire::{NOT_FOUND, error, result_json};
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::Details;
+use crate::model::ProviderId;
 use crate::sandbox::respond::{Reply, finish, raw_json};
 use crate::sandbox::state::Shared;
 
@@ -63,8 +63,12 @@ fn read(shared: &Shared, family: Family, headers: &HeaderMap, id: &str) -> Reply
     let inner = shared.lock();
     let entry = inner
         .ledger
-        .get(ProviderKind::MtnMomo, id)
-        .filter(|e| matches!(&e.details, Details::MtnMomo { operation, .. } if family.holds(*operation)))
+        .get(ProviderId::MTN_MOMO, id)
+        .filter(|e| {
+            e.details
+                .get::<MtnMomoDetails>()
+                .is_some_and(|d| family.holds(d.operation))
+        })
         .ok_or_else(not_found)?;
     let body = result_json(entry).ok_or_else(not_found)?;
     Ok(raw_json(StatusCode::OK, Bytes::from(body)))

@@ -15,12 +15,14 @@ use serde_json::Value;
 use super::Operation;
 use super::auth::authorize;
 use super::scenario::{self, Payee};
+use super::types::MtnMomo;
+use super::types::MtnMomoDetails;
 use super::wire::{DUPLICATE, NOT_FOUND, error, rejected};
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
 use crate::providers::mtn_momo::{MAX_NOTE_CHARS, reference_id_is_v4};
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryKind, EntryStatus, LedgerEntry};
+use crate::sandbox::details::Details;
+use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish, header, is_callback_url};
 use crate::sandbox::settle;
@@ -148,7 +150,7 @@ fn create(shared: &Arc<Shared>, op: Operation, headers: &HeaderMap, body: &[u8])
     }
 
     let mut inner = shared.lock();
-    if inner.ledger.get(ProviderKind::MtnMomo, &id).is_some() {
+    if inner.ledger.get(ProviderId::MTN_MOMO, &id).is_some() {
         return Err(error(
             StatusCode::CONFLICT,
             "RESOURCE_ALREADY_EXIST",
@@ -163,7 +165,7 @@ fn create(shared: &Arc<Shared>, op: Operation, headers: &HeaderMap, body: &[u8])
                 NOT_FOUND,
             ));
         };
-        let refunded = inner.ledger.refunded(ProviderKind::MtnMomo, original);
+        let refunded = inner.ledger.refunded(ProviderId::MTN_MOMO, original);
         if payment.amount.currency() != currency
             || refunded + money.amount() > payment.amount.amount()
         {
@@ -174,7 +176,7 @@ fn create(shared: &Arc<Shared>, op: Operation, headers: &HeaderMap, body: &[u8])
             ));
         }
     }
-    if !inner.ledger.debit(ProviderKind::MtnMomo, &money) {
+    if !inner.ledger.debit(ProviderId::MTN_MOMO, &money) {
         return Err(error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "NOT_ENOUGH_FUNDS",
@@ -212,13 +214,13 @@ fn create(shared: &Arc<Shared>, op: Operation, headers: &HeaderMap, body: &[u8])
             .into_owned(),
         created_at: Utc::now(),
         settled_at: None,
-        details: Details::MtnMomo {
+        details: Details::new(MtnMomoDetails {
             operation: op,
             payer_message,
             payee_note,
             financial_transaction_id,
             scenario_failure,
-        },
+        }),
     });
     drop(inner);
     let factor = if scripted == Some(Payee::Delayed) {
@@ -226,6 +228,6 @@ fn create(shared: &Arc<Shared>, op: Operation, headers: &HeaderMap, body: &[u8])
     } else {
         1
     };
-    settle::schedule_after(shared, ProviderKind::MtnMomo, id, factor);
+    settle::schedule_after(shared, &MtnMomo, id, factor);
     Ok(StatusCode::ACCEPTED.into_response())
 }

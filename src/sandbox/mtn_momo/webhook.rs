@@ -3,20 +3,21 @@
 
 use reqwest::Method;
 
+use super::types::MtnMomoDetails;
 use super::wire::{result_json, word};
+use crate::model::ProviderId;
 use crate::sandbox::deliver::{Outgoing, Signing};
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryStatus, LedgerEntry};
+use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 
 pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
-    let Details::MtnMomo { operation, .. } = &entry.details else {
+    let Some(MtnMomoDetails { operation, .. }) = entry.details.get::<MtnMomoDetails>() else {
         return None;
     };
     if matches!(entry.status, EntryStatus::Pending) {
         return None;
     }
     Some(Outgoing {
-        kind: ProviderKind::MtnMomo,
+        provider: ProviderId::MTN_MOMO,
         event: word(&entry.status).to_owned(),
         entry_id: entry.id.clone(),
         url,

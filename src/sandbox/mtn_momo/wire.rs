@@ -4,7 +4,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::sandbox::ledger::{Details, EntryStatus, LedgerEntry};
+use super::types::MtnMomoDetails;
+use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::json;
 
@@ -126,13 +127,13 @@ struct TransferResult<'a> {
 
 /// The GET body (and the callback body) of a transfer, deposit or refund.
 pub(crate) fn result_json(entry: &LedgerEntry) -> Option<Vec<u8>> {
-    let Details::MtnMomo {
+    let Some(MtnMomoDetails {
         operation,
         payer_message,
         payee_note,
         financial_transaction_id,
         ..
-    } = &entry.details
+    }) = entry.details.get::<MtnMomoDetails>()
     else {
         return None;
     };

@@ -4,13 +4,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 
-use super::wire::{AUTHENTICATION, error};
+use super::wire::{AUTHENTICATION, BAD_KEY, error};
 use crate::sandbox::credentials::PAYONIFY_CREDENTIALS;
 use crate::sandbox::respond::header;
 
 pub(crate) const NO_KEY: &str = "You did not provide an API key. Use HTTP Basic auth with your \
 publishable key as the user name and your secret key as the password.";
-pub(crate) const BAD_KEY: &str = "Invalid API key provided.";
 
 /// `Ok(())` or the 401 `authentication_error`.
 pub(crate) fn authorize(headers: &HeaderMap) -> Result<(), Response> {

@@ -11,14 +11,16 @@ use serde_json::{Map, Value};
 
 use super::auth::authorize;
 use super::destination::ecocash_number;
-use super::idempotency::{Lookup, Stored};
+use super::idempotency::{IdempotencyStore, Lookup, Stored};
+use super::types::Payonify;
+use super::types::PayonifyDetails;
 use super::wire::{
     IDEMPOTENCY, INVALID_REQUEST, error, invalid, missing, payout_object, status_error,
 };
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryKind, EntryStatus, LedgerEntry};
+use crate::sandbox::details::Details;
+use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish, header, raw_json};
 use crate::sandbox::settle;
@@ -172,7 +174,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         )
     })?;
     if let Some(k) = &key {
-        match shared.lock().idempotency.lookup(k, &request) {
+        match shared.lock().own::<IdempotencyStore>().lookup(k, &request) {
             Lookup::Fresh => {}
             Lookup::Replay(stored) => return Ok(replay(stored)),
             Lookup::Conflict => return Err(idempotency_conflict(k)),
@@ -186,13 +188,13 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     let mut inner = shared.lock();
     // Checked again under the same lock as the commit: a twin may have won the race.
     if let Some(k) = &key {
-        match inner.idempotency.lookup(k, &request) {
+        match inner.own::<IdempotencyStore>().lookup(k, &request) {
             Lookup::Fresh => {}
             Lookup::Replay(stored) => return Ok(replay(stored)),
             Lookup::Conflict => return Err(idempotency_conflict(k)),
         }
     }
-    if !inner.ledger.debit(ProviderKind::Payonify, &valid.money) {
+    if !inner.ledger.debit(ProviderId::PAYONIFY, &valid.money) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
@@ -218,13 +220,13 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         request_body: String::from_utf8_lossy(body).into_owned(),
         created_at: now,
         settled_at: None,
-        details: Details::Payonify {
+        details: Details::new(PayonifyDetails {
             description: valid.description,
             metadata: valid.metadata,
             mobile_number: valid.mobile_number,
             created: now.timestamp(),
             provider_reference: Some(provider_reference),
-        },
+        }),
     };
     let bytes = Bytes::from(
         serde_json::to_vec(&payout_object(&entry))
@@ -232,7 +234,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     );
     inner.ledger.push(entry);
     if let Some(k) = key {
-        inner.idempotency.keep(
+        inner.own::<IdempotencyStore>().keep(
             k,
             Stored {
                 request,
@@ -242,6 +244,6 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         );
     }
     drop(inner);
-    settle::schedule(shared, ProviderKind::Payonify, id);
+    settle::schedule(shared, &Payonify, id);
     Ok(raw_json(StatusCode::OK, bytes))
 }

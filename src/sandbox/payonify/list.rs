@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::auth::authorize;
 use super::wire::{INVALID_REQUEST, PayoutObject, error, invalid, payout_object, word};
-use crate::sandbox::kind::ProviderKind;
+use crate::model::ProviderId;
 use crate::sandbox::ledger::LedgerEntry;
 use crate::sandbox::respond::{Reply, finish, json};
 use crate::sandbox::state::Shared;
@@ -46,18 +46,15 @@ pub(crate) async fn retrieve(
 fn retrieve_reply(shared: &Shared, headers: &HeaderMap, id: &str) -> Reply {
     authorize(headers)?;
     let inner = shared.lock();
-    let entry = inner
-        .ledger
-        .get(ProviderKind::Payonify, id)
-        .ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                INVALID_REQUEST,
-                Some("resource_missing"),
-                &format!("No such payout: '{id}'"),
-                Some("id"),
-            )
-        })?;
+    let entry = inner.ledger.get(ProviderId::PAYONIFY, id).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            INVALID_REQUEST,
+            Some("resource_missing"),
+            &format!("No such payout: '{id}'"),
+            Some("id"),
+        )
+    })?;
     Ok(json(StatusCode::OK, &payout_object(entry)))
 }
 
@@ -144,7 +141,7 @@ fn list_reply(shared: &Shared, headers: &HeaderMap, query: &HashMap<String, Stri
     let end = date(query, "end_date")?;
 
     let inner = shared.lock();
-    let mut every: Vec<&LedgerEntry> = inner.ledger.entries(ProviderKind::Payonify).collect();
+    let mut every: Vec<&LedgerEntry> = inner.ledger.entries(ProviderId::PAYONIFY).collect();
     every.reverse();
     let after = cursor(query, "after", &every)?;
     let before = cursor(query, "before", &every)?;

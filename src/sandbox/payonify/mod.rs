@@ -3,8 +3,11 @@
 pub(crate) mod auth;
 pub(crate) mod create;
 pub(crate) mod destination;
+pub(crate) mod hooks;
 pub(crate) mod idempotency;
 pub(crate) mod list;
+pub(crate) mod sim;
+pub(crate) mod types;
 pub(crate) mod validate;
 pub(crate) mod webhook;
 pub(crate) mod wire;

@@ -5,9 +5,9 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::wire::{PayoutObject, payout_object};
+use crate::model::ProviderId;
 use crate::sandbox::credentials::PAYONIFY_CREDENTIALS;
 use crate::sandbox::deliver::{Outgoing, Signing};
-use crate::sandbox::kind::ProviderKind;
 use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 
 /// The signature header.
@@ -49,7 +49,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String, event_id: String) -> Optio
     })
     .ok()?;
     Some(Outgoing {
-        kind: ProviderKind::Payonify,
+        provider: ProviderId::PAYONIFY,
         event: kind.to_owned(),
         entry_id: entry.id.clone(),
         url,

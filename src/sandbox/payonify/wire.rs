@@ -5,13 +5,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::sandbox::ledger::{Details, EntryStatus, LedgerEntry};
+use super::types::PayonifyDetails;
+use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::json;
 
 /// Where `doc_url` points.
 const DOCS: &str = "https://docs.payonify.com/api/errors";
 
+pub(crate) const BAD_KEY: &str = "Invalid API key provided.";
 pub(crate) const INVALID_REQUEST: &str = "invalid_request_error";
 pub(crate) const AUTHENTICATION: &str = "authentication_error";
 pub(crate) const IDEMPOTENCY: &str = "idempotency_error";
@@ -81,7 +83,7 @@ pub(crate) fn missing(param: &str) -> Response {
 /// for 401, `invalid_request_error` for another 4xx, `api_error` otherwise.
 pub(crate) fn status_error(status: StatusCode) -> Response {
     if status == StatusCode::UNAUTHORIZED {
-        return error(status, AUTHENTICATION, None, super::auth::BAD_KEY, None);
+        return error(status, AUTHENTICATION, None, BAD_KEY, None);
     }
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
         let message = status.canonical_reason().unwrap_or("Invalid request");
@@ -178,22 +180,23 @@ pub(crate) struct PayoutObject {
 }
 
 pub(crate) fn payout_object(entry: &LedgerEntry) -> PayoutObject {
-    let (description, metadata, mobile_number, created, reference) = match &entry.details {
-        Details::Payonify {
-            description,
-            metadata,
-            mobile_number,
-            created,
-            provider_reference,
-        } => (
-            description.clone(),
-            metadata.clone(),
-            mobile_number.clone(),
-            *created,
-            provider_reference.clone(),
-        ),
-        _ => (None, serde_json::Map::new(), String::new(), 0, None),
-    };
+    let (description, metadata, mobile_number, created, reference) =
+        match entry.details.get::<PayonifyDetails>() {
+            Some(PayonifyDetails {
+                description,
+                metadata,
+                mobile_number,
+                created,
+                provider_reference,
+            }) => (
+                description.clone(),
+                metadata.clone(),
+                mobile_number.clone(),
+                *created,
+                provider_reference.clone(),
+            ),
+            _ => (None, serde_json::Map::new(), String::new(), 0, None),
+        };
     let (failure_code, failure_message) = match &entry.status {
         EntryStatus::Failed { code, message } => (Some(code.clone()), Some(message.clone())),
         _ => (None, None),

@@ -3,9 +3,12 @@
 pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod checks;
+pub(crate) mod hooks;
 pub(crate) mod payout;
 pub(crate) mod refund;
+pub(crate) mod sim;
 pub(crate) mod status;
+pub(crate) mod types;
 pub(crate) mod webhook;
 pub(crate) mod wire;
 

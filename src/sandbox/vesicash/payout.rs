@@ -12,6 +12,8 @@ use chrono::Utc;
 use super::auth::authorize;
 use super::catalog::{bank, country};
 use super::checks::{amount, momo_number, parse_body, webhook_url};
+use super::types::Vesicash;
+use super::types::VesicashDetails;
 use super::wire::{
     ACCOUNT_INVALID, ACCOUNT_REQUIRED, BANK_ID_REQUIRED, BANK_NOT_FOUND, COUNTRY_NOT_FOUND,
     COUNTRY_REQUIRED, EntryData, INSUFFICIENT, PAYOUT_AMOUNT, PAYOUT_PROVIDER, TRANSFER_TO_INVALID,
@@ -19,8 +21,8 @@ use super::wire::{
 };
 use crate::model::ProviderId;
 use crate::money::Money;
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryKind, EntryStatus, LedgerEntry};
+use crate::sandbox::details::Details;
+use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish};
 use crate::sandbox::settle;
@@ -74,7 +76,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     }
 
     let mut inner = shared.lock();
-    if !inner.ledger.debit(ProviderKind::Vesicash, &money) {
+    if !inner.ledger.debit(ProviderId::VESICASH, &money) {
         return Err(bad(INSUFFICIENT));
     }
     let id = format!("PY_{}", inner.random_upper(20));
@@ -92,15 +94,15 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         request_body: String::from_utf8_lossy(body).into_owned(),
         created_at: Utc::now(),
         settled_at: None,
-        details: Details::Vesicash {
+        details: Details::new(VesicashDetails {
             amount_json,
             reason: req.reason,
             narration: req.narration,
-        },
+        }),
     };
     let data = EntryData::of(&entry);
     inner.ledger.push(entry);
     drop(inner);
-    settle::schedule(shared, ProviderKind::Vesicash, id);
+    settle::schedule(shared, &Vesicash, id);
     Ok(success("payout is being processed", data))
 }

@@ -12,14 +12,16 @@ use chrono::Utc;
 use super::auth::authorize;
 use super::catalog::country;
 use super::checks::{amount, momo_number, parse_body, webhook_url};
+use super::types::Vesicash;
+use super::types::VesicashDetails;
 use super::wire::{
     COUNTRY_NOT_FOUND, EntryData, INSUFFICIENT, PAYMENT_NOT_FOUND, REFUND_AMOUNT, REFUND_PROVIDER,
     REFUND_TRANSFER_TO_INVALID, error, id_text, status_error, success,
 };
 use crate::model::ProviderId;
 use crate::money::Money;
-use crate::sandbox::kind::ProviderKind;
-use crate::sandbox::ledger::{Details, EntryKind, EntryStatus, LedgerEntry};
+use crate::sandbox::details::Details;
+use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish};
 use crate::sandbox::settle;
@@ -59,7 +61,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     let remaining = payment.amount.amount()
         - inner
             .ledger
-            .refunded(ProviderKind::Vesicash, &payment_reference);
+            .refunded(ProviderId::VESICASH, &payment_reference);
     if value > remaining {
         return Err(bad(REFUND_AMOUNT));
     }
@@ -73,7 +75,7 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
     if ScriptedOutcome::is_provider_error_amount(value) {
         return Err(status_error(StatusCode::INTERNAL_SERVER_ERROR));
     }
-    if !inner.ledger.debit(ProviderKind::Vesicash, &money) {
+    if !inner.ledger.debit(ProviderId::VESICASH, &money) {
         return Err(bad(INSUFFICIENT));
     }
     let id = format!("RF_{}", inner.random_upper(20));
@@ -91,15 +93,15 @@ fn create_reply(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Repl
         request_body: String::from_utf8_lossy(body).into_owned(),
         created_at: Utc::now(),
         settled_at: None,
-        details: Details::Vesicash {
+        details: Details::new(VesicashDetails {
             amount_json,
             reason: req.reason,
             narration: req.narration,
-        },
+        }),
     };
     let data = EntryData::of(&entry);
     inner.ledger.push(entry);
     drop(inner);
-    settle::schedule(shared, ProviderKind::Vesicash, id);
+    settle::schedule(shared, &Vesicash, id);
     Ok(success("refund is being processed", data))
 }

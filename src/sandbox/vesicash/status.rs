@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::auth::authorize;
 use super::wire::{EntryData, PAYMENT_NOT_FOUND, error, success};
+use crate::model::ProviderId;
 use crate::money::JsonDecimal;
-use crate::sandbox::kind::ProviderKind;
 use crate::sandbox::ledger::EntryKind;
 use crate::sandbox::respond::{Reply, finish};
 use crate::sandbox::state::Shared;
@@ -36,7 +36,7 @@ pub(crate) async fn lookup(
 fn lookup_reply(shared: &Shared, headers: &HeaderMap, reference: &str) -> Reply {
     authorize(headers, true)?;
     let inner = shared.lock();
-    if let Some(entry) = inner.ledger.get(ProviderKind::Vesicash, reference) {
+    if let Some(entry) = inner.ledger.get(ProviderId::VESICASH, reference) {
         let message = match entry.kind {
             EntryKind::Refund => "refund status retrieved successfully",
             EntryKind::Payout => "payout status retrieved successfully",
@@ -49,7 +49,7 @@ fn lookup_reply(shared: &Shared, headers: &HeaderMap, reference: &str) -> Reply 
             status: "successful",
             amount: payment.amount.to_json_number(),
             currency: payment.amount.currency().code(),
-            refunded_amount: JsonDecimal(inner.ledger.refunded(ProviderKind::Vesicash, reference)),
+            refunded_amount: JsonDecimal(inner.ledger.refunded(ProviderId::VESICASH, reference)),
         };
         return Ok(success("payment retrieved successfully", data));
     }

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::wire::{EntryData, word};
+use crate::model::ProviderId;
 use crate::sandbox::credentials::VESICASH_CREDENTIALS;
 use crate::sandbox::deliver::{Outgoing, Signing};
-use crate::sandbox::kind::ProviderKind;
 use crate::sandbox::ledger::{EntryKind, LedgerEntry};
 
 /// The signature header.
@@ -32,7 +32,7 @@ pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
     })
     .ok()?;
     Some(Outgoing {
-        kind: ProviderKind::Vesicash,
+        provider: ProviderId::VESICASH,
         event,
         entry_id: entry.id.clone(),
         url,

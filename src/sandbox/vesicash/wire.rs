@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::types::VesicashDetails;
 use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::json;
@@ -123,9 +124,9 @@ pub(crate) struct EntryData {
 
 impl EntryData {
     pub(crate) fn of(entry: &LedgerEntry) -> EntryData {
-        let amount_json = match &entry.details {
-            crate::sandbox::ledger::Details::Vesicash { amount_json, .. } => amount_json.clone(),
-            _ => entry.amount.amount().to_string(),
+        let amount_json = match entry.details.get::<VesicashDetails>() {
+            Some(details) => details.amount_json.clone(),
+            None => entry.amount.amount().to_string(),
         };
         EntryData {
             reference: entry.id.clone(),

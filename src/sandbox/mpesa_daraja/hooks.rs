@@ -1,0 +1,42 @@
+//! M-Pesa Daraja's test hooks on [`Sandbox`](crate::sandbox::Sandbox) and
+//! [`SandboxBuilder`](crate::sandbox::SandboxBuilder).
+
+use std::time::Duration;
+
+use super::auth::TokenStore;
+use super::types::MpesaDaraja;
+use crate::model::ProviderId;
+use crate::sandbox::server::{Sandbox, SandboxBuilder};
+use crate::sandbox::simulator::Simulator;
+
+impl SandboxBuilder {
+    /// How long a Daraja access token lives (default 3599 s, reported in `expires_in`).
+    pub fn mpesa_daraja_token_lifetime(self, lifetime: Duration) -> Self {
+        self.token_lifetime(ProviderId::MPESA_DARAJA, lifetime)
+    }
+}
+
+impl Sandbox {
+    /// M-Pesa Daraja's base URL, `http://127.0.0.1:PORT/mpesa_daraja` (paths `/oauth/…`,
+    /// `/mpesa/…`).
+    pub fn base_url_mpesa_daraja(&self) -> String {
+        format!("{}{}", self.base_url(), MpesaDaraja.prefix())
+    }
+
+    /// Makes every Daraja access token issued so far invalid (the next call gets `404.001.03`).
+    pub fn expire_mpesa_daraja_tokens(&self) {
+        self.shared.lock().own::<TokenStore>().expire();
+    }
+
+    /// With `on`, a new Daraja token invalidates every earlier one, as the portal says the live
+    /// API does; off (the default), tokens live until they expire, so several clients without a
+    /// shared store can share one sandbox.
+    pub fn mpesa_daraja_single_token(&self, on: bool) {
+        self.shared.lock().own::<TokenStore>().single = on;
+    }
+
+    /// How many Daraja tokens the sandbox has issued.
+    pub fn mpesa_daraja_tokens_issued(&self) -> u32 {
+        self.shared.lock().own::<TokenStore>().issued
+    }
+}

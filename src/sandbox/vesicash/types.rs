@@ -1,0 +1,33 @@
+//! Vesicash's own types: the simulator's marker type, the fields its ledger entries carry, and
+//! its constants. A leaf: every other file of the folder may import it.
+
+use crate::sandbox::details::EntryDetails;
+
+/// The simulated Vesicash.
+#[derive(Debug)]
+pub(crate) struct Vesicash;
+
+/// What Vesicash's wire form needs of an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VesicashDetails {
+    /// The `amount` JSON token as received (`1000.5` or `"1000.50"`), echoed back as is.
+    pub(crate) amount_json: String,
+    pub(crate) reason: Option<String>,
+    pub(crate) narration: Option<String>,
+}
+
+impl EntryDetails for VesicashDetails {
+    /// A whole word of `reason` or `narration`.
+    fn names(&self, reference: &str) -> bool {
+        [&self.reason, &self.narration]
+            .into_iter()
+            .flatten()
+            .any(|text| words(text).any(|w| w == reference))
+    }
+}
+
+/// Splits on everything a [`Reference`](crate::Reference) cannot contain.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|w| !w.is_empty())
+}
