@@ -247,6 +247,40 @@ impl Ledger {
             .find(|e| e.provider == provider && e.id == id)
     }
 
+    /// Every entry of every provider, oldest first.
+    pub(crate) fn all_entries(&self) -> &[LedgerEntry] {
+        &self.entries
+    }
+
+    /// Every balance: provider, currency, amount.
+    pub(crate) fn balances(&self) -> Vec<(ProviderKind, Currency, Decimal)> {
+        self.balances
+            .iter()
+            .map(|(&(kind, currency), &amount)| (kind, currency, amount))
+            .collect()
+    }
+
+    /// The payments tests created to refund.
+    pub(crate) fn payments(&self) -> &[Payment] {
+        &self.payments
+    }
+
+    /// A ledger with these entries, balances and payments (a saved state read back).
+    pub(crate) fn restore(
+        entries: Vec<LedgerEntry>,
+        balances: Vec<(ProviderKind, Currency, Decimal)>,
+        payments: Vec<Payment>,
+    ) -> Ledger {
+        Ledger {
+            entries,
+            balances: balances
+                .into_iter()
+                .map(|(kind, currency, amount)| ((kind, currency), amount))
+                .collect(),
+            payments,
+        }
+    }
+
     pub(crate) fn add_payment(&mut self, payment: Payment) {
         self.payments.push(payment);
     }

@@ -176,6 +176,7 @@
 
 mod app;
 mod clients;
+mod control;
 mod credentials;
 mod ctx;
 mod deliver;
@@ -189,6 +190,8 @@ mod log;
 mod mtn_momo;
 mod outcome;
 mod payonify;
+mod persist;
+mod provider_ports;
 mod record;
 mod reference;
 mod respond;
@@ -208,6 +211,7 @@ pub use jpay::refusal::JpayRefusal;
 pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
 pub use log::{RequestRecord, WebhookDelivery};
 pub use outcome::ScriptedOutcome;
+pub use persist::STATE_SAVE_INTERVAL;
 pub use routes::Endpoint;
 pub use server::{
     DEFAULT_JPAY_TOKEN_LIFETIME, DEFAULT_MTN_MOMO_TOKEN_LIFETIME, DEFAULT_SEED,

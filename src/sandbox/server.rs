@@ -146,6 +146,7 @@ impl SandboxBuilder {
             shared,
             stop: Some(stop),
             server: Some(server),
+            state: std::sync::Mutex::new(None),
         })
     }
 }
@@ -157,6 +158,8 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
+    /// The state file kept by [`Sandbox::keep_state`], if any.
+    pub(super) state: std::sync::Mutex<Option<Arc<super::persist::StateKeeper>>>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -185,6 +188,11 @@ impl Sandbox {
     /// A builder for the settings.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
+    }
+
+    /// The state every handler shares, for the sandbox's other modules.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The address the sandbox listens on.

@@ -31,7 +31,7 @@ pub(crate) fn schedule_after(shared: &Arc<Shared>, kind: ProviderKind, id: Strin
 }
 
 /// Makes the entry final and builds its webhook, if it has somewhere to go.
-fn settle_now(shared: &Shared, kind: ProviderKind, id: &str) -> Option<Outgoing> {
+pub(crate) fn settle_now(shared: &Shared, kind: ProviderKind, id: &str) -> Option<Outgoing> {
     let mut inner = shared.lock();
     let entry = inner.ledger.get_mut(kind, id)?;
     if entry.status.is_final() || entry.stuck() {
