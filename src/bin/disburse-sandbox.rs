@@ -164,7 +164,7 @@ async fn run(options: Options) -> Result<Sandbox, disburse::Error> {
     }
     let mut ports: [String; 4] = Default::default();
     for (offset, (provider, slot)) in PROVIDERS.iter().zip(ports.iter_mut()).enumerate() {
-        let port = match sandbox.addr().port() {
+        let port = match options.port {
             0 => 0,
             main => u16::try_from(usize::from(main) + offset + 1).map_err(|_| {
                 disburse::Error::config(format!(
