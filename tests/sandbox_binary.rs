@@ -203,10 +203,6 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
     let expected: BTreeMap<String, String> = [
         ("DISBURSE_SANDBOX_URL", main.clone()),
         ("DISBURSE_SANDBOX_CONTROL_URL", format!("{main}/_sandbox")),
-        (
-            "DISBURSE_CALLBACK_URL",
-            format!("{main}/_sandbox/callbacks/disburse"),
-        ),
         ("VESICASH_BASE_URL", base("VESICASH_BASE_URL")),
         ("VESICASH_SECRET_KEY", v.secret_key.to_owned()),
         ("VESICASH_PUBLIC_KEY", v.public_key.to_owned()),
@@ -216,6 +212,10 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
         ("JPAY_APP_SECRET", j.app_secret.to_owned()),
         ("JPAY_APP_CODE", j.app_code.to_string()),
         ("JPAY_CALLBACK_SECRET", j.callback_secret.to_owned()),
+        (
+            "JPAY_NOTIFICATION_URL",
+            format!("{main}/_sandbox/callbacks/jpay"),
+        ),
         ("PAYONIFY_BASE_URL", base("PAYONIFY_BASE_URL")),
         ("PAYONIFY_PUBLISHABLE_KEY", p.publishable_key.to_owned()),
         ("PAYONIFY_SECRET_KEY", p.secret_key.to_owned()),
@@ -523,7 +523,7 @@ async fn settle_now_ledger_balances_tokens_reset_and_the_callback_sink() {
     );
 
     // The callback sink answers anything.
-    let (status, body) = post(running.var("DISBURSE_CALLBACK_URL"), json!({"anything": 1})).await;
+    let (status, body) = post(running.var("JPAY_NOTIFICATION_URL"), json!({"anything": 1})).await;
     assert_eq!((status, body), (200, json!({"received": true})));
 
     // Reset: no entries, the opening balances.
@@ -616,4 +616,96 @@ async fn state_survives_a_sigkill_and_a_restart() {
              state file"
         )
     );
+}
+
+/// The `disburse` CLI, with nothing in its environment but what the sandbox printed, pays
+/// through each of the four providers: the printed variables are all `from_env` needs.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_cli_pays_through_every_provider_with_only_the_printed_variables() {
+    let running = start(&["--port", "0"]);
+    let cases: [(&str, &str, &[&str]); 4] = [
+        (
+            "vesicash",
+            "cli-env-v",
+            &[
+                "--amount",
+                "1000",
+                "--currency",
+                "KES",
+                "--to",
+                "+254712345678",
+                "--country",
+                "KE",
+            ],
+        ),
+        (
+            "jpay",
+            "cli-env-j",
+            &[
+                "--amount",
+                "150",
+                "--currency",
+                "KES",
+                "--to",
+                "0712345678",
+                "--country",
+                "KE",
+            ],
+        ),
+        (
+            "payonify",
+            "cli-env-p",
+            &[
+                "--amount",
+                "12.50",
+                "--currency",
+                "USD",
+                "--to",
+                "+263771234569",
+            ],
+        ),
+        (
+            "mtn-momo",
+            "cli-env-m",
+            &[
+                "--amount",
+                "12.50",
+                "--currency",
+                "EUR",
+                "--to",
+                "+46733123999",
+            ],
+        ),
+    ];
+    for (provider, reference, rest) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_disburse"))
+            .args(["payout", "--provider", provider, "--reference", reference])
+            .args(rest)
+            .env_clear()
+            .envs(&running.env)
+            .output()
+            .expect("run disburse");
+        assert!(
+            out.status.success(),
+            "{provider}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed: Value = serde_json::from_slice(&out.stdout).expect("a JSON payout");
+        assert_eq!(
+            (&printed["reference"], &printed["status"]),
+            (&json!(reference), &json!("pending")),
+            "{provider}"
+        );
+        // Found by the provider's id (Vesicash carries no merchant reference on the wire).
+        let id = printed["id"].as_str().expect("an id");
+        let (_, ledger) = get(&running.control(&format!("/ledger?reference={id}"))).await;
+        let provider_id = provider.replace('-', "_");
+        assert_eq!(
+            ledger["entries"][0]["provider"],
+            json!(provider_id),
+            "{ledger}"
+        );
+        assert_eq!(ledger["entries"].as_array().unwrap().len(), 1, "{ledger}");
+    }
 }

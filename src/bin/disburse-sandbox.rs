@@ -107,12 +107,6 @@ fn environment(sandbox: &Sandbox, ports: &[String; 4]) -> String {
         "DISBURSE_SANDBOX_CONTROL_URL",
         &format!("{main}/_sandbox"),
     );
-    // The CLI's callback URL for providers that require one per payout: a sink that answers 200.
-    export(
-        &mut out,
-        "DISBURSE_CALLBACK_URL",
-        &format!("{main}/_sandbox/callbacks/disburse"),
-    );
     let _ = writeln!(out, "# Vesicash, alone at the root of its own port");
     export(&mut out, "VESICASH_BASE_URL", &ports[0]);
     export(&mut out, "VESICASH_SECRET_KEY", v.secret_key);
@@ -124,6 +118,12 @@ fn environment(sandbox: &Sandbox, ports: &[String; 4]) -> String {
     export(&mut out, "JPAY_APP_SECRET", j.app_secret);
     export(&mut out, "JPAY_APP_CODE", &j.app_code.to_string());
     export(&mut out, "JPAY_CALLBACK_SECRET", j.callback_secret);
+    // JPay needs a callback URL per payout: the control port's sink, which answers 200.
+    export(
+        &mut out,
+        "JPAY_NOTIFICATION_URL",
+        &format!("{main}/_sandbox/callbacks/jpay"),
+    );
     let _ = writeln!(out, "# Payonify");
     export(&mut out, "PAYONIFY_BASE_URL", &ports[2]);
     export(&mut out, "PAYONIFY_PUBLISHABLE_KEY", p.publishable_key);
