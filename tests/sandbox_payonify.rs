@@ -99,7 +99,10 @@ async fn a_payout_is_pending_then_paid_and_debits_the_balance() {
             "id": id, "object": "payout", "amount": {"value": 1050, "currency": "usd"},
             "livemode": false, "created": created, "status": "pending", "description": "Winnings",
             "metadata": {"order_id": "ORD-1"},
-            "destination_details": {"type": "mobile_money", "mobile_money": {"provider": "ecocash", "mobile_number": "771111111", "reference": null}},
+            "destination_details": {"type": "mobile_money", "mobile_money": {
+                "brand": "ecocash", "reference": null, "recipient_number": "771111111",
+                "recipient_name": "Tatenda Mpofu", "channel_number": "263770000000", "network": "econet",
+            }},
             "failure_code": null, "failure_message": null,
         })
     );
@@ -316,6 +319,40 @@ async fn invalid_parameters_are_named() {
         200
     );
     assert_eq!(sandbox.ledger(ProviderId::PAYONIFY).len(), 2);
+}
+
+#[tokio::test]
+async fn a_onemoney_or_bank_destination_is_refused_as_unsupported() {
+    let sandbox = sandbox().await;
+    let onemoney = r#"{"amount": 1000, "currency": "usd", "destination": {"mobile_money": {"onemoney": {"mobile_number": "711111111"}}}}"#;
+    let bank = r#"{"amount": 1000, "currency": "usd", "destination": {"bank": {"account_number": "12345"}}}"#;
+    for (path, body, param, name) in [
+        (
+            PAYOUTS,
+            onemoney,
+            "destination[mobile_money][onemoney]",
+            "OneMoney",
+        ),
+        (
+            "/v1/payouts/validate",
+            onemoney,
+            "destination[mobile_money][onemoney]",
+            "OneMoney",
+        ),
+        (PAYOUTS, bank, "destination[bank]", "bank"),
+    ] {
+        let (status, answer) = payonify_post(&sandbox, path, None, body).await;
+        let message = format!(
+            "Unsupported destination: {name} payouts are not available yet. EcoCash mobile money \
+             is the only supported destination."
+        );
+        assert_eq!(
+            (status, answer),
+            (400, payonify_invalid("parameter_invalid", &message, param)),
+            "{path} {body}"
+        );
+    }
+    assert!(sandbox.ledger(ProviderId::PAYONIFY).is_empty());
 }
 
 #[tokio::test]

@@ -19,9 +19,12 @@ pub(crate) trait DetailsObject: Any {
     fn clone_box(&self) -> Box<dyn EntryDetails>;
     fn eq_any(&self, other: &dyn Any) -> bool;
     fn as_any(&self) -> &dyn Any;
+    /// The details as JSON, for a saved sandbox state; the simulator reads them back with
+    /// [`Simulator::details_from_json`](super::simulator::Simulator::details_from_json).
+    fn to_json(&self) -> serde_json::Value;
 }
 
-impl<T: EntryDetails + Clone + PartialEq> DetailsObject for T {
+impl<T: EntryDetails + Clone + PartialEq + serde::Serialize> DetailsObject for T {
     fn clone_box(&self) -> Box<dyn EntryDetails> {
         Box::new(self.clone())
     }
@@ -32,6 +35,10 @@ impl<T: EntryDetails + Clone + PartialEq> DetailsObject for T {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -51,6 +58,20 @@ impl Details {
 
     pub(crate) fn names(&self, reference: &str) -> bool {
         self.0.names(reference)
+    }
+
+    /// The details as JSON (a saved sandbox state).
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        self.0.to_json()
+    }
+
+    /// Details of type `T` read back from [`Details::to_json`]'s JSON.
+    pub(crate) fn from_json<T: EntryDetails + serde::de::DeserializeOwned>(
+        value: serde_json::Value,
+    ) -> Result<Details, String> {
+        serde_json::from_value::<T>(value)
+            .map(Details::new)
+            .map_err(|e| format!("entry details: {e}"))
     }
 }
 

@@ -23,7 +23,8 @@ pub enum EntryKind {
 
 /// Where an entry is in its life: pending until it settles, then succeeded or failed.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum EntryStatus {
     /// Accepted, not settled yet (or scripted to stay pending).
     Pending,
@@ -172,6 +173,40 @@ impl Ledger {
         self.entries
             .iter_mut()
             .find(|e| e.provider == provider && e.id == id)
+    }
+
+    /// Every entry of every provider, oldest first.
+    pub(crate) fn all_entries(&self) -> &[LedgerEntry] {
+        &self.entries
+    }
+
+    /// Every balance: provider, currency, amount.
+    pub(crate) fn balances(&self) -> Vec<(ProviderId, Currency, Decimal)> {
+        self.balances
+            .iter()
+            .map(|(&(kind, currency), &amount)| (kind, currency, amount))
+            .collect()
+    }
+
+    /// The payments tests created to refund.
+    pub(crate) fn payments(&self) -> &[Payment] {
+        &self.payments
+    }
+
+    /// A ledger with these entries, balances and payments (a saved state read back).
+    pub(crate) fn restore(
+        entries: Vec<LedgerEntry>,
+        balances: Vec<(ProviderId, Currency, Decimal)>,
+        payments: Vec<Payment>,
+    ) -> Ledger {
+        Ledger {
+            entries,
+            balances: balances
+                .into_iter()
+                .map(|(kind, currency, amount)| ((kind, currency), amount))
+                .collect(),
+            payments,
+        }
     }
 
     pub(crate) fn add_payment(&mut self, payment: Payment) {

@@ -140,8 +140,12 @@
 //! - **Payonify**: the webhook endpoint is the dashboard one ([`Sandbox::set_webhook_url`]), as
 //!   the API has no per-request URL. The EcoCash number is accepted as `771111111`,
 //!   `0771111111`, `263771111111` or `+263771111111` and echoed in its 9-digit form.
-//!   `destination_details` is `{type: "mobile_money", mobile_money: {provider: "ecocash",
-//!   mobile_number, reference}}` (`reference` set once paid). Only a successful create is kept
+//!   `destination_details` is `{type: "mobile_money", mobile_money: {brand: "ecocash",
+//!   reference, recipient_number, recipient_name, channel_number, network: "econet"}}`, the
+//!   fields Payonify's official Node SDK types (`reference` set once paid; `recipient_name` the
+//!   name validate gives; `channel_number` the sandbox merchant's `263770000000`). A destination
+//!   other than EcoCash (OneMoney, a bank) is `parameter_invalid` "Unsupported destination: …"
+//!   naming it, as Payonify's docs say only EcoCash is available yet. Only a successful create is kept
 //!   under its `Idempotency-Key`; a replay carries `Idempotent-Replayed: true` and the first
 //!   body byte for byte. The merchant reference is the `Idempotency-Key` (or any metadata value).
 //!
@@ -192,6 +196,7 @@
 
 mod app;
 mod clients;
+mod control;
 mod credentials;
 mod ctx;
 mod deliver;
@@ -206,6 +211,8 @@ mod mpesa_daraja;
 mod mtn_momo;
 mod outcome;
 mod payonify;
+mod persist;
+mod provider_ports;
 mod record;
 mod reference;
 mod registry;
@@ -232,5 +239,6 @@ pub use mpesa_daraja::types::{
 };
 pub use mtn_momo::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
 pub use outcome::ScriptedOutcome;
+pub use persist::STATE_SAVE_INTERVAL;
 pub use routes::Endpoint;
 pub use server::{DEFAULT_SEED, DEFAULT_SETTLE_AFTER, Sandbox, SandboxBuilder, routes};

@@ -134,6 +134,7 @@ impl SandboxBuilder {
             shared,
             stop: Some(stop),
             server: Some(server),
+            state: std::sync::Mutex::new(None),
         })
     }
 }
@@ -145,6 +146,8 @@ pub struct Sandbox {
     pub(super) shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
+    /// The state file kept by [`Sandbox::keep_state`], if any.
+    pub(super) state: std::sync::Mutex<Option<Arc<super::persist::StateKeeper>>>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -173,6 +176,11 @@ impl Sandbox {
     /// A builder for the settings.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
+    }
+
+    /// The state every handler shares, for the sandbox's other modules.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The address the sandbox listens on.
@@ -301,8 +309,5 @@ pub fn routes(provider: ProviderId) -> Vec<Endpoint> {
 
 /// The simulator of `provider`; `None` for a provider the sandbox does not simulate.
 fn simulated(provider: ProviderId) -> Option<&'static dyn Simulator> {
-    registry::SIMULATORS
-        .iter()
-        .copied()
-        .find(|sim| sim.id() == provider)
+    registry::by_id(provider)
 }

@@ -35,7 +35,7 @@ pub(crate) fn schedule_after(
 }
 
 /// Makes the entry final and builds its webhook, if it has somewhere to go.
-fn settle_now(shared: &Shared, sim: &dyn Simulator, id: &str) -> Option<Outgoing> {
+pub(crate) fn settle_now(shared: &Shared, sim: &dyn Simulator, id: &str) -> Option<Outgoing> {
     let provider = sim.id();
     let mut inner = shared.lock();
     let entry = inner.ledger.get_mut(provider, id)?;

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::deliver::Outgoing;
+use super::details::Details;
 use super::ledger::{EntryStatus, LedgerEntry};
 use super::outcome::ScriptedOutcome;
 use super::routes::Endpoint;
@@ -60,6 +61,16 @@ pub(crate) trait Simulator: fmt::Debug + Send + Sync + 'static {
     /// (an entry the provider accepts only to fail it later may have taken nothing).
     fn debited(&self, _entry: &LedgerEntry) -> bool {
         true
+    }
+
+    /// Reads back the details this simulator keeps on its entries (a saved sandbox state;
+    /// `Details::from_json` with its own details type).
+    fn details_from_json(&self, value: serde_json::Value) -> Result<Details, String>;
+
+    /// Makes every access token issued so far invalid (and, with `refresh`, every refresh token
+    /// too), as when they expire. `false` for a provider that issues no tokens (fixed keys).
+    fn expire_tokens(&self, _inner: &mut Inner, _refresh: bool) -> bool {
+        false
     }
 
     /// The webhook announcing a final entry to `url`, signed as the provider signs; `None` when

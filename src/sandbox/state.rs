@@ -77,6 +77,12 @@ impl Inner {
             .expect("the value under a type's id is of that type")
     }
 
+    /// Forgets every simulator's own state (tokens, idempotency keys, refusals…), as after a
+    /// restart.
+    pub(crate) fn reset_own(&mut self) {
+        self.own = OwnState::default();
+    }
+
     /// `len` characters from `alphabet`, from the seeded generator.
     pub(crate) fn random_from(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len)

@@ -56,6 +56,22 @@ impl Simulator for Jpay {
         wire::failure(outcome)
     }
 
+    fn expire_tokens(&self, inner: &mut Inner, refresh: bool) -> bool {
+        let tokens = inner.own::<super::token::TokenStore>();
+        tokens.expire_access();
+        if refresh {
+            tokens.expire_refresh();
+        }
+        true
+    }
+
+    fn details_from_json(
+        &self,
+        value: serde_json::Value,
+    ) -> Result<crate::sandbox::details::Details, String> {
+        crate::sandbox::details::Details::from_json::<super::types::JpayDetails>(value)
+    }
+
     fn webhook(&self, entry: &LedgerEntry, url: String, _: &mut Inner) -> Option<Outgoing> {
         webhook::build(entry, url)
     }

@@ -15,7 +15,7 @@ pub const JPAY_REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60
 pub(crate) struct Jpay;
 
 /// What JPay's wire form needs of an entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct JpayDetails {
     pub(crate) channel: u32,
     pub(crate) category: String,

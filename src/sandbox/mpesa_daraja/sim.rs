@@ -79,6 +79,18 @@ impl Simulator for MpesaDaraja {
     }
 
     /// The B2C `Result` to the `ResultURL`, unsigned.
+    fn expire_tokens(&self, inner: &mut Inner, _refresh: bool) -> bool {
+        inner.own::<super::auth::TokenStore>().expire();
+        true
+    }
+
+    fn details_from_json(
+        &self,
+        value: serde_json::Value,
+    ) -> Result<crate::sandbox::details::Details, String> {
+        crate::sandbox::details::Details::from_json::<super::types::MpesaDarajaDetails>(value)
+    }
+
     fn webhook(&self, entry: &LedgerEntry, url: String, inner: &mut Inner) -> Option<Outgoing> {
         let details = entry.details.get::<MpesaDarajaDetails>()?;
         let utility = inner

@@ -58,7 +58,7 @@ pub const MPESA_DARAJA_CREDENTIALS: MpesaDarajaCredentials = MpesaDarajaCredenti
 pub(crate) struct MpesaDaraja;
 
 /// What Daraja's wire form needs of a payout.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MpesaDarajaDetails {
     pub(crate) originator_conversation_id: String,
     pub(crate) conversation_id: String,

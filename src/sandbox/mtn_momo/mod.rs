@@ -23,7 +23,8 @@ use super::routes::Endpoint;
 use super::state::Shared;
 
 /// Which money-moving operation an entry came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Operation {
     Transfer,
     DepositV1,

@@ -76,6 +76,18 @@ impl Simulator for MtnMomo {
         }
     }
 
+    fn expire_tokens(&self, inner: &mut Inner, _refresh: bool) -> bool {
+        inner.own::<super::auth::TokenStore>().expire();
+        true
+    }
+
+    fn details_from_json(
+        &self,
+        value: serde_json::Value,
+    ) -> Result<crate::sandbox::details::Details, String> {
+        crate::sandbox::details::Details::from_json::<super::types::MtnMomoDetails>(value)
+    }
+
     fn webhook(&self, entry: &LedgerEntry, url: String, _: &mut Inner) -> Option<Outgoing> {
         webhook::build(entry, url)
     }

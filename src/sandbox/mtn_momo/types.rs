@@ -15,7 +15,7 @@ pub const DEFAULT_MTN_MOMO_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 pub(crate) struct MtnMomo;
 
 /// What MTN MoMo's wire form needs of an entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MtnMomoDetails {
     pub(crate) operation: Operation,
     pub(crate) payer_message: String,

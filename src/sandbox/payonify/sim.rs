@@ -54,6 +54,13 @@ impl Simulator for Payonify {
     }
 
     /// Each event has a fresh `evt_…` id.
+    fn details_from_json(
+        &self,
+        value: serde_json::Value,
+    ) -> Result<crate::sandbox::details::Details, String> {
+        crate::sandbox::details::Details::from_json::<super::types::PayonifyDetails>(value)
+    }
+
     fn webhook(&self, entry: &LedgerEntry, url: String, inner: &mut Inner) -> Option<Outgoing> {
         let event_id = format!("evt_{}", inner.random_alnum(24));
         webhook::build(entry, url, event_id)

@@ -8,7 +8,7 @@ use crate::sandbox::details::EntryDetails;
 pub(crate) struct Payonify;
 
 /// What Payonify's wire form needs of an entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PayonifyDetails {
     pub(crate) description: Option<String>,
     pub(crate) metadata: serde_json::Map<String, serde_json::Value>,

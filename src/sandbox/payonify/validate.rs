@@ -57,20 +57,34 @@ fn validate_reply(headers: &HeaderMap, body: &[u8]) -> Reply {
             recipient: None,
         }
     } else {
-        // The same number always gets the same name.
-        let seed: usize = number
-            .bytes()
-            .map(|b| usize::from(b.saturating_sub(b'0')))
-            .sum();
+        let (first_name, last_name) = names(&number);
         Validation {
             valid: true,
             recipient: Some(Recipient {
-                first_name: FIRST_NAMES[seed % FIRST_NAMES.len()],
-                last_name: LAST_NAMES[(seed / 2) % LAST_NAMES.len()],
+                first_name,
+                last_name,
                 account_status: "active",
                 mobile_number: number,
             }),
         }
     };
     Ok(json(StatusCode::OK, &answer))
+}
+
+/// The account holder's first and last name: the same number always gets the same name.
+fn names(number: &str) -> (&'static str, &'static str) {
+    let seed: usize = number
+        .bytes()
+        .map(|b| usize::from(b.saturating_sub(b'0')))
+        .sum();
+    (
+        FIRST_NAMES[seed % FIRST_NAMES.len()],
+        LAST_NAMES[(seed / 2) % LAST_NAMES.len()],
+    )
+}
+
+/// The account holder's full name, as a payout's `recipient_name` shows it.
+pub(crate) fn recipient_name(number: &str) -> String {
+    let (first, last) = names(number);
+    format!("{first} {last}")
 }

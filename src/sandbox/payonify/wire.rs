@@ -156,12 +156,27 @@ pub(crate) struct DestinationDetails {
     mobile_money: MobileMoneyDetails,
 }
 
+/// `destination_details.mobile_money` as Payonify's official Node SDK types it
+/// (`PayoutDestinationDetails`).
 #[derive(Debug, Serialize)]
 pub(crate) struct MobileMoneyDetails {
-    provider: &'static str,
-    mobile_number: String,
+    /// `ecocash`, the only destination Payonify pays out to.
+    brand: &'static str,
+    /// The mobile-money transaction reference, once paid.
     reference: Option<String>,
+    /// The EcoCash number, in its 9-digit national form.
+    recipient_number: String,
+    /// The account holder's name, as validate shows it.
+    recipient_name: String,
+    /// The merchant channel the money left from (a sandbox choice: the SDK names the field,
+    /// nothing says its form).
+    channel_number: &'static str,
+    /// The network: `econet`.
+    network: &'static str,
 }
+
+/// The sandbox merchant's EcoCash channel number.
+pub(crate) const CHANNEL_NUMBER: &str = "263770000000";
 
 /// The payout object.
 #[derive(Debug, Serialize)]
@@ -216,9 +231,12 @@ pub(crate) fn payout_object(entry: &LedgerEntry) -> PayoutObject {
         destination_details: DestinationDetails {
             kind: "mobile_money",
             mobile_money: MobileMoneyDetails {
-                provider: "ecocash",
-                mobile_number,
+                brand: "ecocash",
                 reference: reference.filter(|_| entry.status == EntryStatus::Succeeded),
+                recipient_name: super::validate::recipient_name(&mobile_number),
+                recipient_number: mobile_number,
+                channel_number: CHANNEL_NUMBER,
+                network: "econet",
             },
         },
         failure_code,

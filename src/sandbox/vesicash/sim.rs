@@ -60,6 +60,13 @@ impl Simulator for Vesicash {
         wire::failure(outcome)
     }
 
+    fn details_from_json(
+        &self,
+        value: serde_json::Value,
+    ) -> Result<crate::sandbox::details::Details, String> {
+        crate::sandbox::details::Details::from_json::<super::types::VesicashDetails>(value)
+    }
+
     fn webhook(&self, entry: &LedgerEntry, url: String, _: &mut Inner) -> Option<Outgoing> {
         webhook::build(entry, url)
     }

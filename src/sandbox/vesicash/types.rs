@@ -8,7 +8,7 @@ use crate::sandbox::details::EntryDetails;
 pub(crate) struct Vesicash;
 
 /// What Vesicash's wire form needs of an entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct VesicashDetails {
     /// The `amount` JSON token as received (`1000.5` or `"1000.50"`), echoed back as is.
     pub(crate) amount_json: String,
