@@ -342,7 +342,7 @@ async fn faults_are_injected_listed_and_cleared_over_http() {
         ),
         (
             json!({"provider": "mpesa", "fault": "status"}),
-            "unknown provider \"mpesa\": one of vesicash, jpay, payonify, mtn_momo",
+            "unknown provider \"mpesa\": one of vesicash, jpay, payonify, mtn_momo, mpesa_daraja",
         ),
         (
             json!({"provider": "jpay", "fault": "explode"}),
@@ -507,7 +507,10 @@ async fn settle_now_ledger_balances_tokens_reset_and_the_callback_sink() {
     let (status, body) = post(&running.control("/tokens/expire"), json!({})).await;
     assert_eq!(
         (status, body),
-        (200, json!({"expired": ["jpay", "mtn_momo"]}))
+        (
+            200,
+            json!({"expired": ["jpay", "mtn_momo", "mpesa_daraja"]})
+        )
     );
     let (status, body) = post(
         &running.control("/tokens/expire"),
@@ -518,7 +521,7 @@ async fn settle_now_ledger_balances_tokens_reset_and_the_callback_sink() {
         (status, body),
         (
             400,
-            json!({"error": "only jpay and mtn_momo issue tokens (vesicash and payonify use fixed keys)"})
+            json!({"error": "payonify issues no tokens (it signs every call with fixed keys)"})
         )
     );
 

@@ -7,7 +7,7 @@
 //! | `POST /_sandbox/faults` | `{provider, fault, method?, path?, reference?, times?, status?, ms?}` | `201` the injection as understood |
 //! | `DELETE /_sandbox/faults` | none | `{cleared: true}` |
 //! | `POST /_sandbox/settle` | `{provider?, id?, reference?}` | `{settled: [entry…]}`: the pending entries it made final |
-//! | `POST /_sandbox/tokens/expire` | `{provider?, refresh?}` | `{expired: ["jpay", "mtn_momo"]}` |
+//! | `POST /_sandbox/tokens/expire` | `{provider?, refresh?}` | `{expired: ["jpay", "mtn_momo", "mpesa_daraja"]}` |
 //! | `PUT /_sandbox/balances` | `{provider, currency, amount}` | `{provider, currency, amount}` |
 //! | `POST /_sandbox/reset` | none | `{reset: true}` |
 //! | `GET /_sandbox/ledger?provider=&reference=` | none | `{entries: [entry…], balances: [{provider, currency, amount}]}` |
