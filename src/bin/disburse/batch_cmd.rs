@@ -33,7 +33,14 @@ const CHANNEL: usize = 256;
 const DEFAULT_POLL_RATE: u32 = 5;
 
 pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
-    let (total, names) = survey(&args.file, args.target.provider)?;
+    // A problem with the whole file is said as it is, before anything is sent.
+    let (total, names) = match survey(&args.file, args.target.provider) {
+        Ok(survey) => survey,
+        Err(message) => {
+            eprintln!("disburse: {message}");
+            return Ok(ExitCode::from(crate::exit::USAGE));
+        }
+    };
     let names: Vec<ProviderName> = names.into_iter().collect();
     let targets = Targets::connect(&names, args.target.sandbox).await?;
     let callback = args
@@ -426,8 +433,8 @@ fn print_ledger(sandbox: &disburse::sandbox::Sandbox, name: ProviderName) {
 fn survey(
     path: &Path,
     default: Option<ProviderName>,
-) -> Result<(u64, BTreeSet<ProviderName>), Error> {
-    let rows = Rows::open(path, default).map_err(Error::config)?;
+) -> Result<(u64, BTreeSet<ProviderName>), String> {
+    let rows = Rows::open(path, default)?;
     let mut names = BTreeSet::new();
     let mut total = 0;
     for row in rows {
