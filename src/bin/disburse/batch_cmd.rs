@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use disburse::batch::{BatchItem, BatchOutcome, BatchRunner};
 use disburse::store::{ItemState, Store};
-use disburse::{CallbackUrl, Error, PayoutRequest};
+use disburse::{CallbackUrl, CallbackUrlSupport, Error, PayoutRequest};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -78,7 +78,9 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     let mut defaults = HashMap::new();
     for &name in &names {
         let provider = targets.get(name)?;
+        // The shared callback URL goes only to providers that take one per payout.
         let default = match &callback {
+            Some(_) if provider.capabilities().callback_url == CallbackUrlSupport::Refused => None,
             Some(url) => Some(url.clone()),
             None => targets
                 .default_callback(&provider)
