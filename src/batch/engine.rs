@@ -117,7 +117,6 @@ impl fmt::Debug for BatchRunner {
             .field("concurrency", &self.concurrency)
             .field("rate_limit", &self.rate_limit)
             .field("on_progress", &self.on_progress.is_some())
-            .field("stop", &self.stop)
             .finish()
     }
 }
