@@ -1019,3 +1019,111 @@ async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() 
     assert_eq!(sandbox.ledger(ProviderId::VESICASH).len(), 1);
     sandbox.shutdown().await;
 }
+
+/// A second Ctrl-C aborts: the run exits 130 at once with every row in the results (what was in
+/// flight says unknown, the rest not started), and the next run reconciles what was in flight
+/// before sending anything: every row paid exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_aborts_and_the_next_run_pays_everyone_once() {
+    use std::io::BufRead;
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    // Slow answers, so that requests are in flight at the abort.
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::Latency(Duration::from_millis(300)),
+        u32::MAX,
+    );
+    let dir = workdir("abort");
+    let csv = dir.join("payouts.csv");
+    let valid = write_csv(&csv, 200, &HashMap::new());
+    let store = store_url(&dir);
+    let args: Vec<String> = [
+        "batch",
+        csv.to_str().unwrap(),
+        "--store",
+        &store,
+        "--provider",
+        "payonify",
+        "--concurrency",
+        "8",
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec();
+    let env = sandbox_env(&sandbox);
+    let mut first = Command::new(BIN)
+        .args(&args)
+        .envs(env.clone())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while sandbox.ledger(ProviderId::PAYONIFY).len() < 16 {
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = first.id().to_string();
+    let interrupt = || {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    interrupt();
+    // The second interrupt once the first is taken (signals sent together may merge).
+    let mut errors = std::io::BufReader::new(first.stderr.take().unwrap()).lines();
+    let said = tokio::task::spawn_blocking(move || {
+        let first_line = errors.next().and_then(Result::ok).unwrap_or_default();
+        (first_line, errors)
+    });
+    let (first_line, errors) = said.await.unwrap();
+    assert!(
+        first_line.starts_with("disburse: interrupted: no new rows"),
+        "{first_line}"
+    );
+    interrupt();
+    let (status, rest) = tokio::task::spawn_blocking(move || {
+        let rest: Vec<String> = errors.map_while(Result::ok).collect();
+        (first.wait().unwrap(), rest)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter().any(
+            |l| l == "disburse: aborted: the requests in flight are reconciled by the next run"
+        ),
+        "{rest:?}"
+    );
+    let results = read_results(&dir.join("payouts.csv.results.csv"));
+    assert_eq!(results.len(), 200, "every row, aborted or not");
+    assert!(results.iter().any(|r| r.outcome == "not_started"));
+
+    let second = cli(args, env).await;
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    for reference in &valid {
+        assert_eq!(
+            sandbox
+                .payouts_for_reference(ProviderId::PAYONIFY, reference)
+                .len(),
+            1,
+            "{reference}"
+        );
+    }
+    sandbox.shutdown().await;
+}
