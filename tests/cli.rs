@@ -804,6 +804,7 @@ fn a_connection_failure_says_its_cause() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert_eq!(stderr(&output), format!("disburse: {message}\n"));
     let results = read_results(&dir.join("payouts.csv.results.csv"));
     assert_eq!(results[0].outcome, "not_sent");
     assert_eq!(results[0].detail, message);

@@ -119,6 +119,7 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     let mut store_failed: Option<Error> = None;
     let mut drain_until: Option<tokio::time::Instant> = None;
     let mut aborted = false;
+    let mut unreachable = BTreeSet::new();
     loop {
         let drain = async {
             match drain_until {
@@ -136,6 +137,10 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
                     let mut entries = entries.lock().expect("entries lock");
                     if let Some(entry) = entries.get_mut(item.index as usize) {
                         record(entry, name, &item);
+                        // A provider that cannot be reached is said once, with its cause.
+                        if entry.outcome == "not_sent" && unreachable.insert(name) {
+                            bar.suspend(|| eprintln!("disburse: {}", entry.detail));
+                        }
                     }
                 }
                 None => break,
