@@ -924,9 +924,10 @@ async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
 
 /// Answers lost on the way back (the payouts were made): Payonify's is retried safely under
 /// its idempotency key by the HTTP layer; Vesicash's (no deduplication) is unknown, so the
-/// batch exits 4. `disburse reconcile` lists it for an operator (Vesicash cannot look a payout
-/// up by reference), with what the operator needs; `status --batch` then refreshes the batch
-/// from the providers.
+/// batch exits 4. A Payonify 500 (nothing recorded) is unknown too. `disburse reconcile` finds
+/// no Payonify payout (recorded not sent: the next run sends it) and lists the Vesicash one for
+/// an operator (Vesicash cannot look a payout up by reference), with what the operator needs;
+/// `status --batch` then refreshes the batch from the providers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() {
     let sandbox = Sandbox::builder()
@@ -953,7 +954,8 @@ async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() 
         "provider,reference,amount,currency,msisdn\n\
          payonify,rec-1,10.00,USD,+263771234569\n\
          vesicash,rec-2,25.00,ZMW,+260977123456\n\
-         payonify,rec-3,5.00,USD,+263771234579\n",
+         payonify,rec-3,5.00,USD,+263771234579\n\
+         payonify,rec-4,666.66,USD,+263771234589\n",
     )
     .unwrap();
     let store = store_url(&dir);
@@ -966,7 +968,7 @@ async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() 
     assert_eq!(output.status.code(), Some(4), "{out}\n{}", stderr(&output));
     assert!(
         out.contains(
-            "needs reconciliation (1 rows; run `disburse reconcile --batch payouts.csv`):"
+            "needs reconciliation (2 rows; run `disburse reconcile --batch payouts.csv`):"
         ),
         "{out}"
     );
@@ -979,7 +981,7 @@ async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() 
     assert_eq!(output.status.code(), Some(4), "{out}\n{}", stderr(&output));
     assert!(
         out.contains(
-            "batch payouts.csv: 1 unknown; found 0 (recorded as paid), not found 0 (the next run \
+            "batch payouts.csv: 2 unknown; found 0 (recorded as paid), not found 1 (the next run \
              sends them), needs an operator 1"
         ),
         "{out}"
@@ -1009,9 +1011,11 @@ async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() 
     let out = stdout(&output);
     assert!(out.contains("payonify,0,rec-1,sent,po_"), "{out}");
     assert!(out.contains("vesicash,1,rec-2,unknown,"), "{out}");
+    // Payonify answered 500 (nothing recorded): not found, so the next run sends it.
+    assert!(out.contains("payonify,3,rec-4,not_sent,,,"), "{out}");
     assert!(out.contains(",succeeded,"), "{out}");
     assert!(
-        out.contains("batch payouts.csv: 3 payouts; failed 0, unknown 1, not final 0"),
+        out.contains("batch payouts.csv: 4 payouts; failed 0, unknown 1, not final 1"),
         "{out}"
     );
     assert_eq!(output.status.code(), Some(4), "{out}");
