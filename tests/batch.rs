@@ -191,10 +191,11 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
         stored.iter().all(|i| i.attempts == 1),
         "one intent per request"
     );
+    // The invalid amount moved nothing and is not final: fixed, the next run sends it.
     assert_eq!(
         store.count_by_state(DEFAULT_BATCH).await.expect("counts"),
         [
-            ("failed".to_owned(), 1),
+            ("not_sent".to_owned(), 1),
             ("sent".to_owned(), 197),
             ("unknown".to_owned(), 2)
         ]
@@ -211,7 +212,7 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
     );
     assert_eq!(
         state_of(&store, jpay, "jp-too-small").await,
-        Some(ItemState::Failed)
+        Some(ItemState::NotSent)
     );
     let sent = store
         .item(jpay, &reference("jp-0000"))

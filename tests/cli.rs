@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use disburse::ProviderId;
-use disburse::sandbox::{Fault, PAYONIFY_CREDENTIALS, Route, Sandbox};
+use disburse::sandbox::{Fault, PAYONIFY_CREDENTIALS, Route, Sandbox, VESICASH_CREDENTIALS};
 
 const BIN: &str = env!("CARGO_BIN_EXE_disburse");
 
@@ -57,6 +57,7 @@ struct ResultRow {
     reference: String,
     outcome: String,
     payout_id: String,
+    status: String,
     detail: String,
 }
 
@@ -65,7 +66,7 @@ fn read_results(path: &Path) -> Vec<ResultRow> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("line,reference,outcome,payout_id,status,detail")
+        Some("line,reference,outcome,payout_id,status,detail,provider")
     );
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -80,6 +81,7 @@ fn read_results(path: &Path) -> Vec<ResultRow> {
                 reference: r[1].to_owned(),
                 outcome: r[2].to_owned(),
                 payout_id: r[3].to_owned(),
+                status: r[4].to_owned(),
                 detail: r[5].to_owned(),
             }
         })
@@ -144,10 +146,10 @@ fn a_10000_row_batch_against_the_sandbox_writes_a_correct_results_file() {
         "--quiet",
     ]);
     let (out, err) = (stdout(&output), stderr(&output));
-    // Malformed rows need a person: exit 1, but every other row was sent.
+    // Malformed rows need a person: exit 3 (invalid), but every other row was sent.
     assert_eq!(
         output.status.code(),
-        Some(1),
+        Some(3),
         "stdout: {out}\nstderr: {err}"
     );
     assert!(
@@ -464,7 +466,8 @@ fn an_mtn_momo_payout_is_sent_and_awaited_and_a_scripted_number_fails() {
         "30",
     ]);
     let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    // A payout that failed: exit 1.
+    assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
     assert_eq!(json["status"], "failed");
 }
@@ -606,5 +609,526 @@ async fn a_repeated_reference_is_reported_on_the_repeats_line() {
     let paid = sandbox.payouts_for_reference(ProviderId::PAYONIFY, "dup-1");
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0].id, results[0].payout_id);
+    sandbox.shutdown().await;
+}
+
+/// Runs `disburse batch FILE` with the embedded sandbox and a store in `dir`.
+fn batch_in(dir: &Path, file: &Path) -> Output {
+    let store = store_url(dir);
+    run(&[
+        "batch",
+        file.to_str().unwrap(),
+        "--store",
+        store.as_str(),
+        "--provider",
+        "payonify",
+        "--sandbox",
+        "--quiet",
+    ])
+}
+
+/// A whole-file problem: exit 2, and exactly this message on stderr.
+fn assert_refused(output: &Output, message: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert_eq!(stderr(output), format!("disburse: {message}\n"));
+    assert_eq!(stdout(output), "");
+}
+
+#[test]
+fn an_empty_file_is_refused_with_its_own_message() {
+    let dir = workdir("msg-empty");
+    let csv = dir.join("empty.csv");
+    std::fs::write(&csv, "").unwrap();
+    assert_refused(
+        &batch_in(&dir, &csv),
+        &format!(
+            "{} is empty: expected a header row naming the columns \
+             (reference,amount,currency,msisdn) and one payout per row",
+            csv.display()
+        ),
+    );
+}
+
+#[test]
+fn a_file_without_a_header_is_refused_with_its_own_message() {
+    let dir = workdir("msg-no-header");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(&csv, "row-1,10.00,USD,+263771234569\n").unwrap();
+    assert_refused(
+        &batch_in(&dir, &csv),
+        &format!(
+            "{}: the first line is not a header (`row-1,10.00,USD,+263771234569`); the first \
+             line must name the columns: reference, amount, currency, and msisdn or bank_code, \
+             account_number, country",
+            csv.display()
+        ),
+    );
+}
+
+#[test]
+fn a_file_with_another_delimiter_is_refused_with_its_own_message() {
+    let dir = workdir("msg-delimiter");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "reference;amount;currency;msisdn\nrow-1;10.00;USD;+263771234569\n",
+    )
+    .unwrap();
+    assert_refused(
+        &batch_in(&dir, &csv),
+        &format!(
+            "{}: the header is a single column; fields must be separated by commas, and this \
+             file seems to use `;`",
+            csv.display()
+        ),
+    );
+}
+
+#[test]
+fn a_missing_file_is_refused_with_the_os_error() {
+    let dir = workdir("msg-missing");
+    let csv = dir.join("nowhere.csv");
+    assert_refused(
+        &batch_in(&dir, &csv),
+        &format!(
+            "cannot open {}: No such file or directory (os error 2)",
+            csv.display()
+        ),
+    );
+}
+
+#[test]
+fn an_unknown_currency_is_reported_with_its_value() {
+    let dir = workdir("msg-currency");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "reference,amount,currency,msisdn\ncur-1,10.00,XYZ,+263771234569\n",
+    )
+    .unwrap();
+    let output = batch_in(&dir, &csv);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = "`currency` \"XYZ\" is not a supported ISO 4217 code";
+    assert_eq!(stderr(&output), format!("line 2: {message}\n"));
+    let results = read_results(&dir.join("payouts.csv.results.csv"));
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].outcome, "invalid");
+    assert_eq!(results[0].detail, message);
+
+    // The same in a single payout.
+    let output = run(&[
+        "payout",
+        "--provider",
+        "payonify",
+        "--sandbox",
+        "--reference",
+        "cur-2",
+        "--amount",
+        "10",
+        "--currency",
+        "XYZ",
+        "--to",
+        "+263771234569",
+    ]);
+    assert_refused(
+        &output,
+        "invalid request: `currency` \"XYZ\" is not a supported ISO 4217 code",
+    );
+}
+
+/// A provider that cannot be reached: the message names the provider, the call and the
+/// operating system's reason; in a batch the row is `not_sent` (the next run sends it).
+#[test]
+fn a_connection_failure_says_its_cause() {
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = [
+        (
+            "PAYONIFY_PUBLISHABLE_KEY",
+            PAYONIFY_CREDENTIALS.publishable_key.to_owned(),
+        ),
+        (
+            "PAYONIFY_SECRET_KEY",
+            PAYONIFY_CREDENTIALS.secret_key.to_owned(),
+        ),
+        (
+            "PAYONIFY_WEBHOOK_SECRET",
+            PAYONIFY_CREDENTIALS.webhook_secret.to_owned(),
+        ),
+        ("PAYONIFY_BASE_URL", format!("http://127.0.0.1:{port}")),
+    ];
+    let message = "payonify: create_payout was not sent: could not connect: Connection refused \
+                   (os error 111)";
+    let output = Command::new(BIN)
+        .args([
+            "payout",
+            "--provider",
+            "payonify",
+            "--reference",
+            "conn-1",
+            "--amount",
+            "10",
+            "--currency",
+            "USD",
+            "--to",
+            "+263771234569",
+        ])
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert_eq!(stderr(&output), format!("disburse: {message}\n"));
+
+    let dir = workdir("msg-connection");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "reference,amount,currency,msisdn\nconn-2,10.00,USD,+263771234569\n",
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "batch",
+            csv.to_str().unwrap(),
+            "--provider",
+            "payonify",
+            "--store",
+            &store_url(&dir),
+            "--quiet",
+        ])
+        .envs(env)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert_eq!(stderr(&output), format!("disburse: {message}\n"));
+    let results = read_results(&dir.join("payouts.csv.results.csv"));
+    assert_eq!(results[0].outcome, "not_sent");
+    assert_eq!(results[0].detail, message);
+}
+
+/// A row refused before sending is not final: fixed and run again, it is sent. Both kinds: a
+/// row the CLI cannot read, and a row the adapter refuses (JPay cannot tell the network of a
+/// Kenyan number outside the known ranges).
+#[test]
+fn an_invalid_row_fixed_and_run_again_is_sent() {
+    let dir = workdir("invalid-fixed");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "provider,reference,amount,currency,msisdn\n\
+         payonify,fix-1,10.00,XYZ,+263771234569\n\
+         jpay,fix-2,150.00,KES,+254744012345\n\
+         payonify,fix-3,5.00,USD,+263771234579\n",
+    )
+    .unwrap();
+    let store = store_url(&dir);
+    let args = [
+        "batch",
+        csv.to_str().unwrap(),
+        "--store",
+        store.as_str(),
+        "--sandbox",
+        "--quiet",
+        "--wait",
+        "60",
+    ];
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let outcomes = |path: &Path| -> Vec<(String, String)> {
+        read_results(path)
+            .into_iter()
+            .map(|r| (r.reference, r.outcome))
+            .collect()
+    };
+    let results_path = dir.join("payouts.csv.results.csv");
+    assert_eq!(
+        outcomes(&results_path),
+        [
+            ("fix-1".to_owned(), "invalid".to_owned()),
+            ("fix-2".to_owned(), "invalid".to_owned()),
+            ("fix-3".to_owned(), "sent".to_owned()),
+        ]
+    );
+
+    std::fs::write(
+        &csv,
+        "provider,reference,amount,currency,msisdn\n\
+         payonify,fix-1,10.00,USD,+263771234569\n\
+         jpay,fix-2,150.00,KES,+254712345678\n\
+         payonify,fix-3,5.00,USD,+263771234579\n",
+    )
+    .unwrap();
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(
+        outcomes(&results_path),
+        [
+            ("fix-1".to_owned(), "sent".to_owned()),
+            ("fix-2".to_owned(), "sent".to_owned()),
+            ("fix-3".to_owned(), "already_done".to_owned()),
+        ]
+    );
+    assert!(
+        read_results(&results_path)
+            .iter()
+            .all(|r| r.status == "succeeded"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn the_exit_codes_are_in_the_help() {
+    for args in [&["--help"][..], &["batch", "--help"][..]] {
+        let output = run(args);
+        let out = stdout(&output);
+        for line in [
+            "130  interrupted (SIGINT/SIGTERM): results and store flushed; run again to resume",
+            "4  some outcomes unknown (money may have moved): run `disburse reconcile`",
+            "3  some rows invalid (nothing sent for them): fix them and run again",
+            "1  some payouts failed (refused, or failed after settling)",
+            "5  some payouts not final yet (pending, not sent, held by another worker)",
+            "0  every payout accepted and none failed (with --wait: every payout paid)",
+        ] {
+            assert!(out.contains(line), "{args:?}: {line}\n{out}");
+        }
+    }
+}
+
+/// Environment variables pointing the CLI at an in-process sandbox as if it were the real
+/// Payonify and Vesicash.
+fn sandbox_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
+    let (p, v) = (PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS);
+    vec![
+        ("PAYONIFY_PUBLISHABLE_KEY", p.publishable_key.to_owned()),
+        ("PAYONIFY_SECRET_KEY", p.secret_key.to_owned()),
+        ("PAYONIFY_WEBHOOK_SECRET", p.webhook_secret.to_owned()),
+        ("PAYONIFY_BASE_URL", sandbox.base_url_payonify()),
+        ("VESICASH_SECRET_KEY", v.secret_key.to_owned()),
+        ("VESICASH_PUBLIC_KEY", v.public_key.to_owned()),
+        ("VESICASH_WEBHOOK_SECRET", v.webhook_secret.to_owned()),
+        ("VESICASH_BASE_URL", sandbox.base_url_vesicash()),
+    ]
+}
+
+async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+    tokio::task::spawn_blocking(move || Command::new(BIN).args(args).envs(env).output())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Answers lost on the way back (the payouts were made): Payonify's is retried safely under
+/// its idempotency key by the HTTP layer; Vesicash's (no deduplication) is unknown, so the
+/// batch exits 4. A Payonify 500 (nothing recorded) is unknown too. `disburse reconcile` finds
+/// no Payonify payout (recorded not sent: the next run sends it) and lists the Vesicash one for
+/// an operator (Vesicash cannot look a payout up by reference), with what the operator needs;
+/// `status --batch` then refreshes the batch from the providers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_resolves_unknown_outcomes_and_lists_what_needs_an_operator() {
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::CommitThenDrop,
+        1,
+    );
+    sandbox.inject(
+        ProviderId::VESICASH,
+        Route::post("/v1/payment/payout/process"),
+        Fault::CommitThenDrop,
+        1,
+    );
+    let dir = workdir("reconcile");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "provider,reference,amount,currency,msisdn\n\
+         payonify,rec-1,10.00,USD,+263771234569\n\
+         vesicash,rec-2,25.00,ZMW,+260977123456\n\
+         payonify,rec-3,5.00,USD,+263771234579\n\
+         payonify,rec-4,666.66,USD,+263771234589\n",
+    )
+    .unwrap();
+    let store = store_url(&dir);
+    let env = sandbox_env(&sandbox);
+    let batch: Vec<String> = ["batch", csv.to_str().unwrap(), "--store", &store, "--quiet"]
+        .map(String::from)
+        .to_vec();
+    let output = cli(batch, env.clone()).await;
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(4), "{out}\n{}", stderr(&output));
+    assert!(
+        out.contains(
+            "needs reconciliation (2 rows; run `disburse reconcile --batch payouts.csv`):"
+        ),
+        "{out}"
+    );
+
+    let reconcile: Vec<String> = ["reconcile", "--batch", "payouts.csv", "--store", &store]
+        .map(String::from)
+        .to_vec();
+    let output = cli(reconcile, env.clone()).await;
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(4), "{out}\n{}", stderr(&output));
+    assert!(
+        out.contains(
+            "batch payouts.csv: 2 unknown; found 0 (recorded as paid), not found 1 (the next run \
+             sends them), needs an operator 1"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("needs an operator (do not send these references again until settled):"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vesicash rec-2 (batch payouts.csv, row 1): 25.00 ZMW to +2609*****456"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vesicash cannot look a payout up by merchant reference"),
+        "{out}"
+    );
+    assert!(
+        out.contains("look in the vesicash dashboard for a payout of"),
+        "{out}"
+    );
+    assert!(!out.contains("977123456"), "the number is masked: {out}");
+
+    let status: Vec<String> = ["status", "--batch", "payouts.csv", "--store", &store]
+        .map(String::from)
+        .to_vec();
+    let output = cli(status, env).await;
+    let out = stdout(&output);
+    assert!(out.contains("payonify,0,rec-1,sent,po_"), "{out}");
+    assert!(out.contains("vesicash,1,rec-2,unknown,"), "{out}");
+    // Payonify answered 500 (nothing recorded): not found, so the next run sends it.
+    assert!(out.contains("payonify,3,rec-4,not_sent,,,"), "{out}");
+    assert!(out.contains(",succeeded,"), "{out}");
+    assert!(
+        out.contains("batch payouts.csv: 4 payouts; failed 0, unknown 1, not final 1"),
+        "{out}"
+    );
+    assert_eq!(output.status.code(), Some(4), "{out}");
+    // Each reference was paid once.
+    assert_eq!(sandbox.ledger(ProviderId::PAYONIFY).len(), 2);
+    assert_eq!(sandbox.ledger(ProviderId::VESICASH).len(), 1);
+    sandbox.shutdown().await;
+}
+
+/// A second Ctrl-C aborts: the run exits 130 at once with every row in the results (what was in
+/// flight says unknown, the rest not started), and the next run reconciles what was in flight
+/// before sending anything: every row paid exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_aborts_and_the_next_run_pays_everyone_once() {
+    use std::io::BufRead;
+    let sandbox = Sandbox::builder()
+        .settle_after(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    // Slow answers, so that requests are in flight at the abort.
+    sandbox.inject(
+        ProviderId::PAYONIFY,
+        Route::post("/v1/payouts"),
+        Fault::Latency(Duration::from_millis(300)),
+        u32::MAX,
+    );
+    let dir = workdir("abort");
+    let csv = dir.join("payouts.csv");
+    let valid = write_csv(&csv, 200, &HashMap::new());
+    let store = store_url(&dir);
+    let args: Vec<String> = [
+        "batch",
+        csv.to_str().unwrap(),
+        "--store",
+        &store,
+        "--provider",
+        "payonify",
+        "--concurrency",
+        "8",
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec();
+    let env = sandbox_env(&sandbox);
+    let mut first = Command::new(BIN)
+        .args(&args)
+        .envs(env.clone())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while sandbox.ledger(ProviderId::PAYONIFY).len() < 16 {
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = first.id().to_string();
+    let interrupt = || {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    interrupt();
+    // The second interrupt once the first is taken (signals sent together may merge).
+    let mut errors = std::io::BufReader::new(first.stderr.take().unwrap()).lines();
+    let said = tokio::task::spawn_blocking(move || {
+        let first_line = errors.next().and_then(Result::ok).unwrap_or_default();
+        (first_line, errors)
+    });
+    let (first_line, errors) = said.await.unwrap();
+    assert!(
+        first_line.starts_with("disburse: interrupted: no new rows"),
+        "{first_line}"
+    );
+    interrupt();
+    let (status, rest) = tokio::task::spawn_blocking(move || {
+        let rest: Vec<String> = errors.map_while(Result::ok).collect();
+        (first.wait().unwrap(), rest)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter().any(
+            |l| l == "disburse: aborted: the requests in flight are reconciled by the next run"
+        ),
+        "{rest:?}"
+    );
+    let results = read_results(&dir.join("payouts.csv.results.csv"));
+    assert_eq!(results.len(), 200, "every row, aborted or not");
+    assert!(results.iter().any(|r| r.outcome == "not_started"));
+
+    let second = cli(args, env).await;
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    for reference in &valid {
+        assert_eq!(
+            sandbox
+                .payouts_for_reference(ProviderId::PAYONIFY, reference)
+                .len(),
+            1,
+            "{reference}"
+        );
+    }
     sandbox.shutdown().await;
 }

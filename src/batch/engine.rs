@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -104,6 +105,7 @@ pub struct BatchRunner {
     concurrency: usize,
     rate_limit: Option<u32>,
     on_progress: Option<ProgressFn>,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl fmt::Debug for BatchRunner {
@@ -133,6 +135,7 @@ impl BatchRunner {
             concurrency: DEFAULT_CONCURRENCY,
             rate_limit: None,
             on_progress: None,
+            stop: None,
         }
     }
 
@@ -168,6 +171,16 @@ impl BatchRunner {
         self
     }
 
+    /// A flag that stops the run gracefully once set (a Ctrl-C handler sets it): no further
+    /// request is taken from the input, the requests already taken finish, the take-over of
+    /// abandoned items is skipped, the worker retires and the stream ends. Nothing is lost: a
+    /// request not taken stays wherever the input keeps it, and the next run picks it up.
+    #[must_use]
+    pub fn stop_when(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
+    }
+
     /// Sends every request, yielding each result as it completes (not in input order); then
     /// takes over the batch's items left by workers that died, and ends when no other worker
     /// holds any.
@@ -178,6 +191,19 @@ impl BatchRunner {
     pub fn run<'a, S>(&self, requests: S) -> impl Stream<Item = BatchItem> + Send + use<'a, S>
     where
         S: Stream<Item = PayoutRequest> + Send + 'a,
+    {
+        self.run_indexed(requests.enumerate().map(|(i, r)| (i as u64, r)))
+    }
+
+    /// [`run`](BatchRunner::run) with the caller's own input positions ([`BatchItem::index`],
+    /// and the index the store keeps): for a caller that splits one input between several
+    /// runners (one per provider) and wants every item to keep its position in that input.
+    pub fn run_indexed<'a, S>(
+        &self,
+        requests: S,
+    ) -> impl Stream<Item = BatchItem> + Send + use<'a, S>
+    where
+        S: Stream<Item = (u64, PayoutRequest)> + Send + 'a,
     {
         let runner = self.clone();
         stream::once(async move {
@@ -190,9 +216,8 @@ impl BatchRunner {
             let (claiming, tracking, sweeping) = (Arc::clone(&run), Arc::clone(&run), run);
             let halted = Arc::clone(&claiming);
             let input = requests
-                .enumerate()
-                .take_while(move |_| std::future::ready(!halted.is_halted()))
-                .then(move |(index, request)| Arc::clone(&claiming).admit(index as u64, request))
+                .take_while(move |_| std::future::ready(!halted.is_halted() && !halted.stopped()))
+                .then(move |(index, request)| Arc::clone(&claiming).admit(index, request))
                 .buffer_unordered(concurrency);
             input.chain(sweeping.sweep(concurrency)).map(move |item| {
                 // The heartbeat lives as long as the stream.
@@ -272,6 +297,8 @@ struct Run {
     tracker: Tracker,
     /// Why the run stopped taking items (the store failed), if it did.
     halted: Mutex<Option<String>>,
+    /// Set by the caller to stop gracefully ([`BatchRunner::stop_when`]).
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Run {
@@ -284,7 +311,13 @@ impl Run {
             limiter: RateLimiter::new(runner.rate_limit),
             tracker: Tracker::new(runner.on_progress, runner.rate_limit),
             halted: Mutex::new(None),
+            stop: runner.stop,
         }
+    }
+
+    /// True once the caller asked the run to stop.
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
     fn halted(&self) -> MutexGuard<'_, Option<String>> {
@@ -344,6 +377,12 @@ impl Run {
         stream::unfold(self, move |run| async move {
             loop {
                 if run.is_halted() {
+                    return None;
+                }
+                if run.stopped() {
+                    if let Err(e) = run.store.retire_worker(&run.worker).await {
+                        tracing::warn!(error = %e, "batch: cannot retire the worker");
+                    }
                     return None;
                 }
                 let provider = run.provider.id();
@@ -624,7 +663,11 @@ fn classify(error: &Error) -> ItemState {
         Error::OutcomeUnknown { .. } | Error::ServerError { .. } | Error::Network { .. } => {
             ItemState::Unknown
         }
-        Error::NotSent { .. } | Error::RateLimited { .. } => ItemState::NotSent,
+        // Refused before it was sent (the adapter's checks), or never connected: nothing
+        // moved, so it is not final; fixed and run again, it is sent.
+        Error::NotSent { .. } | Error::RateLimited { .. } | Error::InvalidRequest { .. } => {
+            ItemState::NotSent
+        }
         _ => ItemState::Failed,
     }
 }

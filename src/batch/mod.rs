@@ -81,12 +81,14 @@
 //!    one input is [`BatchOutcome::Failed`] with
 //!    [`Error::InvalidRequest`](crate::Error::InvalidRequest) for field `reference` (the first
 //!    occurrence is processed). Nothing is sent for either.
-//! 6. **Failures are final.** A refusal ([`Error::Rejected`](crate::Error::Rejected), invalid
-//!    input, auth) is recorded failed and not retried: the HTTP layer already retried what is
-//!    safe. Only what certainly did not reach the provider
-//!    ([`Error::NotSent`](crate::Error::NotSent), or 429s beyond
+//! 6. **Failures are final.** A refusal ([`Error::Rejected`](crate::Error::Rejected), auth) is
+//!    recorded failed and not retried: the HTTP layer already retried what is safe. Only what
+//!    certainly did not reach the provider or moved nothing
+//!    ([`Error::NotSent`](crate::Error::NotSent), a request refused as invalid
+//!    ([`Error::InvalidRequest`](crate::Error::InvalidRequest)), or 429s beyond
 //!    [`MAX_THROTTLED_ATTEMPTS`]) is recorded
-//!    [`ItemState::NotSent`](crate::store::ItemState::NotSent) and sent by the next run. An
+//!    [`ItemState::NotSent`](crate::store::ItemState::NotSent) and sent by the next run (an
+//!    invalid one once fixed: a not-sent item takes the fixed request in its place). An
 //!    [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) is [`BatchOutcome::Unknown`] and
 //!    reconciled by the next run. A refusal because the reference is already taken at the
 //!    provider ([`RejectCode::DuplicateReference`](crate::RejectCode::DuplicateReference)) is

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use disburse::ProviderId;
 
-/// Payouts and refunds over Vesicash, JPay and Payonify.
+/// Payouts and refunds over Vesicash, JPay, Payonify and MTN MoMo.
 #[derive(Debug, Parser)]
-#[command(name = "disburse", version, about)]
+#[command(name = "disburse", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,11 +17,15 @@ pub struct Cli {
 pub enum Command {
     /// Sends one payout and prints the provider's record as JSON.
     Payout(PayoutArgs),
-    /// Prints a payout's status, by provider id or by merchant reference.
+    /// Prints a payout's status, by provider id or by merchant reference; or, with `--batch`,
+    /// refreshes every payout of a batch from its providers into the store.
     Status(StatusArgs),
     /// Sends every row of a CSV file, with a progress bar, a results CSV and a payout store to
     /// resume (and to share a batch between workers).
+    #[command(after_help = crate::exit::HELP)]
     Batch(BatchArgs),
+    /// Resolves a batch's unknown outcomes with the providers, and lists what needs an operator.
+    Reconcile(ReconcileArgs),
 }
 
 /// Which provider, and whether to use the embedded sandbox.
@@ -30,12 +34,26 @@ pub struct TargetArgs {
     /// The provider.
     #[arg(long, value_enum)]
     pub provider: ProviderName,
-    /// Runs against the embedded sandbox (offline, no credentials) instead of the provider.
+    /// Runs against the embedded sandbox (offline, no credentials) instead of the provider
+    /// (needs a `disburse` built with the `sandbox` feature). To target a running
+    /// `disburse-sandbox`, source the variables it prints instead.
     #[arg(long)]
     pub sandbox: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Which providers a batch may use, and whether to use the embedded sandbox.
+#[derive(Debug, Args)]
+pub struct BatchTargetArgs {
+    /// The provider of rows whose `provider` column is empty or absent.
+    #[arg(long, value_enum)]
+    pub provider: Option<ProviderName>,
+    /// Runs against the embedded sandbox (offline, no credentials) instead of the providers
+    /// (needs a `disburse` built with the `sandbox` feature).
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
 pub enum ProviderName {
     Vesicash,
     Jpay,
@@ -53,6 +71,12 @@ impl ProviderName {
             ProviderName::Payonify => ProviderId::PAYONIFY,
             ProviderName::MtnMomo => ProviderId::MTN_MOMO,
         }
+    }
+
+    /// The provider a CSV cell names (`payonify`, `JPay`, `mtn_momo`, `mtn-momo`).
+    pub fn parse(cell: &str) -> Option<ProviderName> {
+        let cell = cell.trim().replace('_', "-");
+        <ProviderName as ValueEnum>::from_str(&cell, true).ok()
     }
 }
 
@@ -96,32 +120,54 @@ pub struct PayoutArgs {
     pub wait: Option<u64>,
 }
 
-/// A status lookup.
+/// A status lookup: one payout, or a whole batch.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
+    /// The provider (for one payout).
+    #[arg(long, value_enum, required_unless_present = "batch")]
+    pub provider: Option<ProviderName>,
+    /// Runs against the embedded sandbox (offline, no credentials) instead of the provider.
+    #[arg(long)]
+    pub sandbox: bool,
     /// The provider's payout id.
-    #[arg(
-        long,
-        required_unless_present = "reference",
-        conflicts_with = "reference"
-    )]
+    #[arg(long, conflicts_with_all = ["reference", "batch"])]
     pub id: Option<String>,
     /// The merchant reference (providers that can look one up).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "batch")]
     pub reference: Option<String>,
+    /// A batch of the store: asks the providers for every payout of it that is not final yet,
+    /// records what they say in the store and prints the batch.
+    #[arg(long, required_unless_present_any = ["id", "reference"])]
+    pub batch: Option<String>,
+    /// The payout store (with `--batch`; see `disburse batch --help`).
+    #[arg(long, env = "DISBURSE_STORE")]
+    pub store: Option<String>,
+}
+
+/// Unknown outcomes, resolved.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The batch whose unknown outcomes to resolve.
+    #[arg(long)]
+    pub batch: String,
+    /// The payout store (see `disburse batch --help`).
+    #[arg(long, env = "DISBURSE_STORE")]
+    pub store: Option<String>,
+    /// Runs against the embedded sandbox instead of the providers.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 /// A CSV batch.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// The CSV file: a header row, then one payout per row. Columns: reference, amount, currency,
-    /// and msisdn or (bank_code, account_number, country); optional: country (for national
-    /// numbers), narration, channel, callback_url.
+    /// The CSV file (comma-separated): a header row, then one payout per row. Columns:
+    /// reference, amount, currency, and msisdn or (bank_code, account_number, country);
+    /// optional: provider (vesicash, jpay, payonify, mtn_momo; else --provider), country (for
+    /// national numbers), narration, channel, callback_url.
     pub file: PathBuf,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: BatchTargetArgs,
     /// Payouts in flight at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
@@ -150,4 +196,13 @@ pub struct BatchArgs {
     /// No progress bar (for logs and scripts).
     #[arg(long)]
     pub quiet: bool,
+    /// After sending, follows every payout of the file to a final status (polling each
+    /// provider, at most `--rate` per second, default 5), and writes the final status and
+    /// failure reason into the results; gives up after SECONDS (default 600).
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+    pub wait: Option<u64>,
+    /// On the first Ctrl-C (SIGINT or SIGTERM), how long the requests already sent may take to
+    /// finish before the batch stops anyway (they are then reconciled by the next run).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub drain_secs: u64,
 }

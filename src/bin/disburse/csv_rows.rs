@@ -8,6 +8,8 @@ use disburse::{
     CallbackUrl, Country, Currency, Destination, Error, Money, Msisdn, PayoutRequest, Reference,
 };
 
+use crate::args::ProviderName;
+
 /// The columns, by header name (any case, surrounding spaces ignored).
 const REFERENCE: &str = "reference";
 const AMOUNT: &str = "amount";
@@ -19,6 +21,22 @@ const COUNTRY: &str = "country";
 const NARRATION: &str = "narration";
 const CHANNEL: &str = "channel";
 const CALLBACK_URL: &str = "callback_url";
+const PROVIDER: &str = "provider";
+
+/// Every column name, to tell a header from a data row.
+const KNOWN: [&str; 11] = [
+    REFERENCE,
+    AMOUNT,
+    CURRENCY,
+    MSISDN,
+    BANK_CODE,
+    ACCOUNT_NUMBER,
+    COUNTRY,
+    NARRATION,
+    CHANNEL,
+    CALLBACK_URL,
+    PROVIDER,
+];
 
 /// One data row, parsed or not.
 pub struct Row {
@@ -26,7 +44,8 @@ pub struct Row {
     pub line: u64,
     /// The row's reference as written, when it has one (even if the row is otherwise bad).
     pub reference: Option<String>,
-    pub request: Result<PayoutRequest, String>,
+    /// The request and the provider it goes to, or why the row is invalid.
+    pub request: Result<(ProviderName, PayoutRequest), String>,
 }
 
 /// Where each column is.
@@ -41,6 +60,7 @@ struct Columns {
     narration: Option<usize>,
     channel: Option<usize>,
     callback_url: Option<usize>,
+    provider: Option<usize>,
 }
 
 impl Columns {
@@ -63,6 +83,7 @@ impl Columns {
             narration: find(NARRATION),
             channel: find(CHANNEL),
             callback_url: find(CALLBACK_URL),
+            provider: find(PROVIDER),
         };
         if columns.msisdn.is_none() && columns.account_number.is_none() {
             return Err(format!(
@@ -77,27 +98,66 @@ impl Columns {
 pub struct Rows {
     reader: csv::Reader<File>,
     columns: Columns,
-    default_callback: Option<String>,
+    default_provider: Option<ProviderName>,
     record: csv::StringRecord,
 }
 
 impl Rows {
     /// Opens `path` and checks its header. Errors here concern the whole file.
-    pub fn open(path: &Path, default_callback: Option<String>) -> Result<Rows, String> {
-        let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    pub fn open(path: &Path, default_provider: Option<ProviderName>) -> Result<Rows, String> {
+        let name = path.display();
+        let file = File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?;
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
         let header = reader
             .headers()
-            .map_err(|e| format!("cannot read the header of {}: {e}", path.display()))?
+            .map_err(|e| format!("cannot read the header of {name}: {e}"))?
             .clone();
+        check_header(&name.to_string(), &header)?;
         let columns = Columns::from_header(&header)?;
         Ok(Rows {
             reader,
             columns,
-            default_callback,
+            default_provider,
             record: csv::StringRecord::new(),
         })
     }
+}
+
+/// A whole-file problem with the header: an empty file, another delimiter, no header at all.
+fn check_header(name: &str, header: &csv::StringRecord) -> Result<(), String> {
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(format!(
+            "{name} is empty: expected a header row naming the columns \
+             (reference,amount,currency,msisdn) and one payout per row"
+        ));
+    }
+    if header.len() == 1 {
+        let only = &header[0];
+        if let Some(delimiter) = [';', '\t', '|'].into_iter().find(|d| only.contains(*d)) {
+            let shown = if delimiter == '\t' {
+                "tabs".to_owned()
+            } else {
+                format!("`{delimiter}`")
+            };
+            return Err(format!(
+                "{name}: the header is a single column; fields must be separated by commas, \
+                 and this file seems to use {shown}"
+            ));
+        }
+    }
+    let known = header
+        .iter()
+        .any(|h| KNOWN.iter().any(|k| h.trim().eq_ignore_ascii_case(k)));
+    if !known {
+        let line: Vec<&str> = header.iter().collect();
+        return Err(format!(
+            "{name}: the first line is not a header (`{}`); the first line must name the \
+             columns: reference, amount, currency, and msisdn or bank_code, account_number, \
+             country",
+            line.join(",")
+        ));
+    }
+    Ok(())
 }
 
 impl Iterator for Rows {
@@ -114,7 +174,20 @@ impl Iterator for Rows {
                         .filter(|v| !v.is_empty())
                 };
                 let reference = field(Some(self.columns.reference)).map(str::to_owned);
-                let request = parse(&self.columns, &field, self.default_callback.as_deref());
+                let request = parse(&self.columns, &field).and_then(|request| {
+                    let provider = match field(self.columns.provider) {
+                        Some(cell) => ProviderName::parse(cell).ok_or_else(|| {
+                            format!(
+                                "`{PROVIDER}` {cell:?} is not one of vesicash, jpay, payonify, \
+                                 mtn_momo"
+                            )
+                        })?,
+                        None => self.default_provider.ok_or_else(|| {
+                            format!("no provider: set the `{PROVIDER}` column or --provider")
+                        })?,
+                    };
+                    Ok((provider, request))
+                });
                 Some(Row {
                     line,
                     reference,
@@ -137,14 +210,14 @@ impl Iterator for Rows {
 fn parse<'a>(
     columns: &Columns,
     field: &impl Fn(Option<usize>) -> Option<&'a str>,
-    default_callback: Option<&str>,
 ) -> Result<PayoutRequest, String> {
     let required =
         |index: usize, name: &str| field(Some(index)).ok_or(format!("`{name}` is empty"));
     let reference = Reference::new(required(columns.reference, REFERENCE)?).map_err(text)?;
-    let currency: Currency = required(columns.currency, CURRENCY)?
+    let code = required(columns.currency, CURRENCY)?;
+    let currency: Currency = code
         .parse()
-        .map_err(|_| format!("`{CURRENCY}` is not a supported ISO 4217 code"))?;
+        .map_err(|_| format!("`{CURRENCY}` {code:?} is not a supported ISO 4217 code"))?;
     let amount = Money::parse(required(columns.amount, AMOUNT)?, currency).map_err(text)?;
     let country = match field(columns.country) {
         Some(code) => Some(
@@ -181,7 +254,7 @@ fn parse<'a>(
     let mut request = PayoutRequest::new(reference, amount, destination);
     request.narration = field(columns.narration).map(str::to_owned);
     request.channel = field(columns.channel).map(str::to_owned);
-    request.callback_url = match field(columns.callback_url).or(default_callback) {
+    request.callback_url = match field(columns.callback_url) {
         Some(url) => Some(CallbackUrl::parse(url).map_err(text)?),
         None => None,
     };

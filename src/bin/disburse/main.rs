@@ -3,20 +3,28 @@
 //! ```text
 //! disburse payout --provider jpay --reference order-1 --amount 100 --currency KES --to +254712345678
 //! disburse status --provider jpay --reference order-1
-//! disburse batch payouts.csv --provider jpay --concurrency 32
+//! disburse batch payouts.csv --provider jpay --concurrency 32 --wait
+//! disburse status --batch payouts.csv
+//! disburse reconcile --batch payouts.csv
 //! ```
 //!
 //! Credentials come from the same environment variables as each client's `from_env()`
-//! (`VESICASH_*`, `JPAY_*`, `PAYONIFY_*`). `--sandbox` runs against the embedded simulator instead,
-//! offline and with no credentials. Exit codes: 0 when every payout has a definite answer, 1 when
-//! something needs a person (an unknown outcome, a malformed row, a refused payout in `payout`),
-//! 2 on bad usage or configuration.
+//! (`VESICASH_*`, `JPAY_*`, `PAYONIFY_*`, `MTN_MOMO_*`); the variables `disburse-sandbox`
+//! prints point it at a running sandbox. `--sandbox` runs against an embedded simulator instead
+//! (feature `sandbox`), offline and with no credentials. The exit codes are in
+//! [`exit`] and in `disburse --help`.
 
 mod args;
 mod batch_cmd;
 mod csv_rows;
+mod exit;
+mod follow;
+mod interrupt;
 mod output;
+mod reconcile_cmd;
+mod results;
 mod single;
+mod status_batch;
 mod target;
 
 use std::process::ExitCode;
@@ -32,12 +40,13 @@ async fn main() -> ExitCode {
         Command::Payout(args) => single::payout(args).await,
         Command::Status(args) => single::status(args).await,
         Command::Batch(args) => batch_cmd::run(args).await,
+        Command::Reconcile(args) => reconcile_cmd::run(args).await,
     };
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("disburse: {error}");
-            ExitCode::from(2)
+            eprintln!("disburse: {}", output::with_cause(&error));
+            ExitCode::from(exit::USAGE)
         }
     }
 }

@@ -32,3 +32,19 @@ pub fn error_line(error: &Error) -> String {
         error.to_string()
     }
 }
+
+/// An error and its innermost cause, when the message does not already say it: a connection
+/// failure says why it failed (`Connection refused (os error 111)`).
+pub fn with_cause(error: &Error) -> String {
+    let mut root: Option<&dyn std::error::Error> = None;
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        root = Some(cause);
+        next = cause.source();
+    }
+    let message = error_line(error);
+    match root.map(|r| r.to_string()) {
+        Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
+        _ => message,
+    }
+}

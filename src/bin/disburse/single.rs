@@ -8,8 +8,9 @@ use disburse::{
     CallbackUrl, Country, Currency, Destination, Error, Money, Msisdn, PayoutRequest, Reference,
 };
 
-use crate::args::{PayoutArgs, StatusArgs};
-use crate::output::{error_line, payout_json};
+use crate::args::{PayoutArgs, StatusArgs, TargetArgs};
+use crate::exit;
+use crate::output::{payout_json, with_cause};
 use crate::target::Target;
 
 /// Sends one payout; prints its record (and, with `--wait`, its final record).
@@ -23,8 +24,8 @@ pub async fn payout(args: PayoutArgs) -> Result<ExitCode, Error> {
     let created = match target.provider.create_payout(&request).await {
         Ok(payout) => payout,
         Err(error) => {
-            eprintln!("disburse: {}", error_line(&error));
-            return Ok(ExitCode::from(1));
+            eprintln!("disburse: {}", with_cause(&error));
+            return Ok(ExitCode::from(code_of(&error)));
         }
     };
     let payout = match args.wait {
@@ -38,21 +39,39 @@ pub async fn payout(args: PayoutArgs) -> Result<ExitCode, Error> {
                 Ok(outcome) => outcome.into_payout(),
                 Err(error) => {
                     println!("{}", payout_json(&created));
-                    eprintln!("disburse: waiting failed: {}", error_line(&error));
-                    return Ok(ExitCode::from(1));
+                    eprintln!("disburse: waiting failed: {}", with_cause(&error));
+                    return Ok(ExitCode::from(exit::PENDING));
                 }
             }
         }
     };
     println!("{}", payout_json(&payout));
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(match payout.status.word() {
+        "failed" if args.wait.is_some() => exit::FAILED,
+        "succeeded" | "failed" => exit::OK,
+        _ if args.wait.is_some() => exit::PENDING,
+        _ => exit::OK,
+    }))
+}
+
+/// The exit code of a payout that could not be created.
+fn code_of(error: &Error) -> u8 {
+    if error.is_outcome_unknown() {
+        exit::UNKNOWN
+    } else if matches!(error, Error::NotSent { .. }) {
+        exit::PENDING
+    } else {
+        exit::FAILED
+    }
 }
 
 fn request(args: &PayoutArgs, callback: Option<String>) -> Result<PayoutRequest, Error> {
-    let currency: Currency = args
-        .currency
-        .parse()
-        .map_err(|_| Error::invalid("currency", "is not a supported ISO 4217 code"))?;
+    let currency: Currency = args.currency.parse().map_err(|_| {
+        Error::invalid(
+            "currency",
+            format!("{:?} is not a supported ISO 4217 code", args.currency),
+        )
+    })?;
     let country = match &args.country {
         Some(code) => Some(
             Country::from_iso_alpha2(code)
@@ -88,9 +107,19 @@ fn request(args: &PayoutArgs, callback: Option<String>) -> Result<PayoutRequest,
     Ok(request)
 }
 
-/// Prints a payout's current record.
+/// Prints a payout's current record; with `--batch`, refreshes the whole batch.
 pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
-    let target = Target::connect(&args.target).await?;
+    if let Some(batch) = &args.batch {
+        return crate::status_batch::run(batch, args.store.as_deref(), args.sandbox).await;
+    }
+    let provider = args
+        .provider
+        .ok_or_else(|| Error::invalid("provider", "give --provider"))?;
+    let target = Target::connect(&TargetArgs {
+        provider,
+        sandbox: args.sandbox,
+    })
+    .await?;
     let found = match (&args.id, &args.reference) {
         (Some(id), _) => target.provider.get_payout(id).await.map(Some),
         (None, Some(reference)) => {
@@ -108,11 +137,11 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
         }
         Ok(None) => {
             eprintln!("disburse: no payout under that reference");
-            Ok(ExitCode::from(1))
+            Ok(ExitCode::from(exit::FAILED))
         }
         Err(error) => {
-            eprintln!("disburse: {}", error_line(&error));
-            Ok(ExitCode::from(1))
+            eprintln!("disburse: {}", with_cause(&error));
+            Ok(ExitCode::from(exit::FAILED))
         }
     }
 }

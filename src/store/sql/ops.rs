@@ -73,6 +73,8 @@ pub(super) struct AbandonedRow {
 pub(super) enum Decision {
     Answer(Claim),
     Take(ItemState, Claim),
+    /// A not-sent item whose request changed: the new request replaces it, to be sent.
+    Replace,
 }
 
 /// Decides a claim on an existing row: a repeat within this worker's run first, then a changed
@@ -85,12 +87,17 @@ pub(super) fn decide(
     if row.worker.as_deref() == Some(worker) {
         return Ok(Decision::Answer(Claim::Repeat));
     }
+    let state = state_of(&row.state).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    // Nothing was sent for a not-sent item (never connected, or refused as invalid): a changed
+    // request (the row fixed) takes its place.
+    if row.fingerprint != fingerprint && state == ItemState::NotSent {
+        return Ok(Decision::Replace);
+    }
     if row.fingerprint != fingerprint {
         return Ok(Decision::Answer(Claim::Conflict {
             stored: format!("{} {}", row.currency, row.amount),
         }));
     }
-    let state = state_of(&row.state).map_err(|e| sqlx::Error::Decode(e.into()))?;
     if state.is_final() {
         return Ok(Decision::Answer(Claim::Done(ItemRecord {
             state,
@@ -115,6 +122,10 @@ const INSERT_ITEM: &str = "INSERT INTO payout_items (provider, reference, finger
      ON CONFLICT (provider, reference) DO NOTHING";
 const TAKE_ITEM: &str = "UPDATE payout_items SET worker = $3, state = $4, batch = $5, \
      item_index = $6, updated_at = $7 WHERE provider = $1 AND reference = $2";
+const REPLACE_ITEM: &str = "UPDATE payout_items SET worker = $3, state = 'pending', batch = $4, \
+     item_index = $5, fingerprint = $6, request = $7, amount = $8, currency = $9, \
+     payout_id = NULL, status = NULL, detail = NULL, updated_at = $10 \
+     WHERE provider = $1 AND reference = $2 AND state = 'not_sent'";
 const INTENT: &str = "UPDATE payout_items SET state = 'in_flight', attempts = attempts + 1, \
      updated_at = $4 WHERE provider = $1 AND reference = $2 AND worker = $3 \
      AND state IN ('pending', 'in_flight')";
@@ -182,6 +193,22 @@ macro_rules! backend_ops {
                             .execute(&mut *conn)
                             .await?;
                         Ok(claim)
+                    }
+                    Decision::Replace => {
+                        sqlx::query(REPLACE_ITEM)
+                            .bind(a.provider)
+                            .bind(&a.reference)
+                            .bind(&a.worker)
+                            .bind(&a.batch)
+                            .bind(a.index)
+                            .bind(&a.fingerprint)
+                            .bind(&a.request)
+                            .bind(&a.amount)
+                            .bind(a.currency)
+                            .bind(a.now)
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(Claim::Send)
                     }
                 }
             }
