@@ -1,12 +1,16 @@
-//! Route each payout to the provider that serves the recipient's country and currency.
+//! Route each payout to the providers that serve the recipient's country and currency.
 //!
-//! The router is a `Vec<Arc<dyn PayoutProvider>>`; for each payout it takes the first provider
-//! whose `capabilities().supports(&destination, currency)` is true, and refuses clearly when none
-//! does (before anything is sent).
+//! The router is a `Vec<Arc<dyn PayoutProvider>>`. Each payout is one `PayoutRequest`
+//! (reference, money, destination, narration, callback URL), built once and sent unchanged to
+//! every provider whose `capabilities().supports(&destination, currency)` is true: no provider
+//! needs the request adapted (a provider that takes webhook endpoints only from its dashboard,
+//! Payonify, accepts the callback URL and says in `capabilities().callback_url` that it ignores
+//! it). A payout no provider fits is refused clearly, before anything is sent.
 //!
 //! Run: `cargo run --example route_by_country`. Against the embedded sandbox by default; a
 //! provider whose credentials are in the environment (its `from_env()` succeeds) is used for real
-//! instead. Prints the routing table; exits non-zero if a payout is not routed as expected.
+//! instead. Prints the routing table; exits non-zero if a payout is not accepted by exactly the
+//! providers expected.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,27 +22,47 @@ use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
 use disburse::sandbox::Sandbox;
 use disburse::{
     CallbackUrlSupport, Country, Currency, Destination, Error, Money, Msisdn, Payout,
-    PayoutProvider, PayoutRequest, ProviderId, Reference,
+    PayoutProvider, PayoutRequest, Reference,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Sends each payout to a provider that can pay it.
+/// A demo payout: label, number, default country, amount, currency, the providers expected to
+/// pay it.
+type DemoPayout = (
+    &'static str,
+    &'static str,
+    Country,
+    &'static str,
+    Currency,
+    &'static [&'static str],
+);
+
+/// Sends each payout to the providers that can pay it.
 struct Router {
-    providers: Vec<Arc<dyn PayoutProvider>>,
+    providers: Vec<(&'static str, Arc<dyn PayoutProvider>)>,
 }
 
 impl Router {
-    fn route(&self, request: &PayoutRequest) -> Option<&Arc<dyn PayoutProvider>> {
-        self.providers.iter().find(|p| {
-            p.capabilities()
-                .supports(&request.destination, request.amount.currency())
-        })
+    fn route(&self, request: &PayoutRequest) -> Vec<&(&'static str, Arc<dyn PayoutProvider>)> {
+        self.providers
+            .iter()
+            .filter(|(_, p)| {
+                p.capabilities()
+                    .supports(&request.destination, request.amount.currency())
+            })
+            .collect()
     }
 
-    async fn pay(&self, request: &PayoutRequest) -> Result<(ProviderId, Payout), Error> {
-        let provider = self.route(request).ok_or_else(|| {
-            Error::invalid(
+    /// The same request, unchanged, through every provider that fits it. (A real router pays
+    /// through one of them; the demo sends it through each to show none needs it adapted.)
+    async fn pay_everywhere(
+        &self,
+        request: &PayoutRequest,
+    ) -> Result<Vec<(&'static str, Payout, CallbackUrlSupport)>, Error> {
+        let fitting = self.route(request);
+        if fitting.is_empty() {
+            return Err(Error::invalid(
                 "destination",
                 format!(
                     "no configured provider pays {} in {}",
@@ -48,31 +72,30 @@ impl Router {
                         .map_or("this country", |c| c.iso_alpha2()),
                     request.amount.currency()
                 ),
-            )
-        })?;
-        // A provider that takes webhook URLs only from its dashboard (Payonify) refuses a
-        // per-payout one; the capability says so, without naming the provider.
-        let mut request = request.clone();
-        if provider.capabilities().callback_url == CallbackUrlSupport::Refused {
-            request.callback_url = None;
+            ));
         }
-        Ok((provider.id(), provider.create_payout(&request).await?))
+        let mut paid = Vec::new();
+        for (name, provider) in fitting {
+            let payout = provider.create_payout(request).await?;
+            paid.push((*name, payout, provider.capabilities().callback_url));
+        }
+        Ok(paid)
     }
 }
 
 fn client<C: PayoutProvider + 'static>(
-    name: &str,
+    name: &'static str,
     real: Result<C, Error>,
     simulated: Result<C, Error>,
-) -> Result<Arc<dyn PayoutProvider>, Error> {
+) -> Result<(&'static str, Arc<dyn PayoutProvider>), Error> {
     match real {
         Ok(c) => {
             println!("{name}: real sandbox (credentials in the environment)");
-            Ok(Arc::new(c))
+            Ok((name, Arc::new(c)))
         }
         Err(_) => {
             println!("{name}: embedded sandbox");
-            Ok(Arc::new(simulated?))
+            Ok((name, Arc::new(simulated?)))
         }
     }
 }
@@ -100,7 +123,7 @@ async fn main() -> Result<(), BoxError> {
                 PayonifyConfig::from_env().and_then(PayonifyClient::new),
                 sandbox.payonify_client(),
             )?,
-            // MTN MoMo Uganda: the simulator serves every named target environment.
+            // MTN MoMo Uganda and Zambia: the simulator serves every named target environment.
             client(
                 "MTN MoMo (Uganda)",
                 MtnMomoConfig::from_env().and_then(MtnMomoClient::new),
@@ -110,21 +133,29 @@ async fn main() -> Result<(), BoxError> {
                         .with_target(TargetEnvironment::Uganda),
                 ),
             )?,
+            client(
+                "MTN MoMo (Zambia)",
+                Err(Error::config("one MTN MoMo account from the environment")),
+                MtnMomoClient::new(
+                    sandbox
+                        .mtn_momo_config()
+                        .with_target(TargetEnvironment::Zambia),
+                ),
+            )?,
         ],
     };
-    // JPay needs a callback URL for every payout; a loopback one is fine for the demo.
-    let callback = disburse::CallbackUrl::parse("http://127.0.0.1:9/unused")?;
+    // Every request names the merchant's webhook endpoint; a loopback one is fine for the demo.
+    let callback = disburse::CallbackUrl::parse("http://127.0.0.1:9/hooks/payouts")?;
     let stamp = chrono::Utc::now().timestamp_millis();
 
-    // (label, number, default country, amount, currency, expected provider)
-    let payouts = [
+    let payouts: [DemoPayout; 5] = [
         (
             "KE M-Pesa",
             "0712345678",
             Country::Kenya,
             "700.00",
             Currency::KES,
-            Some(ProviderId::JPAY),
+            &["JPay"],
         ),
         (
             "ZW EcoCash",
@@ -132,15 +163,15 @@ async fn main() -> Result<(), BoxError> {
             Country::Zimbabwe,
             "20.00",
             Currency::USD,
-            Some(ProviderId::PAYONIFY),
+            &["Payonify"],
         ),
         (
             "ZM mobile",
-            "260999993000",
+            "0961234567",
             Country::Zambia,
             "95.00",
             Currency::ZMW,
-            Some(ProviderId::VESICASH),
+            &["Vesicash", "MTN MoMo (Zambia)"],
         ),
         (
             "UG MTN MoMo",
@@ -148,7 +179,7 @@ async fn main() -> Result<(), BoxError> {
             Country::Uganda,
             "5000",
             Currency::UGX,
-            Some(ProviderId::MTN_MOMO),
+            &["MTN MoMo (Uganda)"],
         ),
         (
             "UG mobile in KES",
@@ -156,36 +187,47 @@ async fn main() -> Result<(), BoxError> {
             Country::Uganda,
             "500.00",
             Currency::KES,
-            None,
+            &[],
         ),
     ];
 
     let mut surprises = 0;
-    println!("\n| payout | currency | routed to | result | as expected |");
-    println!("|---|---|---|---|---|");
+    println!("\n| payout | currency | paid by | result | callback URL | as expected |");
+    println!("|---|---|---|---|---|---|");
     for (i, (label, number, country, amount, currency, expected)) in payouts.iter().enumerate() {
+        // One request, built once, sent unchanged wherever it fits.
         let request = PayoutRequest::new(
             Reference::new(format!("route-{i}-{stamp}"))?,
             Money::parse(amount, *currency)?,
             Destination::mobile(Msisdn::parse_with_default(number, *country)?),
         )
+        .with_narration(format!("Payout {label}"))
         .with_callback_url(callback.clone());
-        let (routed, result, ok) = match router.pay(&request).await {
-            Ok((id, payout)) => (
-                id.to_string(),
-                format!("{} {:?}", payout.id, payout.status),
-                Some(id) == *expected,
-            ),
-            Err(e) => (
-                "-".to_owned(),
-                e.to_string(),
-                expected.is_none() && matches!(e, Error::InvalidRequest { .. }),
-            ),
+        let rows: Vec<(String, String, String)> = match router.pay_everywhere(&request).await {
+            Ok(paid) => paid
+                .into_iter()
+                .map(|(name, payout, support)| {
+                    (
+                        name.to_owned(),
+                        format!("{} {:?}", payout.id, payout.status),
+                        format!("{support:?}"),
+                    )
+                })
+                .collect(),
+            Err(e) => vec![("-".to_owned(), e.to_string(), "-".to_owned())],
         };
-        println!(
-            "| {label} | {currency} | {routed} | {result} | {} |",
-            if ok { "yes" } else { "NO" }
-        );
+        let paid_by: Vec<&str> = rows
+            .iter()
+            .map(|(name, ..)| name.as_str())
+            .filter(|name| *name != "-")
+            .collect();
+        let ok = paid_by == *expected;
+        for (name, result, support) in &rows {
+            println!(
+                "| {label} | {currency} | {name} | {result} | {support} | {} |",
+                if ok { "yes" } else { "NO" }
+            );
+        }
         if !ok {
             surprises += 1;
         }

@@ -1,11 +1,45 @@
 //! What every adapter's configuration shares: [`ClientSettings`] (base URL or environment,
 //! timeouts and retries, a caller's `reqwest::Client`, webhook secrets current and previous, the
-//! clock) with one set of builders, and the helpers that read the environment.
+//! clock, strict callback URLs) with one set of builders, and the helpers that read the
+//! environment.
 //!
-//! An adapter's config holds a `settings: ClientSettings` beside what only it knows, and
-//! a crate-internal macro gives it the shared builder
-//! names (`with_environment`, `with_base_url`, `with_http`, `with_timeout`, `with_http_client`,
-//! `with_webhook_secret`, `with_previous_webhook_secret`, `with_clock`), each written once here.
+//! # The same builders on every config
+//!
+//! An adapter's config holds a `settings: ClientSettings` beside what only it knows, and a
+//! crate-internal macro gives [`VesicashConfig`](crate::providers::vesicash::VesicashConfig),
+//! [`JpayConfig`](crate::providers::jpay::JpayConfig),
+//! [`PayonifyConfig`](crate::providers::payonify::PayonifyConfig),
+//! [`MtnMomoConfig`](crate::providers::mtn_momo::MtnMomoConfig) and
+//! [`DarajaConfig`](crate::providers::mpesa_daraja::DarajaConfig) the same builder names, each
+//! written once here (`tests/config_api.rs` calls each on each config):
+//!
+//! | builder | sets |
+//! |---|---|
+//! | `with_environment(Environment)` | sandbox, live or a custom base URL |
+//! | `with_base_url(impl AsRef<str>)` | the same, from text: `sandbox`, `live` or a URL |
+//! | `with_http(HttpConfig)` | timeouts and retries |
+//! | `with_timeout(Duration)` | the per-attempt timeout |
+//! | `with_http_client(reqwest::Client)` | the client requests go through (proxies, an allow-listed egress IP, a shared pool) |
+//! | `with_webhook_secret(SecretString)` | the webhook (or callback-token) secret |
+//! | `with_previous_webhook_secret(SecretString)` | an earlier secret still accepted during a rotation |
+//! | `with_clock(Arc<dyn Clock>)` | the clock (tests) |
+//! | `with_strict_callback_url(bool)` | refuse, rather than ignore, a callback URL the provider cannot honour |
+//!
+//! `with_http_client` is the one place a `reqwest` type appears in the public API.
+//!
+//! # The same environment variables
+//!
+//! Every adapter's `from_env` reads its own credentials and these, named
+//! `<PREFIX>_<NAME>` with the prefix `VESICASH`, `JPAY`, `PAYONIFY`, `MTN_MOMO` or
+//! `MPESA_DARAJA` (empty counts as unset):
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `<PREFIX>_WEBHOOK_SECRET` | required; `<PREFIX>_CALLBACK_SECRET` is read when it is unset |
+//! | `<PREFIX>_PREVIOUS_WEBHOOK_SECRET` | an earlier secret still accepted |
+//! | `<PREFIX>_BASE_URL` | `sandbox`, `live` (or `production`) or a URL; the sandbox when unset, so a missing variable never moves real money |
+//! | `<PREFIX>_TIMEOUT_SECS` | the per-attempt timeout in seconds (`2.5` allowed) |
+//! | `<PREFIX>_STRICT_CALLBACK_URL` | `true` or `false` |
 
 use std::fmt;
 use std::sync::Arc;
@@ -36,6 +70,10 @@ pub struct ClientSettings {
     pub previous_webhook_secrets: Vec<SecretString>,
     /// The clock webhook windows and token expiry are measured on.
     pub clock: Arc<dyn Clock>,
+    /// Refuse a request whose callback URL the provider could only ignore (Payonify's
+    /// dashboard-level webhooks), instead of accepting it and recording the dropped URL. See
+    /// [`CallbackUrlSupport`](crate::CallbackUrlSupport).
+    pub strict_callback_url: bool,
 }
 
 impl fmt::Debug for ClientSettings {
@@ -53,6 +91,7 @@ impl fmt::Debug for ClientSettings {
                 &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
             )
             .field("clock", &self.clock)
+            .field("strict_callback_url", &self.strict_callback_url)
             .finish()
     }
 }
@@ -68,6 +107,7 @@ impl ClientSettings {
             webhook_secret,
             previous_webhook_secrets: Vec::new(),
             clock: Arc::new(SystemClock),
+            strict_callback_url: false,
         }
     }
 
@@ -128,6 +168,13 @@ impl ClientSettings {
         self
     }
 
+    /// Refuses (`true`) rather than ignores a callback URL the provider cannot honour.
+    #[must_use]
+    pub fn with_strict_callback_url(mut self, strict: bool) -> Self {
+        self.strict_callback_url = strict;
+        self
+    }
+
     /// A verifier for the webhook secret and the previous ones, on this clock (the timestamp
     /// window is the verifier's default until the adapter sets its own).
     pub fn webhook_verifier(&self) -> HmacVerifier {
@@ -165,7 +212,7 @@ impl ClientSettings {
 macro_rules! client_settings_builders {
     ($config:ty) => {
         impl $config {
-            /// Sets the environment .
+            /// Sets the environment.
             #[must_use]
             pub fn with_environment(mut self, environment: $crate::config::Environment) -> Self {
                 self.settings = self.settings.with_environment(environment);
@@ -223,17 +270,25 @@ macro_rules! client_settings_builders {
                 self.settings = self.settings.with_clock(clock);
                 self
             }
+
+            /// Refuses (`true`) rather than ignores a per-payout callback URL this provider
+            /// cannot honour (see [`CallbackUrlSupport`]($crate::CallbackUrlSupport)).
+            #[must_use]
+            pub fn with_strict_callback_url(mut self, strict: bool) -> Self {
+                self.settings = self.settings.with_strict_callback_url(strict);
+                self
+            }
         }
     };
 }
 
 /// Reads a required environment variable as a secret.
-pub fn env_secret(name: &'static str) -> Result<SecretString, Error> {
+pub fn env_secret(name: &str) -> Result<SecretString, Error> {
     env_string(name).map(SecretString::from)
 }
 
 /// Reads a required environment variable.
-pub fn env_string(name: &'static str) -> Result<String, Error> {
+pub fn env_string(name: &str) -> Result<String, Error> {
     match env_optional(name)? {
         Some(value) => Ok(value),
         None => Err(Error::config(format!(
@@ -243,7 +298,7 @@ pub fn env_string(name: &'static str) -> Result<String, Error> {
 }
 
 /// Reads an optional environment variable; empty counts as unset, non-UTF-8 is an error.
-pub fn env_optional(name: &'static str) -> Result<Option<String>, Error> {
+pub fn env_optional(name: &str) -> Result<Option<String>, Error> {
     match std::env::var(name) {
         Ok(value) if value.trim().is_empty() => Ok(None),
         Ok(value) => Ok(Some(value.trim().to_owned())),
@@ -251,6 +306,98 @@ pub fn env_optional(name: &'static str) -> Result<Option<String>, Error> {
         Err(std::env::VarError::NotUnicode(_)) => Err(Error::config(format!(
             "environment variable {name} is not valid UTF-8"
         ))),
+    }
+}
+
+/// Looks up one variable by its full name (the environment, or a map in tests).
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Result<Option<String>, Error>;
+
+/// One provider's variables, each named `<PREFIX>_<NAME>`: what every adapter's `from_env`
+/// reads through, so the pattern is the same for all (see the module docs).
+pub(crate) struct EnvVars<'a> {
+    prefix: &'static str,
+    get: Lookup<'a>,
+}
+
+impl<'a> EnvVars<'a> {
+    /// The variables of the provider whose names start with `prefix` (`JPAY`, `MTN_MOMO`).
+    pub(crate) fn new(prefix: &'static str, get: Lookup<'a>) -> EnvVars<'a> {
+        EnvVars { prefix, get }
+    }
+
+    /// The full name of `name` (`BASE_URL` → `JPAY_BASE_URL`).
+    pub(crate) fn name(&self, name: &str) -> String {
+        format!("{}_{name}", self.prefix)
+    }
+
+    /// An optional variable; empty counts as unset.
+    pub(crate) fn optional(&self, name: &str) -> Result<Option<String>, Error> {
+        (self.get)(&self.name(name))
+    }
+
+    /// A required variable.
+    pub(crate) fn required(&self, name: &str) -> Result<String, Error> {
+        let full = self.name(name);
+        (self.get)(&full)?
+            .ok_or_else(|| Error::config(format!("environment variable {full} is not set")))
+    }
+
+    /// A required variable, as a secret.
+    pub(crate) fn secret(&self, name: &str) -> Result<SecretString, Error> {
+        self.required(name).map(SecretString::from)
+    }
+
+    /// The shared settings: `<P>_WEBHOOK_SECRET` (required; `<P>_CALLBACK_SECRET` is read when
+    /// it is unset), `<P>_PREVIOUS_WEBHOOK_SECRET`, `<P>_BASE_URL` (`sandbox`, `live` or a URL;
+    /// the sandbox when unset, so a missing variable never moves real money), `<P>_TIMEOUT_SECS`
+    /// (the per-attempt timeout, in seconds, decimals allowed) and `<P>_STRICT_CALLBACK_URL`
+    /// (`true` or `false`).
+    pub(crate) fn settings(&self) -> Result<ClientSettings, Error> {
+        let webhook_secret = match self.optional("WEBHOOK_SECRET")? {
+            Some(secret) => secret,
+            None => self.optional("CALLBACK_SECRET")?.ok_or_else(|| {
+                Error::config(format!(
+                    "environment variable {} is not set",
+                    self.name("WEBHOOK_SECRET")
+                ))
+            })?,
+        };
+        let mut settings =
+            ClientSettings::new(SecretString::from(webhook_secret), Environment::Sandbox);
+        if let Some(previous) = self.optional("PREVIOUS_WEBHOOK_SECRET")? {
+            settings = settings.with_previous_webhook_secret(SecretString::from(previous));
+        }
+        if let Some(base_url) = self.optional("BASE_URL")? {
+            settings = settings.with_base_url(base_url);
+        }
+        if let Some(text) = self.optional("TIMEOUT_SECS")? {
+            let timeout = text
+                .parse::<f64>()
+                .ok()
+                .filter(|secs| *secs > 0.0)
+                .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "{} must be a positive number of seconds, got {text:?}",
+                        self.name("TIMEOUT_SECS")
+                    ))
+                })?;
+            settings = settings.with_timeout(timeout);
+        }
+        if let Some(text) = self.optional("STRICT_CALLBACK_URL")? {
+            let strict = match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(Error::config(format!(
+                        "{} must be true or false, got {text:?}",
+                        self.name("STRICT_CALLBACK_URL")
+                    )));
+                }
+            };
+            settings = settings.with_strict_callback_url(strict);
+        }
+        Ok(settings)
     }
 }
 

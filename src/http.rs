@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -348,8 +348,13 @@ impl<T> fmt::Debug for Decoded<T> {
 /// What an adapter contributes to sending: auth and error reading.
 #[async_trait]
 pub trait ProviderHooks: Send + Sync {
-    /// Adds credentials to an outgoing request (headers, basic auth, a bearer token).
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error>;
+    /// Adds credentials to an outgoing request's headers (a key, basic auth, a bearer token).
+    ///
+    /// `headers` already hold the call's own headers, `Accept` and (with a body)
+    /// `Content-Type`; a credential header inserted here replaces one of the same name. The
+    /// map is the `http` crate's [`HeaderMap`], so an adapter outside this
+    /// crate needs no `reqwest` dependency.
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error>;
 
     /// Called once after a 401 (or another refusal [`ProviderHooks::credentials_rejected`] names), with the headers of the request the 401 answered (the refused
     /// credentials). Return `Ok(true)` when credentials were renewed, or had already been renewed
@@ -704,22 +709,31 @@ impl HttpClient {
 
     async fn attempt_once(&self, hooks: &dyn ProviderHooks, call: &Call) -> Result<Outcome, Error> {
         let url = format!("{}{}", self.inner.base_url, call.path);
+        let mut headers = call.headers.clone();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        if call.body.is_some() {
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        hooks.authorize(&mut headers).await?;
         let mut request = self
             .inner
             .client
             .request(call.method.clone(), url)
             .timeout(self.inner.config.timeout)
-            .headers(call.headers.clone())
-            .header(reqwest::header::ACCEPT, "application/json");
+            .headers(headers);
         if !call.query.is_empty() {
             request = request.query(&call.query);
         }
         if let Some(body) = &call.body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            request = request.body(body.clone());
         }
-        let (client, request) = hooks.authorize(request).await?.build_split();
+        let (client, request) = request.build_split();
         let request = match request {
             Ok(request) => request,
             Err(e) => return Ok(Outcome::Transport(e)),

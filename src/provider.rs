@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 use crate::model::{
-    Balance, Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
-    RefundRequest,
+    Balance, CallbackUrl, Destination, Payout, PayoutRequest, ProviderId, RecipientCheck,
+    Reference, Refund, RefundRequest,
 };
 use crate::money::Currency;
 use crate::phone::Country;
@@ -44,18 +44,84 @@ pub enum WebhookAuth {
 
 /// What a provider does with a per-payout callback URL ([`PayoutRequest::callback_url`],
 /// [`RefundRequest::callback_url`](crate::RefundRequest::callback_url)).
+///
+/// A router can send one identical request, callback URL included, to every provider whose
+/// currency and destination fit: only a client configured to need one (`Required`) or to refuse
+/// one (`Refused`, opted into with
+/// [`ClientSettings::with_strict_callback_url`](crate::config::ClientSettings::with_strict_callback_url))
+/// turns a request away over its callback URL, before anything is sent.
+///
+/// | provider | per-payout URL | without one |
+/// |---|---|---|
+/// | Vesicash | `Optional`: sent as `webhook_url` | the client's default, else the dashboard's |
+/// | JPay | `Optional` with a client-level notification URL, else `Required` | the client's notification URL |
+/// | Payonify | `Ignored` (dashboard-level endpoints only); `Refused` when strict | the dashboard's |
+/// | MTN MoMo | `Optional`: sent as `X-Callback-Url` (on the registered host) | none: read by polling |
+/// | M-Pesa Daraja | `Optional`: replaces the client's result URL | the client's result URL |
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallbackUrlSupport {
-    /// Every payout must carry one: the provider has no dashboard endpoint, and a payout
-    /// without one is refused before anything is sent.
+    /// Every payout must carry one: the provider has no dashboard endpoint and the client has
+    /// no default, and a payout without one is refused before anything is sent.
     Required,
-    /// Taken per payout; without one, the endpoint configured for the client (or the
+    /// Honoured per payout; without one, the endpoint configured for the client (or the
     /// provider's dashboard) receives the webhook.
     Optional,
-    /// Refused before anything is sent: webhooks go to the endpoints set in the provider's
-    /// dashboard.
+    /// Accepted and not sent: the provider takes webhook endpoints only from its dashboard, so
+    /// the webhook goes there. Each dropped URL is recorded as a `WARN` tracing event
+    /// (`disburse::callback_url`) naming the provider and the merchant reference.
+    Ignored,
+    /// Refused before anything is sent, because the client was configured strict
+    /// ([`ClientSettings::with_strict_callback_url`](crate::config::ClientSettings::with_strict_callback_url))
+    /// and the provider could only have ignored it.
     Refused,
+}
+
+impl CallbackUrlSupport {
+    /// The support of a provider that takes webhook endpoints only from its dashboard:
+    /// [`CallbackUrlSupport::Refused`] for a client configured strict, else
+    /// [`CallbackUrlSupport::Ignored`].
+    pub fn dashboard_only(strict: bool) -> CallbackUrlSupport {
+        if strict {
+            CallbackUrlSupport::Refused
+        } else {
+            CallbackUrlSupport::Ignored
+        }
+    }
+
+    /// Applies this support to a request's callback URL before anything is sent: `Refused`
+    /// turns a URL away with [`Error::InvalidRequest`] on `callback_url`; `Ignored` lets the
+    /// request through and records the dropped URL as a tracing event (the adapter does not
+    /// send it); `Required` and `Optional` leave the URL to the adapter.
+    pub(crate) fn admit(
+        self,
+        provider: ProviderId,
+        url: Option<&CallbackUrl>,
+        reference: &Reference,
+    ) -> Result<(), Error> {
+        let Some(url) = url else { return Ok(()) };
+        match self {
+            CallbackUrlSupport::Refused => Err(Error::invalid(
+                "callback_url",
+                format!(
+                    "{provider} sends webhooks to the endpoints set in its dashboard, and this \
+                     client is strict: a per-payout callback URL cannot be honoured"
+                ),
+            )),
+            CallbackUrlSupport::Ignored => {
+                tracing::warn!(
+                    target: "disburse::callback_url",
+                    provider = %provider,
+                    reference = reference.as_str(),
+                    callback_url = ?crate::redact::Url(url.as_str()),
+                    "callback URL not sent: {provider} sends webhooks to the endpoints set in \
+                     its dashboard",
+                );
+                Ok(())
+            }
+            CallbackUrlSupport::Required | CallbackUrlSupport::Optional => Ok(()),
+        }
+    }
 }
 
 /// What a provider can do, so a router can choose without trial and error.

@@ -4,8 +4,12 @@
 
 mod e2e_support;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use disburse::providers::jpay::JpayClient;
+use disburse::providers::mtn_momo::MtnMomoClient;
+use disburse::providers::payonify::PayonifyClient;
+use disburse::providers::vesicash::VesicashClient;
 use disburse::sandbox::Sandbox;
 use disburse::{
     CallbackUrl, CallbackUrlSupport, Currency, Destination, Error, Money, Msisdn, PayoutProvider,
@@ -61,7 +65,7 @@ async fn the_callback_url_capability_says_what_each_provider_does_with_one() {
     let callback = CallbackUrl::parse(&format!("http://{}/hooks", sandbox.addr())).expect("url");
     let expected = [
         (ProviderId::JPAY, CallbackUrlSupport::Required),
-        (ProviderId::PAYONIFY, CallbackUrlSupport::Refused),
+        (ProviderId::PAYONIFY, CallbackUrlSupport::Ignored),
         (ProviderId::VESICASH, CallbackUrlSupport::Optional),
         (ProviderId::MTN_MOMO, CallbackUrlSupport::Optional),
     ];
@@ -94,6 +98,11 @@ async fn the_callback_url_capability_says_what_each_provider_does_with_one() {
                 assert_eq!(sent_without, 0, "{provider}: refused before sending");
                 assert!(with.is_ok(), "{provider}: {with:?}");
             }
+            CallbackUrlSupport::Ignored => {
+                assert!(without.is_ok(), "{provider}: {without:?}");
+                assert!(with.is_ok(), "{provider}: {with:?}");
+                assert_eq!(sent_with, 1, "{provider}: accepted and sent once");
+            }
             CallbackUrlSupport::Refused => {
                 assert!(without.is_ok(), "{provider}: {without:?}");
                 assert!(refused_for_the_callback(&with), "{provider}: {with:?}");
@@ -105,5 +114,125 @@ async fn the_callback_url_capability_says_what_each_provider_does_with_one() {
             }
             other => panic!("{provider}: a new kind of support, {other:?}: add it here"),
         }
+    }
+}
+
+/// A client built strict (`with_strict_callback_url(true)`) refuses, before sending anything, a
+/// callback URL its provider could only ignore (Payonify: `Refused`, `InvalidRequest` on
+/// `callback_url`); every provider that honours per-payout URLs is unchanged by the flag.
+#[tokio::test]
+async fn a_strict_client_refuses_a_callback_url_it_could_only_ignore() {
+    let sandbox = sandbox().await;
+    let callback = CallbackUrl::parse(&format!("http://{}/hooks", sandbox.addr())).expect("url");
+    let strict: [Arc<dyn PayoutProvider>; 4] = [
+        Arc::new(
+            JpayClient::new(sandbox.jpay_config().with_strict_callback_url(true)).expect("JPay"),
+        ),
+        Arc::new(
+            PayonifyClient::new(sandbox.payonify_config().with_strict_callback_url(true))
+                .expect("Payonify"),
+        ),
+        Arc::new(
+            VesicashClient::new(sandbox.vesicash_config().with_strict_callback_url(true))
+                .expect("Vesicash"),
+        ),
+        Arc::new(
+            MtnMomoClient::new(sandbox.mtn_momo_config().with_strict_callback_url(true))
+                .expect("MTN MoMo"),
+        ),
+    ];
+    for (client, lenient) in strict.iter().zip(clients(&sandbox)) {
+        let provider = client.id();
+        let support = client.capabilities().callback_url;
+        if provider == ProviderId::PAYONIFY {
+            assert_eq!(support, CallbackUrlSupport::Refused);
+            let before = posts(&sandbox);
+            let with = client
+                .create_payout(&payout(provider, "strict-with").with_callback_url(callback.clone()))
+                .await;
+            assert!(refused_for_the_callback(&with), "{with:?}");
+            assert_eq!(posts(&sandbox) - before, 0, "refused before sending");
+            let without = client
+                .create_payout(&payout(provider, "strict-without"))
+                .await;
+            assert!(without.is_ok(), "{without:?}");
+        } else {
+            assert_eq!(support, lenient.capabilities().callback_url, "{provider}");
+            let with = client
+                .create_payout(
+                    &payout(provider, &format!("strict-{provider}"))
+                        .with_callback_url(callback.clone()),
+                )
+                .await;
+            assert!(with.is_ok(), "{provider}: {with:?}");
+        }
+    }
+}
+
+/// Payonify drops a callback URL with a `WARN` event naming the provider and the reference
+/// (and never the URL's query, which may carry a token).
+#[tokio::test]
+async fn a_dropped_callback_url_is_a_warn_event() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sandbox = sandbox().await;
+    let client = sandbox.payonify_client().expect("Payonify client");
+    let callback =
+        CallbackUrl::parse(&format!("http://{}/hooks?token=s3cr3t", sandbox.addr())).expect("url");
+    client
+        .create_payout(&payout(ProviderId::PAYONIFY, "dropped-1").with_callback_url(callback))
+        .await
+        .expect("accepted");
+    client
+        .create_payout(&payout(ProviderId::PAYONIFY, "kept-none"))
+        .await
+        .expect("accepted");
+
+    let text = capture.text();
+    let dropped: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("disburse::callback_url"))
+        .collect();
+    assert_eq!(dropped.len(), 1, "{text}");
+    let line = dropped[0];
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("provider=payonify"), "{line}");
+    assert!(line.contains("reference=\"dropped-1\""), "{line}");
+    assert!(line.contains("callback URL not sent"), "{line}");
+    assert!(!line.contains("s3cr3t"), "{line}");
+}
+
+/// Every tracing event, written as text.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("capture")).into_owned()
+    }
+}
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("capture").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
     }
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use disburse::http::{Call, HttpClient, HttpConfig, Idempotency, ProviderHooks, RetryPolicy};
 use disburse::{Ambiguity, Error, ProviderId, Reference, RejectCode};
-use reqwest::header::HeaderMap;
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -26,9 +26,11 @@ struct Hooks {
 
 #[async_trait]
 impl ProviderHooks for Hooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
         let n = self.renewals.load(Ordering::SeqCst);
-        Ok(request.bearer_auth(format!("token-{n}")))
+        let value = HeaderValue::from_str(&format!("Bearer token-{n}")).expect("header value");
+        headers.insert(AUTHORIZATION, value);
+        Ok(())
     }
 
     async fn renew_credentials(&self, _refused: &HeaderMap) -> Result<bool, Error> {

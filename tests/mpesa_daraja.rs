@@ -876,3 +876,197 @@ async fn a_refusing_acknowledgement_and_an_unreadable_one_are_told_apart() {
         "{err:?}"
     );
 }
+
+/// Issues `access-1`, `access-2`, … in order, one per token request.
+struct NumberedTokens(std::sync::atomic::AtomicUsize);
+
+impl wiremock::Respond for NumberedTokens {
+    fn respond(&self, _request: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"access_token": format!("access-{n}"), "expires_in": "3599"}))
+    }
+}
+
+/// Answers B2C requests like Daraja expiring tokens on its side: `access-1` is already
+/// expired, `access-2` works once and then expires too, `access-3` works.
+struct ExpiringPayouts(std::sync::atomic::AtomicUsize);
+
+impl wiremock::Respond for ExpiringPayouts {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let expired = answer(404, "mpesa_daraja/invalid-access-token.json");
+        let accepted = answer(200, "mpesa_daraja/b2c-accepted.json");
+        match auth {
+            "Bearer access-1" => expired,
+            "Bearer access-2" if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+                accepted
+            }
+            "Bearer access-2" => expired,
+            "Bearer access-3" => accepted,
+            _ => ResponseTemplate::new(418),
+        }
+    }
+}
+
+/// A clock the test moves.
+#[derive(Debug, Clone, Default)]
+struct TestClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl disburse::webhook::Clock for TestClock {
+    fn now_unix(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn tokens_expired_twice_one_second_apart_are_renewed_once_per_call() {
+    use std::sync::atomic::Ordering;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(TOKEN_PATH))
+        .and(header("authorization", basic().as_str()))
+        .respond_with(NumberedTokens(Default::default()))
+        .named("tokens")
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(PAYOUT_PATH))
+        .respond_with(ExpiringPayouts(Default::default()))
+        .named("b2c")
+        .expect(4)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let clock = TestClock::default();
+    clock.0.store(1_000_000, Ordering::SeqCst);
+    let client =
+        DarajaClient::new(config(&server).with_clock(std::sync::Arc::new(clock.clone()))).unwrap();
+    // Daraja expired the first token: one renewal, then the payout.
+    let first = client.create_payout(&documented_request()).await.unwrap();
+    assert_eq!(first.status, Status::Pending);
+    assert_eq!(requests_to_path(&server, TOKEN_PATH).await, 2);
+    // One second later Daraja expires the renewed token too: renewed again, not reused.
+    clock.0.store(1_000_001, Ordering::SeqCst);
+    let mut second = documented_request();
+    second.reference = Reference::new("Test_second").unwrap();
+    assert_eq!(
+        client.create_payout(&second).await.unwrap().status,
+        Status::Pending
+    );
+    assert_eq!(requests_to_path(&server, TOKEN_PATH).await, 3);
+
+    let auths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == PAYOUT_PATH)
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        auths,
+        [
+            "Bearer access-1",
+            "Bearer access-2",
+            "Bearer access-2",
+            "Bearer access-3"
+        ]
+    );
+}
+
+/// `PayoutProvider::reconcile` on Daraja in each state: found (the result callback recorded),
+/// cannot tell (the reference holds another amount), not found (the Transaction Status answer
+/// says Safaricom has no such transaction).
+#[tokio::test]
+async fn reconcile_is_found_cannot_tell_and_not_found() {
+    use disburse::reconcile::{Evidence, Reconciliation};
+    let server = MockServer::start().await;
+    mount_token(&server, "mpesa_daraja/token.json", 1).await;
+    Mock::given(method("POST"))
+        .and(path(STATUS_PATH))
+        .respond_with(answer(200, "mpesa_daraja/b2c-accepted.json"))
+        .expect(1)
+        .named("transaction status of the never-sent payout")
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let client = client(&server);
+    let evidence = Evidence::new(disburse::Utc::now());
+
+    // Found: the result callback of the documented payout (10 KES) was received.
+    deliver(
+        &client,
+        &callback_url(RESULT_URL, "payout", REFERENCE),
+        fixture("mpesa_daraja/result-success.json").as_bytes(),
+    )
+    .unwrap();
+    match client
+        .reconcile(&documented_request(), &evidence)
+        .await
+        .unwrap()
+    {
+        Reconciliation::Found(payout) => {
+            assert_eq!(payout.id, "600997_Test_32et3241ed8yu");
+            assert_eq!(payout.status, Status::Succeeded);
+        }
+        other => panic!("expected found, got {other:?}"),
+    }
+
+    // Cannot tell: the same reference with another amount.
+    let mut reused = documented_request();
+    reused.amount = kes("11");
+    match client.reconcile(&reused, &evidence).await.unwrap() {
+        Reconciliation::CannotTell(why) => {
+            assert!(
+                why.reason
+                    .contains("the reference was used for another payout"),
+                "{why}"
+            );
+            assert_eq!(why.candidates, vec!["600997_Test_32et3241ed8yu".to_owned()]);
+            assert!(why.operator.contains(REFERENCE), "{why}");
+        }
+        other => panic!("expected cannot tell, got {other:?}"),
+    }
+
+    // Not found: a Transaction Status query, answered by a callback with a non-zero code.
+    let never_sent = PayoutRequest::new(
+        Reference::new("never-sent-1").unwrap(),
+        kes("10"),
+        safaricom("+254705912645"),
+    );
+    let asking = {
+        let client = client.clone();
+        let evidence = evidence.clone();
+        tokio::spawn(async move { client.reconcile(&never_sent, &evidence).await })
+    };
+    let query = wait_for_requests(&server, STATUS_PATH, 1).await.remove(0);
+    let result_url = query["ResultURL"].as_str().unwrap().to_owned();
+    assert_eq!(
+        result_url,
+        callback_url(RESULT_URL, "status", "never-sent-1")
+    );
+    deliver(
+        &client,
+        &result_url,
+        &result_body("never-sent-1", json!("R000001"), "AG_20240706_0000"),
+    )
+    .unwrap();
+    assert_eq!(asking.await.unwrap().unwrap(), Reconciliation::NotFound);
+}
+
+/// How many requests `server` received at `to` (whatever their body).
+async fn requests_to_path(server: &MockServer, to: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == to)
+        .count()
+}

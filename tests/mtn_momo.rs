@@ -1122,3 +1122,92 @@ async fn a_request_built_for_another_provider_in_a_supported_currency_routes_to_
     assert_eq!(payout.id, id);
     assert_eq!(payout.amount, Some(request.amount));
 }
+
+/// Issues `access-1`, `access-2`, … in order, one per token request.
+struct NumberedTokens(std::sync::atomic::AtomicUsize);
+
+impl Respond for NumberedTokens {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": format!("access-{n}"),
+            "token_type": "access_token",
+            "expires_in": 3600
+        }))
+    }
+}
+
+/// Answers the balance like MTN expiring tokens on its side: `access-1` is already expired,
+/// `access-2` works once and then expires too, `access-3` works.
+struct ExpiringBalance(std::sync::atomic::AtomicUsize);
+
+impl Respond for ExpiringBalance {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let expired = ResponseTemplate::new(401).set_body_json(json!({
+            "statusCode": 401, "message": "Access token expired"
+        }));
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        match auth {
+            "Bearer access-1" => expired,
+            "Bearer access-2" if self.0.fetch_add(1, Ordering::SeqCst) == 0 => {
+                answer(200, "mtn_momo/balance-number.json")
+            }
+            "Bearer access-2" => expired,
+            "Bearer access-3" => answer(200, "mtn_momo/balance-number.json"),
+            _ => ResponseTemplate::new(418),
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_expired_twice_one_second_apart_are_renewed_once_per_call() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(NumberedTokens(Default::default()))
+        .named("tokens")
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/disbursement/v1_0/account/balance"))
+        .respond_with(ExpiringBalance(Default::default()))
+        .named("balance")
+        .expect(4)
+        .mount(&server)
+        .await;
+    let clock = TestClock::default();
+    clock.0.store(1_000_000, Ordering::SeqCst);
+    let client = MtnMomoClient::new(
+        config(&server, TargetEnvironment::Uganda).with_clock(Arc::new(clock.clone())),
+    )
+    .unwrap();
+
+    // MTN expired the first token: one renewal, then the balance.
+    assert_eq!(client.balance().await.unwrap().payout, ugx("250000"));
+    assert_eq!(received(&server, "POST", TOKEN).await.len(), 2);
+    // One second later MTN expires the renewed token too: renewed again, not reused.
+    clock.0.store(1_000_001, Ordering::SeqCst);
+    assert_eq!(client.balance().await.unwrap().payout, ugx("250000"));
+    assert_eq!(received(&server, "POST", TOKEN).await.len(), 3);
+
+    let auths: Vec<String> = received(&server, "GET", "/disbursement/v1_0/account/balance")
+        .await
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        auths,
+        [
+            "Bearer access-1",
+            "Bearer access-2",
+            "Bearer access-2",
+            "Bearer access-3"
+        ]
+    );
+}

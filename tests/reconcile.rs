@@ -83,6 +83,18 @@ async fn payonify_reconciles_by_reference() {
 }
 
 #[tokio::test]
+async fn mtn_momo_reconciles_by_reference() {
+    let sandbox = sandbox().await;
+    let client = sandbox.mtn_momo_client().unwrap();
+    // MTN's own sandbox target: EUR, a Swedish test number.
+    let sent = request("rec-m-1", "10.00", Currency::EUR, "+46733123999");
+    by_reference_states(&client, sent, "11.00").await;
+}
+
+// M-Pesa Daraja (no simulator yet): tests/mpesa_daraja.rs,
+// `reconcile_is_found_cannot_tell_and_not_found`, against a wiremock Daraja.
+
+#[tokio::test]
 async fn vesicash_reconciles_by_the_webhooks_it_sent_back() {
     let sandbox = sandbox().await;
     let receiver = Receiver::start().await;

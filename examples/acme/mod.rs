@@ -20,6 +20,8 @@ use disburse::error::Refusal;
 use disburse::http::{
     Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header, decode_reply,
 };
+use disburse::http_types::StatusCode;
+use disburse::http_types::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use disburse::webhook::{
     EventObject, HmacVerifier, SignatureEncoding, WebhookEvent, WebhookRequest, WebhookScheme,
 };
@@ -27,8 +29,6 @@ use disburse::{
     Capabilities, Currency, Destination, Error, FailureReason, Money, Payout, PayoutProvider,
     PayoutRequest, ProviderId, Reference, RefundRequest, RejectCode, Status,
 };
-use reqwest::header::HeaderValue;
-use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +96,9 @@ impl std::fmt::Debug for Hooks {
 
 #[async_trait]
 impl ProviderHooks for Hooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request.header(reqwest::header::AUTHORIZATION, self.authorization.clone()))
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        headers.insert(AUTHORIZATION, self.authorization.clone());
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {

@@ -108,8 +108,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
-use reqwest::{RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
@@ -120,7 +120,7 @@ pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 use self::token::TokenManager;
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
 pub use crate::config::Environment;
-use crate::config::{ClientSettings, ProviderUrls};
+use crate::config::{ClientSettings, EnvVars, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::found_is_sent;
@@ -278,36 +278,33 @@ impl JpayConfig {
         }
     }
 
-    /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET`, `JPAY_CALLBACK_SECRET` (required), `JPAY_APP_CODE`
-    /// (an integer), `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and
-    /// `JPAY_BASE_URL` (`sandbox`, `live` or a URL; the sandbox when unset).
+    /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
+    /// `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and the variables every adapter
+    /// reads ([`crate::config`]): `JPAY_WEBHOOK_SECRET` (required; the callback-token secret,
+    /// also read as `JPAY_CALLBACK_SECRET`), `JPAY_PREVIOUS_WEBHOOK_SECRET`, `JPAY_BASE_URL`
+    /// (`sandbox`, `live` or a URL; the sandbox when unset), `JPAY_TIMEOUT_SECS`,
+    /// `JPAY_STRICT_CALLBACK_URL`.
     pub fn from_env() -> Result<JpayConfig, Error> {
         Self::from_lookup(crate::config::env_optional)
     }
 
     fn from_lookup(
-        get: impl Fn(&'static str) -> Result<Option<String>, Error>,
+        get: impl Fn(&str) -> Result<Option<String>, Error>,
     ) -> Result<JpayConfig, Error> {
-        let required = |name: &'static str| {
-            get(name)?
-                .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
-        };
-        let mut config = JpayConfig::new(
-            SecretString::from(required("JPAY_APP_KEY")?),
-            SecretString::from(required("JPAY_APP_SECRET")?),
-            SecretString::from(required("JPAY_CALLBACK_SECRET")?),
-        );
-        if let Some(code) = get("JPAY_APP_CODE")? {
+        let env = EnvVars::new("JPAY", &get);
+        let app_key = env.secret("APP_KEY")?;
+        let app_secret = env.secret("APP_SECRET")?;
+        let settings = env.settings()?;
+        let mut config = JpayConfig::new(app_key, app_secret, settings.webhook_secret.clone());
+        config.settings = settings;
+        if let Some(code) = env.optional("APP_CODE")? {
             let code = code.parse::<u64>().map_err(|e| Error::Config {
                 message: "JPAY_APP_CODE must be an unsigned integer".into(),
                 source: Some(Box::new(e)),
             })?;
             config.app_code = Some(code);
         }
-        if let Some(url) = get("JPAY_BASE_URL")? {
-            config = config.with_base_url(url);
-        }
-        if let Some(url) = get("JPAY_NOTIFICATION_URL")? {
+        if let Some(url) = env.optional("NOTIFICATION_URL")? {
             let url = CallbackUrl::parse(&url).map_err(|e| Error::Config {
                 message: "JPAY_NOTIFICATION_URL is not a usable callback URL".into(),
                 source: Some(Box::new(e)),
@@ -395,13 +392,17 @@ struct JpayHooks {
 
 #[async_trait]
 impl ProviderHooks for JpayHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
         let session = self.tokens.session().await?;
-        Ok(match &session.authorization {
-            Some(value) => request.header(AUTHORIZATION, value.clone()),
-            // Not a header value: `bearer_auth` records the error, and the send reports it.
-            None => request.bearer_auth(session.access.expose_secret()),
-        })
+        // A token that cannot be a header value cannot be sent: nothing leaves the process.
+        let authorization = session.authorization.clone().ok_or_else(|| Error::Auth {
+            provider: PROVIDER,
+            status: None,
+            kind: AuthFailure::InvalidCredentials,
+            message: "JPay's access token cannot be sent as an HTTP header value".into(),
+        })?;
+        headers.insert(AUTHORIZATION, authorization);
+        Ok(())
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
@@ -1184,7 +1185,7 @@ mod tests {
              HttpConfig { connect_timeout: 10s, timeout: 30s, retry: RetryPolicy { \
              max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, \
              http_client: None, webhook_secret: ** redacted **, previous_webhook_secrets: \
-             [0 redacted], clock: SystemClock }, category: Other, refresh_margin: 60s, \
+             [0 redacted], clock: SystemClock, strict_callback_url: false }, category: Other, refresh_margin: 60s, \
              confirm_callbacks: false, notification_url: None }"
         );
     }
@@ -1201,7 +1202,7 @@ mod tests {
         .into_iter()
         .collect();
         let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &'static str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
         };
         let config = JpayConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.notification_url, None);
@@ -1250,7 +1251,7 @@ mod tests {
         match JpayConfig::from_lookup(lookup(missing)) {
             Err(Error::Config { message, .. }) => assert_eq!(
                 message,
-                "environment variable JPAY_CALLBACK_SECRET is not set"
+                "environment variable JPAY_WEBHOOK_SECRET is not set"
             ),
             other => panic!("expected a config error, got {other:?}"),
         }

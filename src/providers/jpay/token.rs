@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use reqwest::header::HeaderValue;
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -47,7 +47,6 @@ pub(super) const REFRESH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 
 /// What a call needs from the current token.
 #[derive(Clone)]
 pub(super) struct Session {
-    pub access: SecretString,
     /// `Bearer <access>`, made once per token rather than per request, marked sensitive (kept
     /// out of logs by hyper); none when the token cannot be a header value.
     pub authorization: Option<HeaderValue>,
@@ -78,7 +77,6 @@ impl Tokens {
     fn session(&self) -> Session {
         let authorization = credential_header(&format!("Bearer {}", self.access.expose_secret()));
         Session {
-            access: self.access.clone(),
             authorization,
             app_code: self.app_code,
             products: self.products.clone(),
@@ -402,8 +400,8 @@ struct TokenHooks {
 
 #[async_trait]
 impl ProviderHooks for TokenHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request)
+    async fn authorize(&self, _headers: &mut HeaderMap) -> Result<(), Error> {
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
@@ -465,7 +463,6 @@ mod tests {
         let published = before.publish(&state).unwrap();
         let read = before.published().unwrap();
         assert!(Arc::ptr_eq(&published, &read));
-        assert_eq!(read.access.expose_secret(), "access-1");
         let authorization = read.authorization.as_ref().unwrap();
         assert_eq!(authorization, "Bearer access-1");
         assert!(authorization.is_sensitive());

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::{ClientSettings, Environment, ProviderUrls};
+use crate::config::{ClientSettings, EnvVars, Environment, ProviderUrls};
 use crate::error::Error;
 use crate::model::CallbackUrl;
 
@@ -199,47 +199,47 @@ impl DarajaConfig {
 
     /// Reads `MPESA_DARAJA_CONSUMER_KEY`, `MPESA_DARAJA_CONSUMER_SECRET`,
     /// `MPESA_DARAJA_SHORTCODE`, `MPESA_DARAJA_INITIATOR_NAME`,
-    /// `MPESA_DARAJA_INITIATOR_PASSWORD`, `MPESA_DARAJA_CALLBACK_SECRET`,
-    /// `MPESA_DARAJA_RESULT_URL`, `MPESA_DARAJA_TIMEOUT_URL` (required), `MPESA_DARAJA_BASE_URL`
-    /// (`sandbox`, `production` or a URL; the sandbox when unset), `MPESA_DARAJA_COMMAND_ID` and
-    /// `MPESA_DARAJA_CERTIFICATE` (a path to a PEM certificate or public key).
+    /// `MPESA_DARAJA_INITIATOR_PASSWORD`, `MPESA_DARAJA_RESULT_URL`, `MPESA_DARAJA_TIMEOUT_URL`
+    /// (required), `MPESA_DARAJA_COMMAND_ID`, `MPESA_DARAJA_CERTIFICATE` (a path to a PEM
+    /// certificate or public key), and the variables every adapter reads ([`crate::config`]):
+    /// `MPESA_DARAJA_WEBHOOK_SECRET` (required; the callback-token secret, also read as
+    /// `MPESA_DARAJA_CALLBACK_SECRET`), `MPESA_DARAJA_PREVIOUS_WEBHOOK_SECRET`,
+    /// `MPESA_DARAJA_BASE_URL` (`sandbox`, `production` or a URL; the sandbox when unset),
+    /// `MPESA_DARAJA_TIMEOUT_SECS`, `MPESA_DARAJA_STRICT_CALLBACK_URL`.
     pub fn from_env() -> Result<DarajaConfig, Error> {
         Self::from_lookup(crate::config::env_optional)
     }
 
     pub(crate) fn from_lookup(
-        get: impl Fn(&'static str) -> Result<Option<String>, Error>,
+        get: impl Fn(&str) -> Result<Option<String>, Error>,
     ) -> Result<DarajaConfig, Error> {
-        let required = |name: &'static str| {
-            get(name)?
-                .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
-        };
-        let url = |name: &'static str| {
-            CallbackUrl::parse(&required(name)?).map_err(|e| Error::Config {
-                message: format!("{name} is not a callback URL"),
+        let env = EnvVars::new("MPESA_DARAJA", &get);
+        let url = |name: &str| {
+            CallbackUrl::parse(&env.required(name)?).map_err(|e| Error::Config {
+                message: format!("{} is not a callback URL", env.name(name)),
                 source: Some(Box::new(e)),
             })
         };
+        let consumer_key = env.secret("CONSUMER_KEY")?;
+        let consumer_secret = env.secret("CONSUMER_SECRET")?;
+        let shortcode = env.required("SHORTCODE")?;
+        let initiator_name = env.required("INITIATOR_NAME")?;
+        let initiator_password = env.secret("INITIATOR_PASSWORD")?;
+        let settings = env.settings()?;
         let credentials = DarajaCredentials::new(
-            SecretString::from(required("MPESA_DARAJA_CONSUMER_KEY")?),
-            SecretString::from(required("MPESA_DARAJA_CONSUMER_SECRET")?),
-            required("MPESA_DARAJA_SHORTCODE")?,
-            required("MPESA_DARAJA_INITIATOR_NAME")?,
-            SecretString::from(required("MPESA_DARAJA_INITIATOR_PASSWORD")?),
-            SecretString::from(required("MPESA_DARAJA_CALLBACK_SECRET")?),
+            consumer_key,
+            consumer_secret,
+            shortcode,
+            initiator_name,
+            initiator_password,
+            settings.webhook_secret.clone(),
         );
-        let mut config = DarajaConfig::new(
-            credentials,
-            url("MPESA_DARAJA_RESULT_URL")?,
-            url("MPESA_DARAJA_TIMEOUT_URL")?,
-        );
-        if let Some(base) = get("MPESA_DARAJA_BASE_URL")? {
-            config = config.with_base_url(base);
-        }
-        if let Some(command) = get("MPESA_DARAJA_COMMAND_ID")? {
+        let mut config = DarajaConfig::new(credentials, url("RESULT_URL")?, url("TIMEOUT_URL")?);
+        config.settings = settings;
+        if let Some(command) = env.optional("COMMAND_ID")? {
             config.command_id = CommandId::parse(&command)?;
         }
-        if let Some(path) = get("MPESA_DARAJA_CERTIFICATE")? {
+        if let Some(path) = env.optional("CERTIFICATE")? {
             let pem = std::fs::read_to_string(&path).map_err(|e| Error::Config {
                 message: format!("MPESA_DARAJA_CERTIFICATE: cannot read {path}"),
                 source: Some(Box::new(e)),
@@ -329,7 +329,7 @@ mod tests {
         .into_iter()
         .collect();
         let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &'static str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
         };
         let config = DarajaConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.consumer_key.expose_secret(), "ck");

@@ -104,8 +104,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
-use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::callback::{FOR_PARAM, REF_PARAM, TOKEN_PARAM};
@@ -187,9 +187,10 @@ struct DarajaHooks {
 
 #[async_trait]
 impl ProviderHooks for DarajaHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
         let authorization = self.tokens.authorization().await?;
-        Ok(request.header(AUTHORIZATION, authorization))
+        headers.insert(AUTHORIZATION, authorization);
+        Ok(())
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {

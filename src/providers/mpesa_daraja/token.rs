@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::HeaderValue;
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -191,8 +191,9 @@ struct TokenHooks {
 
 #[async_trait]
 impl ProviderHooks for TokenHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request.header(reqwest::header::AUTHORIZATION, self.basic.clone()))
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        headers.insert(AUTHORIZATION, self.basic.clone());
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::config::Environment;
-use crate::config::{ClientSettings, ProviderUrls};
+use crate::config::{ClientSettings, EnvVars, ProviderUrls};
 use crate::error::Error;
 use crate::money::Currency;
 use crate::phone::Country;
@@ -280,29 +280,35 @@ impl MtnMomoConfig {
         }
     }
 
-    /// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY`,
-    /// `MTN_MOMO_CALLBACK_SECRET` (required); `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when
-    /// unset), `MTN_MOMO_CURRENCY` (required for a target this crate does not name),
+    /// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);
+    /// `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when unset), `MTN_MOMO_CURRENCY` (required for a
+    /// target this crate does not name), `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE`
+    /// (`transfer`, `deposit-v1`, `deposit-v2`), and the variables every adapter reads
+    /// ([`crate::config`]): `MTN_MOMO_WEBHOOK_SECRET` (required; the callback-token secret, also
+    /// read as `MTN_MOMO_CALLBACK_SECRET`), `MTN_MOMO_PREVIOUS_WEBHOOK_SECRET`,
     /// `MTN_MOMO_BASE_URL` (`sandbox`, `live`/`production` or a URL; the sandbox when unset),
-    /// `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE` (`transfer`, `deposit-v1`, `deposit-v2`).
+    /// `MTN_MOMO_TIMEOUT_SECS`, `MTN_MOMO_STRICT_CALLBACK_URL`.
     pub fn from_env() -> Result<MtnMomoConfig, Error> {
         Self::from_lookup(crate::config::env_optional)
     }
 
     pub(super) fn from_lookup(
-        get: impl Fn(&'static str) -> Result<Option<String>, Error>,
+        get: impl Fn(&str) -> Result<Option<String>, Error>,
     ) -> Result<MtnMomoConfig, Error> {
-        let required = |name: &'static str| {
-            get(name)?
-                .ok_or_else(|| Error::config(format!("environment variable {name} is not set")))
-        };
+        let env = EnvVars::new("MTN_MOMO", &get);
+        let subscription_key = env.secret("SUBSCRIPTION_KEY")?;
+        let api_user = env.secret("API_USER")?;
+        let api_key = env.secret("API_KEY")?;
+        let settings = env.settings()?;
         let mut config = MtnMomoConfig::new(
-            SecretString::from(required("MTN_MOMO_SUBSCRIPTION_KEY")?),
-            SecretString::from(required("MTN_MOMO_API_USER")?),
-            SecretString::from(required("MTN_MOMO_API_KEY")?),
-            SecretString::from(required("MTN_MOMO_CALLBACK_SECRET")?),
+            subscription_key,
+            api_user,
+            api_key,
+            settings.webhook_secret.clone(),
         );
-        let currency = get("MTN_MOMO_CURRENCY")?
+        config.settings = settings;
+        let currency = env
+            .optional("CURRENCY")?
             .map(|c| {
                 c.parse::<Currency>().map_err(|e| Error::Config {
                     message: "MTN_MOMO_CURRENCY is not a currency this crate knows".into(),
@@ -311,7 +317,7 @@ impl MtnMomoConfig {
             })
             .transpose()?;
         config.currency = currency;
-        if let Some(target) = get("MTN_MOMO_TARGET_ENVIRONMENT")? {
+        if let Some(target) = env.optional("TARGET_ENVIRONMENT")? {
             config.target = match (TargetEnvironment::parse(&target), currency) {
                 (Some(named), _) => named,
                 (None, Some(currency)) => TargetEnvironment::Other {
@@ -326,11 +332,8 @@ impl MtnMomoConfig {
                 }
             };
         }
-        if let Some(url) = get("MTN_MOMO_BASE_URL")? {
-            config = config.with_base_url(url);
-        }
-        config.callback_host = get("MTN_MOMO_CALLBACK_HOST")?;
-        if let Some(mode) = get("MTN_MOMO_PAYOUT_MODE")? {
+        config.callback_host = env.optional("CALLBACK_HOST")?;
+        if let Some(mode) = env.optional("PAYOUT_MODE")? {
             config.payout_mode = PayoutMode::parse(&mode).ok_or_else(|| {
                 Error::config(format!(
                     "MTN_MOMO_PAYOUT_MODE must be transfer, deposit-v1 or deposit-v2, got {mode:?}"

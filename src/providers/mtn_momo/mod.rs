@@ -88,8 +88,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode};
 use secrecy::ExposeSecret;
 
 pub use self::config::{
@@ -185,12 +185,12 @@ struct MtnHooks {
 
 #[async_trait]
 impl ProviderHooks for MtnHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
         let authorization = self.tokens.authorization().await?;
-        Ok(request
-            .header(AUTHORIZATION, authorization)
-            .header(SUBSCRIPTION_KEY_HEADER, self.subscription.clone())
-            .header(TARGET_HEADER, self.target.clone()))
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(SUBSCRIPTION_KEY_HEADER, self.subscription.clone());
+        headers.insert(TARGET_HEADER, self.target.clone());
+        Ok(())
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
@@ -862,7 +862,7 @@ mod tests {
              environment: Sandbox, http: HttpConfig { connect_timeout: 10s, timeout: 30s, retry: \
              RetryPolicy { max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, \
              max_retry_after: 30s } }, http_client: None, webhook_secret: ** redacted **, \
-             previous_webhook_secrets: [0 redacted], clock: SystemClock }, callback_host: None, \
+             previous_webhook_secrets: [0 redacted], clock: SystemClock, strict_callback_url: false }, callback_host: None, \
              payout_mode: Transfer, refresh_margin: 600s, confirm_callbacks: false }"
         );
     }
@@ -882,7 +882,7 @@ mod tests {
         .into_iter()
         .collect();
         let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &'static str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
         };
         let config = MtnMomoConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.subscription_key.expose_secret(), "sub");

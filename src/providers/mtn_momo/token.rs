@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -244,10 +244,10 @@ struct TokenHooks {
 
 #[async_trait]
 impl ProviderHooks for TokenHooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request
-            .header(AUTHORIZATION, self.basic.clone())
-            .header(SUBSCRIPTION_KEY_HEADER, self.subscription.clone()))
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        headers.insert(AUTHORIZATION, self.basic.clone());
+        headers.insert(SUBSCRIPTION_KEY_HEADER, self.subscription.clone());
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {

@@ -109,8 +109,13 @@
 //!     Payonify redelivers them for 17 minutes. A `payout.*` event whose `data.object` is not a
 //!     payout is [`WebhookError::InvalidBody`](crate::WebhookError::InvalidBody).
 //! 12. **Per-payout callback URLs and channels.** Payonify sends webhooks to the endpoints set in
-//!     its dashboard and has one channel: a [`PayoutRequest::callback_url`] is refused rather than
-//!     silently ignored, and [`PayoutRequest::channel`] may only be `ecocash`.
+//!     its dashboard and has one channel. A [`PayoutRequest::callback_url`] is accepted and not
+//!     sent, so one request routes to every provider unchanged: [`Capabilities::callback_url`] is
+//!     [`CallbackUrlSupport::Ignored`] and each dropped URL is a `WARN` tracing event
+//!     (`disburse::callback_url`). A client built with
+//!     [`PayonifyConfig::with_strict_callback_url`]`(true)` refuses such a request instead
+//!     ([`CallbackUrlSupport::Refused`], [`Error::InvalidRequest`] on `callback_url`, nothing
+//!     sent). [`PayoutRequest::channel`] may only be `ecocash`.
 //! 13. **Keys.** The publishable key must carry the same mode as the secret key (`pk_test_` with
 //!     `sk_test_`), so test and live keys are never mixed.
 //! 14. **Refunds.** Payonify's refunds belong to its charges API: [`PayoutProvider::create_refund`]
@@ -127,11 +132,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use reqwest::RequestBuilder;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{ClientSettings, Environment, ProviderUrls, env_optional, env_secret};
+use crate::config::{ClientSettings, EnvVars, Environment, ProviderUrls};
 use crate::error::Error;
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
 use crate::model::{
@@ -255,17 +259,24 @@ impl PayonifyConfig {
         }
     }
 
-    /// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY`, `PAYONIFY_WEBHOOK_SECRET` (all
-    /// required) and `PAYONIFY_BASE_URL` (optional).
+    /// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
+    /// every adapter reads ([`crate::config`]): `PAYONIFY_WEBHOOK_SECRET` (required),
+    /// `PAYONIFY_PREVIOUS_WEBHOOK_SECRET`, `PAYONIFY_BASE_URL`, `PAYONIFY_TIMEOUT_SECS`,
+    /// `PAYONIFY_STRICT_CALLBACK_URL`.
     pub fn from_env() -> Result<PayonifyConfig, Error> {
-        let mut config = PayonifyConfig::new(
-            env_secret("PAYONIFY_PUBLISHABLE_KEY")?,
-            env_secret("PAYONIFY_SECRET_KEY")?,
-            env_secret("PAYONIFY_WEBHOOK_SECRET")?,
-        );
-        if let Some(base_url) = env_optional("PAYONIFY_BASE_URL")? {
-            config = config.with_base_url(base_url);
-        }
+        Self::from_lookup(crate::config::env_optional)
+    }
+
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Result<Option<String>, Error>,
+    ) -> Result<PayonifyConfig, Error> {
+        let env = EnvVars::new("PAYONIFY", &get);
+        let publishable_key = env.secret("PUBLISHABLE_KEY")?;
+        let secret_key = env.secret("SECRET_KEY")?;
+        let settings = env.settings()?;
+        let mut config =
+            PayonifyConfig::new(publishable_key, secret_key, settings.webhook_secret.clone());
+        config.settings = settings;
         Ok(config)
     }
 
@@ -342,8 +353,9 @@ struct Hooks {
 
 #[async_trait]
 impl ProviderHooks for Hooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
-        Ok(request.header(AUTHORIZATION, self.authorization.clone()))
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        headers.insert(AUTHORIZATION, self.authorization.clone());
+        Ok(())
     }
 
     fn map_error(&self, status: reqwest::StatusCode, body: &[u8]) -> Error {
@@ -388,7 +400,7 @@ impl PayonifyClient {
                 verifier,
                 clock: config.settings.clock,
                 find_window_days: config.find_window_days,
-                capabilities: capabilities(),
+                capabilities: capabilities(config.settings.strict_callback_url),
             }),
         })
     }
@@ -415,7 +427,7 @@ impl PayonifyClient {
     }
 }
 
-fn capabilities() -> Capabilities {
+fn capabilities(strict_callback_url: bool) -> Capabilities {
     Capabilities {
         countries: vec![Country::Zimbabwe],
         currencies: vec![Currency::USD, Currency::ZWG],
@@ -427,7 +439,7 @@ fn capabilities() -> Capabilities {
         balance: false,
         idempotent_create: true,
         webhook_auth: WebhookAuth::HmacTimestamped,
-        callback_url: CallbackUrlSupport::Refused,
+        callback_url: CallbackUrlSupport::dashboard_only(strict_callback_url),
     }
 }
 
@@ -519,13 +531,8 @@ fn create_body(request: &PayoutRequest) -> Result<CreatePayoutBody<'_>, Error> {
             format!("Payonify has one channel, ecocash; got {channel:?}"),
         ));
     }
-    if request.callback_url.is_some() {
-        return Err(Error::invalid(
-            "callback_url",
-            "Payonify sends webhooks to the endpoints set in its dashboard; a per-payout \
-             callback URL cannot be honoured",
-        ));
-    }
+    // A callback URL is never sent: what the client does with one is
+    // `CallbackUrlSupport::admit`'s (in `create_payout`).
     let description = request.narration.as_deref().filter(|n| !n.is_empty());
     if let Some(description) = description {
         let chars = description.chars().count();
@@ -658,6 +665,11 @@ impl PayoutProvider for PayonifyClient {
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let call = payout_call(request)?;
+        self.inner.capabilities.callback_url.admit(
+            PROVIDER,
+            request.callback_url.as_ref(),
+            &request.reference,
+        )?;
         let reply = self.http().send(self.hooks(), &call).await?;
         payout_answer(&call, reply.status, &reply.body)
     }
@@ -724,7 +736,7 @@ mod tests {
              http: HttpConfig { connect_timeout: 10s, timeout: 30s, retry: RetryPolicy { \
              max_attempts: 3, initial_backoff: 200ms, max_backoff: 5s, max_retry_after: 30s } }, \
              http_client: None, webhook_secret: ** redacted **, previous_webhook_secrets: \
-             [1 redacted], clock: SystemClock }, webhook_tolerance: 300s, find_window_days: 30 }"
+             [1 redacted], clock: SystemClock, strict_callback_url: false }, webhook_tolerance: 300s, find_window_days: 30 }"
         );
         let client = PayonifyClient::new(config).map(|c| format!("{c:?}"));
         let Ok(client) = client else {
@@ -829,14 +841,34 @@ mod tests {
         let Ok(url) = crate::model::CallbackUrl::parse("https://merchant.example/hooks") else {
             panic!("valid url")
         };
-        let callback = request("1.00").with_callback_url(url);
+        // Never on the wire: the body is the one without it.
+        let callback = request("1.00").with_callback_url(url.clone());
+        let plain = request("1.00");
+        let (Ok(with), Ok(without)) = (create_body(&callback), create_body(&plain)) else {
+            panic!("both accepted")
+        };
+        assert_eq!(
+            serde_json::to_value(&with).ok(),
+            serde_json::to_value(&without).ok()
+        );
+        let reference = callback.reference.clone();
+        assert!(
+            CallbackUrlSupport::Ignored
+                .admit(PROVIDER, Some(&url), &reference)
+                .is_ok()
+        );
         assert!(matches!(
-            create_body(&callback),
+            CallbackUrlSupport::Refused.admit(PROVIDER, Some(&url), &reference),
             Err(Error::InvalidRequest {
                 field: "callback_url",
                 ..
             })
         ));
+        assert!(
+            CallbackUrlSupport::Refused
+                .admit(PROVIDER, None, &reference)
+                .is_ok()
+        );
     }
 
     #[test]

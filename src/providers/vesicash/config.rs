@@ -8,7 +8,7 @@ use std::fmt;
 use secrecy::SecretString;
 
 pub use crate::config::Environment;
-use crate::config::{ClientSettings, ProviderUrls, env_optional, env_secret};
+use crate::config::{ClientSettings, EnvVars, ProviderUrls};
 use crate::error::Error;
 use crate::model::CallbackUrl;
 use crate::webhook::{SignatureEncoding, WebhookScheme};
@@ -193,22 +193,30 @@ impl VesicashConfig {
         }
     }
 
-    /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY`, `VESICASH_WEBHOOK_SECRET` (required)
-    /// and `VESICASH_BASE_URL` (optional: `sandbox`, `live` or a URL; unset means the sandbox, so
-    /// a missing variable never moves real money).
+    /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every
+    /// adapter reads ([`crate::config`]): `VESICASH_WEBHOOK_SECRET` (required),
+    /// `VESICASH_PREVIOUS_WEBHOOK_SECRET`, `VESICASH_BASE_URL` (`sandbox`, `live` or a URL;
+    /// unset means the sandbox, so a missing variable never moves real money),
+    /// `VESICASH_TIMEOUT_SECS`, `VESICASH_STRICT_CALLBACK_URL`.
     pub fn from_env() -> Result<VesicashConfig, Error> {
-        let secret_key = env_secret("VESICASH_SECRET_KEY")?;
-        let public_key = env_secret("VESICASH_PUBLIC_KEY")?;
-        let webhook_secret = env_secret("VESICASH_WEBHOOK_SECRET")?;
-        let environment = env_optional("VESICASH_BASE_URL")?
-            .map(|text| Environment::parse(&text))
-            .unwrap_or(Environment::Sandbox);
-        Ok(VesicashConfig::new(
+        Self::from_lookup(crate::config::env_optional)
+    }
+
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Result<Option<String>, Error>,
+    ) -> Result<VesicashConfig, Error> {
+        let env = EnvVars::new("VESICASH", &get);
+        let secret_key = env.secret("SECRET_KEY")?;
+        let public_key = env.secret("PUBLIC_KEY")?;
+        let settings = env.settings()?;
+        let mut config = VesicashConfig::new(
             secret_key,
             public_key,
-            webhook_secret,
-            environment,
-        ))
+            settings.webhook_secret.clone(),
+            Environment::Sandbox,
+        );
+        config.settings = settings;
+        Ok(config)
     }
 
     /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
@@ -353,7 +361,7 @@ mod tests {
                  Some(\"public-key\") }}, \
                  settings: ClientSettings {{ environment: Sandbox, http: {http}, \
                  http_client: None, webhook_secret: ** redacted **, \
-                 previous_webhook_secrets: [1 redacted], clock: SystemClock }}, payout_path: \"/v1/payment/payout/process\", \
+                 previous_webhook_secrets: [1 redacted], clock: SystemClock, strict_callback_url: false }}, payout_path: \"/v1/payment/payout/process\", \
                  refund_path: \"/v1/payment/refunds/process\", status_path: \
                  \"/v1/payment/{{reference}}\", banks_country_param: \"country_id\", \
                  default_webhook_url: None, webhook: {webhook} }}"

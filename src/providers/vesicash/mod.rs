@@ -126,8 +126,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use reqwest::header::{HeaderName, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -821,13 +821,13 @@ impl Hooks {
 
 #[async_trait]
 impl ProviderHooks for Hooks {
-    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
         let (name, value) = &self.secret_key;
-        let request = request.header(name.clone(), value.clone());
-        Ok(match &self.public_key {
-            Some((name, value)) => request.header(name.clone(), value.clone()),
-            None => request,
-        })
+        headers.insert(name.clone(), value.clone());
+        if let Some((name, value)) = &self.public_key {
+            headers.insert(name.clone(), value.clone());
+        }
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
