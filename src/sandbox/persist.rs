@@ -318,7 +318,7 @@ impl Sandbox {
                     );
                 }
                 for (kind, id) in pending {
-                    settle::schedule(&self.shared(), kind, id);
+                    settle::schedule(self.shared(), kind, id);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -330,9 +330,9 @@ impl Sandbox {
             last: std::sync::Mutex::new(Vec::new()),
         });
         keeper
-            .save_if_changed(&self.shared())
+            .save_if_changed(self.shared())
             .map_err(|e| state_error(&keeper.path, "cannot be written", Some(Box::new(e))))?;
-        let shared = Arc::clone(&self.shared());
+        let shared = Arc::clone(self.shared());
         let job = Arc::clone(&keeper);
         self.shared().spawn(async move {
             loop {
@@ -355,7 +355,7 @@ impl Sandbox {
         let keeper = self.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
         match keeper {
             Some(k) => k
-                .save_if_changed(&self.shared())
+                .save_if_changed(self.shared())
                 .map(|_| ())
                 .map_err(|e| state_error(&k.path, "cannot be written", Some(Box::new(e)))),
             None => Ok(()),
