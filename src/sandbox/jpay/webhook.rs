@@ -44,14 +44,11 @@ struct Beneficiary {
 /// data: {result_code, result_description, amount, ref_no, beneficiary: {account, kyc},
 /// transaction_date, external_ref, trans_id}}`.
 pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
-    let Some(JpayDetails {
+    let JpayDetails {
         trans_id,
         external_ref,
         ..
-    }) = entry.details.get::<JpayDetails>()
-    else {
-        return None;
-    };
+    } = entry.details.get::<JpayDetails>()?;
     let (event, result_code, result_description, trans_id) = match &entry.status {
         EntryStatus::Pending => return None,
         EntryStatus::Succeeded => (

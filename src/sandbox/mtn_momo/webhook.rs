@@ -10,9 +10,7 @@ use crate::sandbox::deliver::{Outgoing, Signing};
 use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 
 pub(crate) fn build(entry: &LedgerEntry, url: String) -> Option<Outgoing> {
-    let Some(MtnMomoDetails { operation, .. }) = entry.details.get::<MtnMomoDetails>() else {
-        return None;
-    };
+    let MtnMomoDetails { operation, .. } = entry.details.get::<MtnMomoDetails>()?;
     if matches!(entry.status, EntryStatus::Pending) {
         return None;
     }

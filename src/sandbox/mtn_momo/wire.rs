@@ -127,16 +127,13 @@ struct TransferResult<'a> {
 
 /// The GET body (and the callback body) of a transfer, deposit or refund.
 pub(crate) fn result_json(entry: &LedgerEntry) -> Option<Vec<u8>> {
-    let Some(MtnMomoDetails {
+    let MtnMomoDetails {
         operation,
         payer_message,
         payee_note,
         financial_transaction_id,
         ..
-    }) = entry.details.get::<MtnMomoDetails>()
-    else {
-        return None;
-    };
+    } = entry.details.get::<MtnMomoDetails>()?;
     let currency = entry.amount.currency();
     let body = TransferResult {
         amount: entry.amount.to_fixed(currency.minor_units()).ok()?,
