@@ -8,14 +8,13 @@ mod sandbox_support;
 
 use aws_lc_rs::rsa::{Pkcs1PublicEncryptingKey, PublicEncryptingKey};
 use base64::Engine as _;
-use disburse::providers::mpesa_daraja::{DarajaClient, DarajaConfig, DarajaCredentials};
+use disburse::providers::mpesa_daraja::DarajaClient;
 use disburse::sandbox::{EntryStatus, Fault, MPESA_DARAJA_CREDENTIALS, Route, Sandbox};
 use disburse::{
     CallbackUrl, Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, ProviderId,
     Reference, Status, WebhookRequest,
 };
 use sandbox_support::*;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 const B2C: &str = "/mpesa/b2c/v3/paymentrequest";
@@ -528,22 +527,10 @@ async fn a_dropped_answer_commits_once_and_the_resend_is_a_duplicate() {
 async fn the_daraja_adapter_pays_through_the_sandbox_and_reads_the_result() {
     let sandbox = sandbox().await;
     let receiver = Receiver::start(0).await;
-    let credentials = DarajaCredentials::new(
-        SecretString::from(MPESA_DARAJA_CREDENTIALS.consumer_key),
-        SecretString::from(MPESA_DARAJA_CREDENTIALS.consumer_secret),
-        MPESA_DARAJA_CREDENTIALS.shortcode,
-        MPESA_DARAJA_CREDENTIALS.initiator_name,
-        SecretString::from(MPESA_DARAJA_CREDENTIALS.initiator_password),
-        SecretString::from(MPESA_DARAJA_CREDENTIALS.callback_secret),
-    );
-    let config = DarajaConfig::new(
-        credentials,
+    let config = sandbox.mpesa_daraja_config(
         CallbackUrl::parse(&format!("{}/daraja/result", receiver.base)).unwrap(),
         CallbackUrl::parse(&format!("{}/daraja/timeout", receiver.base)).unwrap(),
-    )
-    .with_base_url(sandbox.base_url_mpesa_daraja())
-    .with_http(disburse::sandbox::sandbox_http_config())
-    .with_certificate_pem(MPESA_DARAJA_CREDENTIALS.certificate_pem);
+    );
     let adapter = DarajaClient::new(config).unwrap();
     let request = PayoutRequest::new(
         Reference::new("order-adapter").unwrap(),

@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use super::auth::TokenStore;
-use super::types::MpesaDaraja;
-use crate::model::ProviderId;
+use super::types::{MPESA_DARAJA_CREDENTIALS, MpesaDaraja};
+use crate::config::Environment;
+use crate::model::{CallbackUrl, ProviderId};
+use crate::providers::mpesa_daraja::{DarajaConfig, DarajaCredentials};
+use crate::sandbox::clients::sandbox_http_config;
 use crate::sandbox::server::{Sandbox, SandboxBuilder};
 use crate::sandbox::simulator::Simulator;
 
@@ -21,6 +26,29 @@ impl Sandbox {
     /// `/mpesa/…`).
     pub fn base_url_mpesa_daraja(&self) -> String {
         format!("{}{}", self.base_url(), MpesaDaraja.prefix())
+    }
+
+    /// A Daraja configuration for this sandbox: its credentials, its certificate (whose key
+    /// decrypts the SecurityCredential), and the merchant's `ResultURL` and `QueueTimeOutURL`
+    /// (Daraja results only ever arrive there).
+    pub fn mpesa_daraja_config(
+        &self,
+        result_url: CallbackUrl,
+        timeout_url: CallbackUrl,
+    ) -> DarajaConfig {
+        let secret = |text: &str| SecretString::from(text.to_owned());
+        let credentials = DarajaCredentials::new(
+            secret(MPESA_DARAJA_CREDENTIALS.consumer_key),
+            secret(MPESA_DARAJA_CREDENTIALS.consumer_secret),
+            MPESA_DARAJA_CREDENTIALS.shortcode,
+            MPESA_DARAJA_CREDENTIALS.initiator_name,
+            secret(MPESA_DARAJA_CREDENTIALS.initiator_password),
+            secret(MPESA_DARAJA_CREDENTIALS.callback_secret),
+        );
+        DarajaConfig::new(credentials, result_url, timeout_url)
+            .with_environment(Environment::Custom(self.base_url_mpesa_daraja()))
+            .with_http(sandbox_http_config())
+            .with_certificate_pem(MPESA_DARAJA_CREDENTIALS.certificate_pem)
     }
 
     /// Makes every Daraja access token issued so far invalid (the next call gets `404.001.03`).
