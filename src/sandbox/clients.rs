@@ -1,22 +1,13 @@
-//! Ready-configured clients for the embedded sandbox: the same adapters a merchant uses in
-//! production, pointed at the simulator with its test credentials and loopback-sized timeouts.
+//! What every simulated provider's ready-made config shares: loopback-sized timeouts and
+//! retries. Each provider's `*_config()` and `*_client()` live in its folder's `hooks.rs`: the
+//! same adapters a merchant uses in production, pointed at the simulator with its test
+//! credentials.
 
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::Environment;
-use crate::error::Error;
 use crate::http::{HttpConfig, RetryPolicy};
-use crate::providers::jpay::{JpayClient, JpayConfig};
-use crate::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
-use crate::providers::payonify::{PayonifyClient, PayonifyConfig};
-use crate::providers::vesicash::{VesicashClient, VesicashConfig};
-
-use super::credentials::{
-    JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS,
-};
-use super::server::Sandbox;
 
 /// Timeouts and retries suited to a simulator on loopback: 10 s per attempt (a third of the
 /// production default), long enough that a stalled CI machine does not turn a healthy answer
@@ -33,74 +24,7 @@ pub fn sandbox_http_config() -> HttpConfig {
         )
 }
 
-fn secret(text: &str) -> SecretString {
+/// A sandbox credential as the configs take it.
+pub(crate) fn secret(text: &str) -> SecretString {
     SecretString::from(text.to_owned())
-}
-
-impl Sandbox {
-    /// A Vesicash configuration for this sandbox (change anything before building a client).
-    pub fn vesicash_config(&self) -> VesicashConfig {
-        VesicashConfig::new(
-            secret(VESICASH_CREDENTIALS.secret_key),
-            secret(VESICASH_CREDENTIALS.public_key),
-            secret(VESICASH_CREDENTIALS.webhook_secret),
-            Environment::Custom(self.base_url_vesicash()),
-        )
-        .with_http(sandbox_http_config())
-    }
-
-    /// A JPay configuration for this sandbox.
-    pub fn jpay_config(&self) -> JpayConfig {
-        JpayConfig::new(
-            secret(JPAY_CREDENTIALS.app_key),
-            secret(JPAY_CREDENTIALS.app_secret),
-            secret(JPAY_CREDENTIALS.callback_secret),
-        )
-        .with_environment(Environment::Custom(self.base_url_jpay()))
-        .with_http(sandbox_http_config())
-    }
-
-    /// A Payonify configuration for this sandbox.
-    pub fn payonify_config(&self) -> PayonifyConfig {
-        PayonifyConfig::new(
-            secret(PAYONIFY_CREDENTIALS.publishable_key),
-            secret(PAYONIFY_CREDENTIALS.secret_key),
-            secret(PAYONIFY_CREDENTIALS.webhook_secret),
-        )
-        .with_base_url(self.base_url_payonify())
-        .with_http(sandbox_http_config())
-    }
-
-    /// An MTN MoMo configuration for this sandbox: target environment `sandbox` (EUR), like
-    /// MTN's own sandbox; any named target works with its currency.
-    pub fn mtn_momo_config(&self) -> MtnMomoConfig {
-        MtnMomoConfig::new(
-            secret(MTN_MOMO_CREDENTIALS.subscription_key),
-            secret(MTN_MOMO_CREDENTIALS.api_user),
-            secret(MTN_MOMO_CREDENTIALS.api_key),
-            secret(MTN_MOMO_CREDENTIALS.callback_secret),
-        )
-        .with_environment(Environment::Custom(self.base_url_mtn_momo()))
-        .with_http(sandbox_http_config())
-    }
-
-    /// An MTN MoMo client talking to this sandbox.
-    pub fn mtn_momo_client(&self) -> Result<MtnMomoClient, Error> {
-        MtnMomoClient::new(self.mtn_momo_config())
-    }
-
-    /// A Vesicash client talking to this sandbox.
-    pub fn vesicash_client(&self) -> Result<VesicashClient, Error> {
-        VesicashClient::new(self.vesicash_config())
-    }
-
-    /// A JPay client talking to this sandbox.
-    pub fn jpay_client(&self) -> Result<JpayClient, Error> {
-        JpayClient::new(self.jpay_config())
-    }
-
-    /// A Payonify client talking to this sandbox.
-    pub fn payonify_client(&self) -> Result<PayonifyClient, Error> {
-        PayonifyClient::new(self.payonify_config())
-    }
 }

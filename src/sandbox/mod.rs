@@ -197,7 +197,6 @@
 mod app;
 mod clients;
 mod control;
-mod credentials;
 mod ctx;
 mod deliver;
 mod details;
@@ -225,20 +224,49 @@ mod state;
 mod vesicash;
 
 pub use clients::sandbox_http_config;
-pub use credentials::{
-    JPAY_CREDENTIALS, JpayCredentials, MTN_MOMO_CREDENTIALS, MtnMomoCredentials,
-    PAYONIFY_CREDENTIALS, PayonifyCredentials, VESICASH_CREDENTIALS, VesicashCredentials,
-};
 pub use fault::{Fault, Route};
 pub use jpay::refusal::JpayRefusal;
 pub use jpay::types::{DEFAULT_JPAY_TOKEN_LIFETIME, JPAY_REFRESH_LIFETIME};
+pub use jpay::types::{JPAY_CREDENTIALS, JpayCredentials};
 pub use ledger::{EntryKind, EntryStatus, LedgerEntry};
 pub use log::{RequestRecord, WebhookDelivery};
 pub use mpesa_daraja::types::{
     DEFAULT_MPESA_DARAJA_TOKEN_LIFETIME, MPESA_DARAJA_CREDENTIALS, MpesaDarajaCredentials,
 };
 pub use mtn_momo::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
+pub use mtn_momo::types::{MTN_MOMO_CREDENTIALS, MtnMomoCredentials};
 pub use outcome::ScriptedOutcome;
+pub use payonify::types::{PAYONIFY_CREDENTIALS, PayonifyCredentials};
 pub use persist::STATE_SAVE_INTERVAL;
 pub use routes::Endpoint;
 pub use server::{DEFAULT_SEED, DEFAULT_SETTLE_AFTER, Sandbox, SandboxBuilder, routes};
+pub use vesicash::types::{VESICASH_CREDENTIALS, VesicashCredentials};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_debug_redacts_every_secret() {
+        assert_eq!(
+            format!("{VESICASH_CREDENTIALS:?}"),
+            "VesicashCredentials { secret_key: \"** redacted **\", public_key: \
+             \"v_sandbox_pk_8a41d0c3e2b7f915\", webhook_secret: \"** redacted **\" }"
+        );
+        assert_eq!(
+            format!("{JPAY_CREDENTIALS:?}"),
+            "JpayCredentials { app_key: \"jpay_sandbox_app_key_7c1e02\", app_secret: \
+             \"** redacted **\", app_code: 12345, callback_secret: \"** redacted **\" }"
+        );
+        assert_eq!(
+            format!("{PAYONIFY_CREDENTIALS:?}"),
+            "PayonifyCredentials { publishable_key: \"pk_test_sandbox_51HzQ2sAnDbOx\", \
+             secret_key: \"** redacted **\", webhook_secret: \"** redacted **\" }"
+        );
+        assert_eq!(
+            format!("{MTN_MOMO_CREDENTIALS:?}"),
+            "MtnMomoCredentials { subscription_key: \"** redacted **\", api_user: \
+             \"** redacted **\", api_key: \"** redacted **\", callback_secret: \"** redacted **\" }"
+        );
+    }
+}

@@ -122,7 +122,7 @@ use self::results::{Entry, Key, ResultBook};
 use self::token::TokenManager;
 use self::wire::{Ack, B2cRequest, BalanceQuery, StatusQuery};
 pub use crate::config::Environment;
-use crate::error::{Ambiguity, Error, RejectCode};
+use crate::error::{Error, RejectCode};
 use crate::http::{AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::{
     Balance, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest, Status,
@@ -445,18 +445,16 @@ impl DarajaClient {
         match answer {
             Some((_, entry)) if entry.not_found => Ok(None),
             Some((_, entry)) => Ok(Some(self.payout_from(reference, &entry))),
-            None => Err(Error::OutcomeUnknown {
+            // A lookup moves no money: a missing answer is a read that failed in transit, and
+            // reconciliation reads it as "cannot tell yet".
+            None => Err(Error::Network {
                 provider: PROVIDER,
                 operation: "find_payout",
-                reference: Some(reference.clone()),
-                cause: Ambiguity::Timeout,
-                source: Some(
-                    format!(
-                        "no Transaction Status callback within {:?}",
-                        self.inner.result_wait
-                    )
-                    .into(),
-                ),
+                source: format!(
+                    "no Transaction Status callback within {:?}",
+                    self.inner.result_wait
+                )
+                .into(),
             }),
         }
     }
@@ -475,14 +473,7 @@ impl DarajaClient {
 /// Whether Daraja refused the id as a duplicate: as the answer, or as the last answer behind an
 /// [`Error::OutcomeUnknown`] (an earlier attempt timed out, then the retry met the original).
 fn duplicate_id(error: &Error) -> bool {
-    let last = match error {
-        Error::OutcomeUnknown {
-            source: Some(source),
-            ..
-        } => source.downcast_ref::<Error>(),
-        other => Some(other),
-    };
-    last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
+    error.last_answer().reject_code() == Some(&RejectCode::DuplicateReference)
 }
 
 /// Reads a 2xx acknowledgement ([`DarajaHooks::check_answer`] already accepted it).

@@ -639,14 +639,7 @@ fn payee_is(found: &Payout, digits: &str) -> bool {
 /// Whether MTN said the reference id exists: as the answer, or as the last answer behind an
 /// [`Error::OutcomeUnknown`] (an earlier attempt timed out, the re-send met what it created).
 fn already_exists(error: &Error) -> bool {
-    let last = match error {
-        Error::OutcomeUnknown {
-            source: Some(source),
-            ..
-        } => source.downcast_ref::<Error>(),
-        other => Some(other),
-    };
-    last.and_then(Error::reject_code) == Some(&RejectCode::DuplicateReference)
+    error.last_answer().reject_code() == Some(&RejectCode::DuplicateReference)
 }
 
 fn is_not_found(error: &Error) -> bool {

@@ -5,8 +5,12 @@ use std::time::Duration;
 
 use super::refusal::{JpayRefusal, Refusing};
 use super::token::TokenStore;
-use super::types::Jpay;
+use super::types::{JPAY_CREDENTIALS, Jpay};
+use crate::config::Environment;
+use crate::error::Error;
 use crate::model::ProviderId;
+use crate::providers::jpay::{JpayClient, JpayConfig};
+use crate::sandbox::clients::{sandbox_http_config, secret};
 use crate::sandbox::server::{Sandbox, SandboxBuilder};
 use crate::sandbox::simulator::Simulator;
 
@@ -38,5 +42,23 @@ impl Sandbox {
     /// state, not the request's fault); `None` lifts it.
     pub fn jpay_refuse(&self, refusal: Option<JpayRefusal>) {
         self.shared.lock().own::<Refusing>().0 = refusal;
+    }
+}
+
+impl Sandbox {
+    /// A JPay configuration for this sandbox.
+    pub fn jpay_config(&self) -> JpayConfig {
+        JpayConfig::new(
+            secret(JPAY_CREDENTIALS.app_key),
+            secret(JPAY_CREDENTIALS.app_secret),
+            secret(JPAY_CREDENTIALS.callback_secret),
+        )
+        .with_environment(Environment::Custom(self.base_url_jpay()))
+        .with_http(sandbox_http_config())
+    }
+
+    /// A JPay client talking to this sandbox.
+    pub fn jpay_client(&self) -> Result<JpayClient, Error> {
+        JpayClient::new(self.jpay_config())
     }
 }

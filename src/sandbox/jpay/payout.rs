@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::channels::{channel, inferred};
 use super::refusal::Refusing;
 use super::token::authorize;
+use super::types::JPAY_CREDENTIALS;
 use super::types::Jpay;
 use super::types::JpayDetails;
 use super::wire::{
@@ -26,7 +27,6 @@ use super::wire::{
 use crate::model::ProviderId;
 use crate::money::{Currency, Money};
 use crate::phone::{Country, Msisdn};
-use crate::sandbox::credentials::JPAY_CREDENTIALS;
 use crate::sandbox::details::Details;
 use crate::sandbox::ledger::{EntryKind, EntryStatus, LedgerEntry};
 use crate::sandbox::outcome::ScriptedOutcome;

@@ -12,13 +12,13 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use super::types::JPAY_CREDENTIALS;
 use super::types::{DEFAULT_JPAY_TOKEN_LIFETIME, JPAY_REFRESH_LIFETIME};
 use super::wire::{
     CREDENTIALS_REQUIRED, INVALID_CREDENTIALS, INVALID_TOKEN, JSON_PARSE, REFRESH_REQUIRED, bad,
     detail,
 };
 use crate::model::ProviderId;
-use crate::sandbox::credentials::JPAY_CREDENTIALS;
 use crate::sandbox::respond::{Reply, finish, header, json};
 use crate::sandbox::state::Shared;
 

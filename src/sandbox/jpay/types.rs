@@ -1,6 +1,7 @@
 //! JPay's own types: the simulator's marker type, the fields its ledger entries carry, and
 //! its constants. A leaf: every other file of the folder may import it.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::sandbox::details::EntryDetails;
@@ -26,3 +27,38 @@ pub(crate) struct JpayDetails {
 }
 
 impl EntryDetails for JpayDetails {}
+
+/// JPay: the app key and secret exchanged for tokens, the app code, and a callback secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct JpayCredentials {
+    /// `app_key` for `POST /auth/app/token` (not a secret).
+    pub app_key: &'static str,
+    /// `app_secret` for `POST /auth/app/token`.
+    pub app_secret: &'static str,
+    /// The app's `app_code`, sent in payout bodies.
+    pub app_code: u32,
+    /// A secret for the adapter's own signed token in the callback URL. JPay does not sign
+    /// callbacks; the sandbox delivers to the URL as given and never reads this value.
+    pub callback_secret: &'static str,
+}
+
+/// The credentials the simulated JPay accepts.
+pub const JPAY_CREDENTIALS: JpayCredentials = JpayCredentials {
+    app_key: "jpay_sandbox_app_key_7c1e02",
+    app_secret: "jpay_sandbox_app_secret_94d2b6a1",
+    app_code: 12345,
+    callback_secret: "jpay_sandbox_callback_secret_e05a7f",
+};
+
+const REDACTED: &str = "** redacted **";
+
+impl fmt::Debug for JpayCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JpayCredentials")
+            .field("app_key", &self.app_key)
+            .field("app_secret", &REDACTED)
+            .field("app_code", &self.app_code)
+            .field("callback_secret", &REDACTED)
+            .finish()
+    }
+}

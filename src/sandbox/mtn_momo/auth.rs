@@ -14,11 +14,11 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::types::DEFAULT_MTN_MOMO_TOKEN_LIFETIME;
+use super::types::MTN_MOMO_CREDENTIALS;
 use super::wire::{BAD_SUBSCRIPTION_KEY, error, gateway, rejected};
 use crate::model::ProviderId;
 use crate::money::Currency;
 use crate::providers::mtn_momo::TargetEnvironment;
-use crate::sandbox::credentials::MTN_MOMO_CREDENTIALS;
 use crate::sandbox::respond::{Reply, finish, header, json};
 use crate::sandbox::state::Shared;
 

@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 use super::auth::TokenStore;
-use super::types::MtnMomo;
+use super::types::{MTN_MOMO_CREDENTIALS, MtnMomo};
+use crate::config::Environment;
+use crate::error::Error;
 use crate::model::ProviderId;
 use crate::money::Money;
+use crate::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
+use crate::sandbox::clients::{sandbox_http_config, secret};
 use crate::sandbox::ledger::Payment;
 use crate::sandbox::server::{Sandbox, SandboxBuilder};
 use crate::sandbox::simulator::Simulator;
@@ -48,5 +52,25 @@ impl Sandbox {
             amount,
         });
         reference
+    }
+}
+
+impl Sandbox {
+    /// An MTN MoMo configuration for this sandbox: target environment `sandbox` (EUR), like
+    /// MTN's own sandbox; any named target works with its currency.
+    pub fn mtn_momo_config(&self) -> MtnMomoConfig {
+        MtnMomoConfig::new(
+            secret(MTN_MOMO_CREDENTIALS.subscription_key),
+            secret(MTN_MOMO_CREDENTIALS.api_user),
+            secret(MTN_MOMO_CREDENTIALS.api_key),
+            secret(MTN_MOMO_CREDENTIALS.callback_secret),
+        )
+        .with_environment(Environment::Custom(self.base_url_mtn_momo()))
+        .with_http(sandbox_http_config())
+    }
+
+    /// An MTN MoMo client talking to this sandbox.
+    pub fn mtn_momo_client(&self) -> Result<MtnMomoClient, Error> {
+        MtnMomoClient::new(self.mtn_momo_config())
     }
 }

@@ -1,6 +1,7 @@
 //! MTN MoMo's own types: the simulator's marker type, the fields its ledger entries carry, and
 //! its constants. A leaf: every other file of the folder may import it.
 
+use std::fmt;
 use std::time::Duration;
 
 use super::Operation;
@@ -26,3 +27,38 @@ pub(crate) struct MtnMomoDetails {
 }
 
 impl EntryDetails for MtnMomoDetails {}
+
+/// MTN MoMo: the Disbursement subscription key, the API user and key, and a callback secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct MtnMomoCredentials {
+    /// The `Ocp-Apim-Subscription-Key` of the Disbursement product.
+    pub subscription_key: &'static str,
+    /// The API user (a UUID; not a secret on its own, but redacted like the key).
+    pub api_user: &'static str,
+    /// The API key of that user.
+    pub api_key: &'static str,
+    /// A secret for the adapter's own token in the callback URL. MTN does not sign callbacks;
+    /// the sandbox calls the URL as given and never reads this value.
+    pub callback_secret: &'static str,
+}
+
+/// The credentials the simulated MTN MoMo accepts.
+pub const MTN_MOMO_CREDENTIALS: MtnMomoCredentials = MtnMomoCredentials {
+    subscription_key: "f1db798c98df4bcf83b538175893bbf0",
+    api_user: "0c8a8e3a-5b6f-4f0e-9d43-1b2c3d4e5f60",
+    api_key: "b0431db58a9b41faa8f5860230sandbox",
+    callback_secret: "mtn_sandbox_callback_secret_51c0",
+};
+
+const REDACTED: &str = "** redacted **";
+
+impl fmt::Debug for MtnMomoCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MtnMomoCredentials")
+            .field("subscription_key", &REDACTED)
+            .field("api_user", &REDACTED)
+            .field("api_key", &REDACTED)
+            .field("callback_secret", &REDACTED)
+            .finish()
+    }
+}

@@ -4,8 +4,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 
+use super::types::PAYONIFY_CREDENTIALS;
 use super::wire::{AUTHENTICATION, BAD_KEY, error};
-use crate::sandbox::credentials::PAYONIFY_CREDENTIALS;
 use crate::sandbox::respond::header;
 
 pub(crate) const NO_KEY: &str = "You did not provide an API key. Use HTTP Basic auth with your \

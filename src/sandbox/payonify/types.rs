@@ -2,6 +2,7 @@
 //! its constants. A leaf: every other file of the folder may import it.
 
 use crate::sandbox::details::EntryDetails;
+use std::fmt;
 
 /// The simulated Payonify.
 #[derive(Debug)]
@@ -23,5 +24,35 @@ impl EntryDetails for PayonifyDetails {
         self.metadata
             .values()
             .any(|v| v.as_str() == Some(reference))
+    }
+}
+
+/// Payonify: the test key pair for HTTP Basic auth and the webhook signing secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PayonifyCredentials {
+    /// The publishable key, the Basic-auth user (not a secret).
+    pub publishable_key: &'static str,
+    /// The secret key, the Basic-auth password.
+    pub secret_key: &'static str,
+    /// The `whsec_…` secret the sandbox signs `Payonify-Signature` with.
+    pub webhook_secret: &'static str,
+}
+
+/// The credentials the simulated Payonify accepts.
+pub const PAYONIFY_CREDENTIALS: PayonifyCredentials = PayonifyCredentials {
+    publishable_key: "pk_test_sandbox_51HzQ2sAnDbOx",
+    secret_key: "sk_test_sandbox_4eC39HqLyjWDarjtT1zdp7dc",
+    webhook_secret: "whsec_sandbox_9f8e7d6c5b4a3f2e",
+};
+
+const REDACTED: &str = "** redacted **";
+
+impl fmt::Debug for PayonifyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PayonifyCredentials")
+            .field("publishable_key", &self.publishable_key)
+            .field("secret_key", &REDACTED)
+            .field("webhook_secret", &REDACTED)
+            .finish()
     }
 }

@@ -4,9 +4,9 @@
 use chrono::Utc;
 use serde::Serialize;
 
+use super::types::PAYONIFY_CREDENTIALS;
 use super::wire::{PayoutObject, payout_object};
 use crate::model::ProviderId;
-use crate::sandbox::credentials::PAYONIFY_CREDENTIALS;
 use crate::sandbox::deliver::{Outgoing, Signing};
 use crate::sandbox::ledger::{EntryStatus, LedgerEntry};
 

@@ -2,8 +2,8 @@
 
 use axum::http::{HeaderMap, StatusCode};
 
+use super::types::VESICASH_CREDENTIALS;
 use super::wire::{INVALID_PUBLIC_KEY, INVALID_SECRET_KEY, error};
-use crate::sandbox::credentials::VESICASH_CREDENTIALS;
 use crate::sandbox::respond::header;
 
 /// Checks the public key, and the secret key when `secret` is true. `Ok(())` or the 401 answer.

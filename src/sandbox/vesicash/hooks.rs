@@ -3,9 +3,13 @@
 
 use rust_decimal::Decimal;
 
-use super::types::Vesicash;
+use super::types::{VESICASH_CREDENTIALS, Vesicash};
+use crate::config::Environment;
+use crate::error::Error;
 use crate::model::ProviderId;
 use crate::money::Money;
+use crate::providers::vesicash::{VesicashClient, VesicashConfig};
+use crate::sandbox::clients::{sandbox_http_config, secret};
 use crate::sandbox::ledger::Payment;
 use crate::sandbox::server::Sandbox;
 use crate::sandbox::simulator::Simulator;
@@ -35,5 +39,23 @@ impl Sandbox {
             .lock()
             .ledger
             .refunded(ProviderId::VESICASH, payment_reference)
+    }
+}
+
+impl Sandbox {
+    /// A Vesicash configuration for this sandbox (change anything before building a client).
+    pub fn vesicash_config(&self) -> VesicashConfig {
+        VesicashConfig::new(
+            secret(VESICASH_CREDENTIALS.secret_key),
+            secret(VESICASH_CREDENTIALS.public_key),
+            secret(VESICASH_CREDENTIALS.webhook_secret),
+            Environment::Custom(self.base_url_vesicash()),
+        )
+        .with_http(sandbox_http_config())
+    }
+
+    /// A Vesicash client talking to this sandbox.
+    pub fn vesicash_client(&self) -> Result<VesicashClient, Error> {
+        VesicashClient::new(self.vesicash_config())
     }
 }

@@ -2,6 +2,7 @@
 //! its constants. A leaf: every other file of the folder may import it.
 
 use crate::sandbox::details::EntryDetails;
+use std::fmt;
 
 /// The simulated Vesicash.
 #[derive(Debug)]
@@ -30,4 +31,34 @@ impl EntryDetails for VesicashDetails {
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .filter(|w| !w.is_empty())
+}
+
+/// Vesicash: the `secret-key` and `public-key` headers, and the webhook signing secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct VesicashCredentials {
+    /// The `secret-key` header value.
+    pub secret_key: &'static str,
+    /// The `public-key` header value (not a secret).
+    pub public_key: &'static str,
+    /// The secret the sandbox signs `X-Vesicash-Signature` with.
+    pub webhook_secret: &'static str,
+}
+
+/// The credentials the simulated Vesicash accepts.
+pub const VESICASH_CREDENTIALS: VesicashCredentials = VesicashCredentials {
+    secret_key: "v_sandbox_sk_5f2c9e1a7b3d4f60",
+    public_key: "v_sandbox_pk_8a41d0c3e2b7f915",
+    webhook_secret: "v_sandbox_whsec_3b9f0c27d1e8",
+};
+
+const REDACTED: &str = "** redacted **";
+
+impl fmt::Debug for VesicashCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VesicashCredentials")
+            .field("secret_key", &REDACTED)
+            .field("public_key", &self.public_key)
+            .field("webhook_secret", &REDACTED)
+            .finish()
+    }
 }

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use super::types::VESICASH_CREDENTIALS;
 use super::wire::{EntryData, word};
 use crate::model::ProviderId;
-use crate::sandbox::credentials::VESICASH_CREDENTIALS;
 use crate::sandbox::deliver::{Outgoing, Signing};
 use crate::sandbox::ledger::{EntryKind, LedgerEntry};
 
