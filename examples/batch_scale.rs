@@ -146,7 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             store_bytes / 1024,
         );
     }
-    if stores.len() >= 2 && stores.len() % 2 == 0 {
+    if stores.len() >= 2 && stores.len().is_multiple_of(2) {
         let mut ratios: Vec<f64> = rates.chunks(2).map(|pair| pair[0] / pair[1]).collect();
         let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
         ratios.sort_by(f64::total_cmp);

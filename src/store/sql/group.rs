@@ -49,7 +49,8 @@ pub(super) enum Reply {
     Deferred(Vec<DeferredRow>),
 }
 
-type Waiting = (Op, oneshot::Sender<Result<Reply, sqlx::Error>>);
+type Answer = oneshot::Sender<Result<Reply, sqlx::Error>>;
+type Waiting = (Op, Answer);
 
 /// The writes waiting for the next commit, and who makes it.
 #[derive(Default)]
@@ -124,10 +125,7 @@ async fn commit(pool: SqlitePool, waiting: Vec<Waiting>) {
 async fn run_all(
     pool: &SqlitePool,
     waiting: Vec<Waiting>,
-    unanswered: &mut Vec<(
-        Result<Reply, sqlx::Error>,
-        oneshot::Sender<Result<Reply, sqlx::Error>>,
-    )>,
+    unanswered: &mut Vec<(Result<Reply, sqlx::Error>, Answer)>,
 ) -> Result<(), sqlx::Error> {
     let mut connection = pool.acquire().await?;
     let mut transaction = connection.begin().await?;
