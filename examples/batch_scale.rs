@@ -12,7 +12,8 @@
 //! id, so runs against one server do not meet), or `journal`: a copy of the file journal the
 //! store replaced (`batch_scale/journal.rs`, here only), for the comparison in BENCHMARKS.md.
 //! `--compare` runs the SQLite store and the journal one after the other in this process and
-//! prints both rates and their ratio. `--rate R` sets the client-side limit of R payouts started per second.
+//! prints both rates and their ratio; `--rounds R` alternates them R times and prints each
+//! round's ratio and their median. `--rate R` sets the client-side limit of R payouts started per second.
 //!
 //! Run one process per N: peak RSS is per process.
 
@@ -83,15 +84,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("disburse-batch-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sqlite = format!("sqlite://{}", dir.join("payouts.db").display());
+    // `--rounds R` repeats the comparison R times, the two arms alternating, so a change in the
+    // machine's load (or its disk's fsync latency) falls on both arms alike.
+    let rounds = arg("--rounds", 1).max(1);
     let stores: Vec<String> = if std::env::args().any(|a| a == "--compare") {
-        vec![sqlite, "journal".to_owned()]
+        (0..rounds)
+            .flat_map(|round| {
+                let db = dir.join(format!("payouts-{round}.db"));
+                [format!("sqlite://{}", db.display()), "journal".to_owned()]
+            })
+            .collect()
     } else {
         vec![arg_text("--store").unwrap_or(sqlite)]
     };
     let mut rates = Vec::new();
     for (run, url) in stores.iter().enumerate() {
         let (backend, store): (String, Arc<dyn PayoutStore>) = if url == "journal" {
-            let path = dir.join("journal.jsonl");
+            let path = dir.join(format!("journal-{run}.jsonl"));
             (
                 "file journal (the replaced one)".to_owned(),
                 Arc::new(journal::FileJournal::create(&path)?),
@@ -137,8 +146,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             store_bytes / 1024,
         );
     }
-    if let [store, journal] = rates[..] {
-        println!("SQLite store / file journal: {:.2}", store / journal);
+    if stores.len() >= 2 && stores.len().is_multiple_of(2) {
+        let mut ratios: Vec<f64> = rates.chunks(2).map(|pair| pair[0] / pair[1]).collect();
+        let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "SQLite store / file journal, round by round: {}; median {:.2}",
+            each.join(", "),
+            ratios[ratios.len() / 2]
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

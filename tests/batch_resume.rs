@@ -82,8 +82,9 @@ async fn abort_and_resume(
     let completed = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&completed);
     let first_store = open(&path).await;
+    let first_provider = Counting::new(Arc::clone(&provider));
     let runner = BatchRunner::new(
-        Arc::clone(&provider),
+        first_provider.clone(),
         Arc::clone(&first_store) as Arc<dyn PayoutStore>,
     )
     .concurrency(concurrency)
@@ -97,9 +98,10 @@ async fn abort_and_resume(
             sink.lock().expect("lock").push(item.reference);
         }
     });
-    // On a busy machine the requests in flight at "half the batch" may not have reached the
-    // provider yet; waiting for one that has (committed, answer still held by the fault) makes
-    // the rerun's reconciliation path run every time, not only when the scheduler allows.
+    // Claims and intents share commits, so on a machine whose fsyncs are slow a whole wave of
+    // requests can be waiting for the store at once: abort when some are at the provider. On a
+    // busy machine those may not have reached it yet; where the rerun's reconciliation is the
+    // point, wait for one the provider committed whose answer the run has not received.
     let landed_unanswered = || {
         let answered: BTreeSet<Reference> = yielded.lock().expect("lock").iter().cloned().collect();
         requests.iter().any(|r| {
@@ -109,8 +111,9 @@ async fn abort_and_resume(
                     .is_empty()
         })
     };
-    wait_for("half the batch", || {
+    wait_for("half the batch, with requests at the provider", || {
         completed.load(Ordering::SeqCst) >= abort_after
+            && first_provider.in_flight() > 0
             && (!abort_with_one_landed || landed_unanswered())
     })
     .await;

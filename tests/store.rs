@@ -17,7 +17,7 @@ use batch_support::{
     payonify_batch, payonify_request, sandbox, state_of, tally, vesicash_batch,
 };
 use disburse::batch::{BatchOutcome, BatchRunner};
-use disburse::sandbox::Sandbox;
+use disburse::sandbox::{Fault, Route, Sandbox};
 use disburse::store::{Applied, ItemState, PayoutStore, StatusChange, Store};
 use disburse::{Error, PayoutProvider, PayoutRequest, ProviderId, Reference, WebhookRequest};
 use futures_util::StreamExt;
@@ -401,9 +401,25 @@ async fn add_future_migration(store: &Store, url: &str) {
                execution_time) VALUES (99, 'from the future', TRUE, X'00', 1)";
     if url.starts_with("sqlite") {
         use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query(sql).execute(&mut c).await.expect("insert");
-        c.close().await.expect("close");
+        // The closed store's connection lets go of the file's lock on its own thread: retry
+        // while it is still locked.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+            match sqlx::query(sql).execute(&mut c).await {
+                Ok(_) => {
+                    c.close().await.expect("close");
+                    break;
+                }
+                Err(e)
+                    if e.to_string().contains("locked") && std::time::Instant::now() < deadline =>
+                {
+                    drop(c);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("insert: {e:?}"),
+            }
+        }
     } else {
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
@@ -435,7 +451,7 @@ async fn a_schema_newer_than_this_crate_is_refused_before_anything_is_sent() {
         };
         assert!(
             matches!(&err, Error::Store { message, source: Some(_) }
-                if *message == format!("{name}: its schema is at version 99, newer than this version of disburse knows (up to 1); refusing to use it: upgrade disburse")),
+                if *message == format!("{name}: its schema is at version 99, newer than this version of disburse knows (up to 2); refusing to use it: upgrade disburse")),
             "{backend:?}: {err:?}"
         );
     }
@@ -572,4 +588,99 @@ async fn postgres_stopped_mid_batch_stops_it_naming_the_database_and_the_rerun_p
         tally(&items)
     );
     assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &requests);
+}
+
+const JPAY_POST: &str = "/payments/payouts/initiate";
+
+/// Waits, on a slow machine too, until `done` holds.
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Two workers of one batch in one process (the store is shared like a database between
+/// processes): worker A holds 8 JPay rows in flight (the sandbox committed them and holds the
+/// answers); worker B runs the same 8 rows and 8 more. Whether A dies and B takes the rows over,
+/// or A finishes them, B gives exactly one result per input row: the takeover's (reconciled), or
+/// `elsewhere`. It used to give `elsewhere` and then the takeover's result for the same index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_held_by_another_worker_is_reported_once_whether_taken_over_or_finished_there() {
+    for backend in BACKENDS {
+        for holder_dies in [true, false] {
+            let case = format!("{backend:?}, holder dies: {holder_dies}");
+            let sandbox = sandbox().await;
+            let t = test_store(backend, "elsewhere").await;
+            let provider = Counting::new(Arc::new(sandbox.jpay_client().expect("client")));
+            let held = jpay_batch("held", 8);
+            let all: Vec<PayoutRequest> =
+                held.iter().cloned().chain(jpay_batch("free", 8)).collect();
+            sandbox.inject(
+                ProviderId::JPAY,
+                Route::post(JPAY_POST),
+                Fault::CommitThenDelay(Duration::from_secs(if holder_dies { 60 } else { 5 })),
+                8,
+            );
+            let a = BatchRunner::new(provider.clone(), t.store.clone())
+                .batch("shared")
+                .concurrency(8);
+            let a_task = tokio::spawn(collect(a.run_iter(held.clone())));
+            until("A's 8 payouts committed at the sandbox", async || {
+                sandbox.ledger(ProviderId::JPAY).len() == 8
+            })
+            .await;
+
+            let b = BatchRunner::new(provider.clone(), t.store.clone())
+                .batch("shared")
+                .concurrency(8);
+            let b_task = tokio::spawn(collect(b.run_iter(all.clone())));
+            let a_items = if holder_dies {
+                // B has taken its whole input (in order: the held rows first) once the free
+                // rows are sent; then A dies with its 8 rows in flight.
+                until("B's free rows sent", async || {
+                    sandbox.ledger(ProviderId::JPAY).len() == 16
+                })
+                .await;
+                a_task.abort();
+                assert!(a_task.await.expect_err("aborted").is_cancelled());
+                Vec::new()
+            } else {
+                a_task.await.expect("A finishes")
+            };
+            let b_items = b_task.await.expect("B finishes");
+
+            let mut indices: Vec<u64> = b_items.iter().map(|item| item.index).collect();
+            indices.sort_unstable();
+            assert_eq!(
+                indices,
+                (0..16).collect::<Vec<u64>>(),
+                "{case}: one result per row"
+            );
+            for item in &b_items {
+                assert_eq!(
+                    item.reference, all[item.index as usize].reference,
+                    "{case}: index and reference agree"
+                );
+                let expected = match (item.index < 8, holder_dies) {
+                    (false, _) => "sent",
+                    (true, true) => "reconciled",
+                    (true, false) => "elsewhere",
+                };
+                assert_eq!(item.outcome.as_str(), expected, "{case}: {item:?}");
+            }
+            if !holder_dies {
+                assert_eq!(
+                    tally(&by_reference(a_items)),
+                    [("sent", 8)].into(),
+                    "{case}"
+                );
+            }
+            assert_eq!(provider.creates.load(Ordering::SeqCst), 16, "{case}");
+            let finds = if holder_dies { 8 } else { 0 };
+            assert_eq!(provider.finds.load(Ordering::SeqCst), finds, "{case}");
+            assert_paid_exactly_once(&sandbox, ProviderId::JPAY, &all);
+        }
+    }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use disburse::store::{
-    Applied, Claim, ClaimedItem, ItemRecord, ItemState, NewItem, PayoutStore, StatusChange,
-    WorkerId,
+    Applied, Claim, ClaimedItem, DeferredItem, ItemRecord, ItemState, NewItem, PayoutStore,
+    StatusChange, WorkerId,
 };
 use disburse::{Error, ProviderId, Reference};
 
@@ -117,6 +117,15 @@ impl PayoutStore for FileJournal {
         _: ProviderId,
         _: u32,
     ) -> Result<Vec<ClaimedItem>, Error> {
+        Ok(Vec::new())
+    }
+    async fn take_deferred(
+        &self,
+        _: &WorkerId,
+        _: &str,
+        _: ProviderId,
+        _: u32,
+    ) -> Result<Vec<DeferredItem>, Error> {
         Ok(Vec::new())
     }
     async fn held_elsewhere(&self, _: &WorkerId, _: &str, _: ProviderId) -> Result<u64, Error> {

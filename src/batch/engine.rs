@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{self, Stream, StreamExt};
 use tracing::Instrument as _;
 
+use super::claim_order::ClaimOrder;
 use super::fingerprint::fingerprint;
 use super::progress::{Progress, ProgressFn, Tracker};
 use super::rate::RateLimiter;
@@ -60,8 +61,9 @@ pub enum BatchOutcome {
     /// the provider cannot be asked, like Vesicash). Never re-sent automatically; the next run
     /// tries to reconcile it again.
     Unknown(Error),
-    /// Another live worker of the batch holds it (PostgreSQL, several processes); that worker
-    /// reports its outcome, and this one takes it over if that worker dies.
+    /// Another live worker of the batch held it (PostgreSQL, several processes) and reported its
+    /// outcome. Reported at the end of the run; a row this worker took over after its holder
+    /// died is reported by the takeover's result instead (one result per input row either way).
     Elsewhere,
 }
 
@@ -213,20 +215,28 @@ impl BatchRunner {
                 run.halt(&e);
             }
             let heartbeat = Heartbeat::start(&run);
-            let (claiming, tracking, sweeping) = (Arc::clone(&run), Arc::clone(&run), run);
+            let (claiming, tracking, sweeping) =
+                (Arc::clone(&run), Arc::clone(&run), Arc::clone(&run));
             let halted = Arc::clone(&claiming);
             let input = requests
                 .take_while(move |_| std::future::ready(!halted.is_halted() && !halted.stopped()))
-                .then(move |(index, request)| Arc::clone(&claiming).admit(index, request))
-                .buffer_unordered(concurrency);
-            input.chain(sweeping.sweep(concurrency)).map(move |item| {
-                // The heartbeat lives as long as the stream.
-                let _ = &heartbeat;
-                tracking
-                    .tracker
-                    .completed(&item.outcome, tracking.limiter.current());
-                item
-            })
+                // Claimed as they are pulled, up to `concurrency` at once, so concurrent claims
+                // share a commit (in input order for a repeated reference: `ClaimOrder`).
+                .map(move |(index, request)| Arc::clone(&claiming).admit(index, request))
+                .buffer_unordered(concurrency)
+                .filter_map(std::future::ready);
+            let deferred = run.deferred(concurrency);
+            input
+                .chain(sweeping.sweep(concurrency))
+                .chain(deferred)
+                .map(move |item| {
+                    // The heartbeat lives as long as the stream.
+                    let _ = &heartbeat;
+                    tracking
+                        .tracker
+                        .completed(&item.outcome, tracking.limiter.current());
+                    item
+                })
         })
         .flatten()
     }
@@ -299,6 +309,8 @@ struct Run {
     halted: Mutex<Option<String>>,
     /// Set by the caller to stop gracefully ([`BatchRunner::stop_when`]).
     stop: Option<Arc<AtomicBool>>,
+    /// Claims in progress, so a repeated reference is claimed in input order.
+    claim_order: ClaimOrder,
 }
 
 impl Run {
@@ -312,6 +324,7 @@ impl Run {
             tracker: Tracker::new(runner.on_progress, runner.rate_limit),
             halted: Mutex::new(None),
             stop: runner.stop,
+            claim_order: ClaimOrder::default(),
         }
     }
 
@@ -339,32 +352,42 @@ impl Run {
         }
     }
 
-    /// Claims a request in the store (in input order); the returned future does what the
-    /// claim says.
-    async fn admit(
+    /// Takes a request from the input (called in input order), claims it in the store and does
+    /// what the claim says.
+    fn admit(
         self: Arc<Self>,
         index: u64,
         request: PayoutRequest,
-    ) -> impl Future<Output = BatchItem> + Send {
+    ) -> impl Future<Output = Option<BatchItem>> + Send {
         self.tracker.submitted();
-        let print = fingerprint(&request);
-        let claimed = self
-            .store
-            .claim(
-                &self.worker,
-                NewItem {
-                    provider: self.provider.id(),
-                    batch: &self.batch,
-                    index,
-                    request: &request,
-                    fingerprint: &print,
-                },
-            )
-            .await;
-        if let Err(e) = &claimed {
-            self.halt(e);
+        let mut turn = self.claim_order.enter(request.reference.as_str(), index);
+        async move {
+            turn.wait().await;
+            let print = fingerprint(&request);
+            let claimed = self
+                .store
+                .claim(
+                    &self.worker,
+                    NewItem {
+                        provider: self.provider.id(),
+                        batch: &self.batch,
+                        index,
+                        request: &request,
+                        fingerprint: &print,
+                    },
+                )
+                .await;
+            self.claim_order.done(turn);
+            if let Err(e) = &claimed {
+                self.halt(e);
+            }
+            match claimed {
+                // Reported once, later: as the takeover's result if its worker dies and this
+                // one takes it over, else at the end of the run (`deferred`).
+                Ok(Claim::Busy) => None,
+                claimed => Some(Arc::clone(&self).process(index, request, claimed).await),
+            }
         }
-        self.process(index, request, claimed)
     }
 
     /// Takes over, after the input, the batch's items whose workers died; ends when no other
@@ -392,7 +415,9 @@ impl Run {
                     .await
                 {
                     Ok(items) if !items.is_empty() => {
-                        for _ in &items {
+                        // A row this run found held elsewhere was counted when it was taken
+                        // from the input.
+                        for _ in items.iter().filter(|item| !item.deferred) {
                             run.tracker.submitted();
                         }
                         return Some((stream::iter(items), run));
@@ -408,12 +433,7 @@ impl Run {
                     .held_elsewhere(&run.worker, &run.batch, provider)
                     .await
                 {
-                    Ok(0) => {
-                        if let Err(e) = run.store.retire_worker(&run.worker).await {
-                            tracing::warn!(error = %e, "batch: cannot retire the worker");
-                        }
-                        return None;
-                    }
+                    Ok(0) => return None,
                     // Their workers finish them, or die and leave them to this one.
                     Ok(_) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -428,6 +448,44 @@ impl Run {
             Arc::clone(&processing).process(item.index, item.request, Ok(item.claim))
         })
         .buffer_unordered(concurrency)
+    }
+
+    /// Last, the rows this run found held by another live worker and did not take over: one
+    /// [`BatchOutcome::Elsewhere`] each, from the store, a page at a time; then retires the
+    /// worker.
+    fn deferred(self: Arc<Self>, page: usize) -> impl Stream<Item = BatchItem> + Send {
+        let page = u32::try_from(page.max(64)).unwrap_or(u32::MAX);
+        stream::unfold(Some(self), move |run| async move {
+            let run = run?;
+            if run.is_halted() {
+                return None;
+            }
+            let taken = run
+                .store
+                .take_deferred(&run.worker, &run.batch, run.provider.id(), page)
+                .await;
+            match taken {
+                Ok(items) if !items.is_empty() => {
+                    let items = items.into_iter().map(|item| BatchItem {
+                        index: item.index,
+                        reference: item.reference,
+                        outcome: BatchOutcome::Elsewhere,
+                    });
+                    Some((stream::iter(items), Some(run)))
+                }
+                Ok(_) => {
+                    if let Err(e) = run.store.retire_worker(&run.worker).await {
+                        tracing::warn!(error = %e, "batch: cannot retire the worker");
+                    }
+                    None
+                }
+                Err(e) => {
+                    run.halt(&e);
+                    None
+                }
+            }
+        })
+        .flatten()
     }
 
     /// Does what a claim says (an error: the store failed, nothing is sent).
@@ -499,6 +557,13 @@ impl Run {
         // The intent is recorded when the request is about to leave: after its rate-limit slot,
         // so a request still waiting for one when the process dies is not sent, not unknown.
         self.limiter.acquire().await;
+        // Claims made at once with the one that found the store failing send nothing either.
+        if let Some(why) = self.halted().clone() {
+            return BatchOutcome::Failed(Error::store(format!(
+                "{} not sent: the batch stopped: {why}",
+                request.reference
+            )));
+        }
         if let Err(e) = self
             .store
             .record_intent(&self.worker, self.provider.id(), &request.reference)

@@ -94,7 +94,9 @@
 //!    provider ([`RejectCode::DuplicateReference`](crate::RejectCode::DuplicateReference)) is
 //!    looked up with `find_payout` and reported [`BatchOutcome::Reconciled`] (else unknown).
 //! 7. **Many workers.** Several processes may run one batch against one PostgreSQL store. A
-//!    reference another live worker holds is [`BatchOutcome::Elsewhere`]. After its input, a
+//!    reference another live worker holds is reported once: by the takeover's result if this
+//!    worker takes it over, else as [`BatchOutcome::Elsewhere`] at the end of the run (the store
+//!    remembers such rows, not the worker's memory). After its input, a
 //!    worker takes over the batch's items whose worker's lease ran out
 //!    ([`PayoutStore::claim_abandoned`](crate::store::PayoutStore::claim_abandoned), `FOR
 //!    UPDATE SKIP LOCKED`), items in flight first and reconciled as in rule 4, and ends when
@@ -112,6 +114,7 @@
 //! database, no further item is taken, and nothing is sent without a durable intent. An outcome
 //! that cannot be recorded is logged; its intent is durable, so the next run reconciles it.
 
+mod claim_order;
 mod engine;
 mod fingerprint;
 mod progress;

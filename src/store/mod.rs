@@ -265,7 +265,9 @@ pub enum Claim {
     },
     /// This worker already took the reference in this run: it is repeated in the input.
     Repeat,
-    /// Another live worker holds it; that worker reports its outcome.
+    /// Another live worker holds it; that worker reports its outcome. The store remembers
+    /// that this worker found it so ([`PayoutStore::take_deferred`]); a second occurrence in
+    /// this worker's input is [`Claim::Repeat`].
     Busy,
 }
 
@@ -279,6 +281,22 @@ pub struct ClaimedItem {
     /// [`Claim::Reconcile`] for an item that was in flight, [`Claim::Send`] for one that was
     /// still pending.
     pub claim: Claim,
+    /// True when this worker had found the item held by another ([`Claim::Busy`]) and not
+    /// reported it yet: the takeover's result is its one report.
+    pub deferred: bool,
+}
+
+/// A row a worker found held by another live worker ([`Claim::Busy`]) and did not take over,
+/// handed back at the end of its run ([`PayoutStore::take_deferred`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredItem {
+    /// Its position in the worker's input.
+    pub index: u64,
+    /// Its reference.
+    pub reference: Reference,
+    /// What became of it (its holder's report, as stored).
+    pub record: ItemRecord,
 }
 
 /// Where a status change came from.
@@ -400,7 +418,10 @@ pub enum Applied {
 /// The store the batch engine works through. [`Store`] implements it on SQLite and PostgreSQL;
 /// the trait exists so a caller can wrap it (to log, or to inject faults in tests).
 ///
-/// Every call is durable when it returns `Ok`.
+/// Every write is durable when it returns `Ok`, with one exception: [`Store`] on SQLite
+/// answers a [`claim`](PayoutStore::claim) once decided, and makes it durable with the commit
+/// under way (the file is locked by one process, so nobody else relies on it). What must be
+/// durable before a request leaves is its intent, which fails if its claim was lost.
 #[async_trait]
 pub trait PayoutStore: Send + Sync + fmt::Debug {
     /// How long a worker holds its items after its last heartbeat.
@@ -439,6 +460,18 @@ pub trait PayoutStore: Send + Sync + fmt::Debug {
         batch: &str,
         provider: ProviderId,
     ) -> Result<u64, Error>;
+
+    /// Hands back, and forgets, up to `limit` of the rows of `batch` for `provider` that `worker`
+    /// found held by another live worker ([`Claim::Busy`]) and did not take over since, by
+    /// index. The engine reports each such row once, at the end of its run; until then the
+    /// store, not the worker's memory, keeps them.
+    async fn take_deferred(
+        &self,
+        worker: &WorkerId,
+        batch: &str,
+        provider: ProviderId,
+        limit: u32,
+    ) -> Result<Vec<DeferredItem>, Error>;
 
     /// Records, durably, that `worker` is about to send the item's request
     /// ([`ItemState::InFlight`]). Fails, and nothing may be sent, when `worker` no longer holds

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 
 use super::request_data;
 use super::{
-    Applied, ChangeSource, Claim, ClaimedItem, DEFAULT_LEASE, ItemRecord, ItemState, NewItem,
-    PayoutStore, StoredItem, WorkerId,
+    Applied, ChangeSource, Claim, ClaimedItem, DEFAULT_LEASE, DeferredItem, ItemRecord, ItemState,
+    NewItem, PayoutStore, StoredItem, WorkerId,
 };
 use crate::error::Error;
 use crate::model::{ProviderId, Reference};
@@ -116,7 +116,10 @@ macro_rules! queries {
                 " - $4)) ORDER BY CASE WHEN q.state = 'in_flight' THEN 0 ELSE 1 END, \
                  q.item_index LIMIT $6",
                 $skip_locked,
-                ") RETURNING reference, item_index, request, state"
+                ") RETURNING reference, item_index, request, state, CAST(CASE WHEN EXISTS \
+                 (SELECT 1 FROM deferred_items d WHERE d.worker = $1 \
+                 AND d.provider = payout_items.provider \
+                 AND d.reference = payout_items.reference) THEN 1 ELSE 0 END AS BIGINT) AS deferred"
             ),
         }
     };
@@ -449,11 +452,43 @@ impl PayoutStore for Store {
             .map(|row| {
                 let reference = Reference::new(row.reference)?;
                 Ok(ClaimedItem {
+                    deferred: row.deferred != 0,
                     index: u64::try_from(row.item_index).unwrap_or(0),
                     request: request_data::decode(&reference, &row.request)?,
                     claim: match state_of(&row.state)? {
                         ItemState::Pending => Claim::Send,
                         _ => Claim::Reconcile,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn take_deferred(
+        &self,
+        worker: &WorkerId,
+        batch: &str,
+        provider: ProviderId,
+        limit: u32,
+    ) -> Result<Vec<DeferredItem>, Error> {
+        let args = ops::DeferredArgs {
+            worker: worker.as_str().to_owned(),
+            batch: batch.to_owned(),
+            provider: provider.as_str(),
+            limit: i64::from(limit),
+        };
+        let rows = write_op!(self, Deferred, deferred, args)
+            .map_err(self.err("handing back the items held elsewhere"))?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(DeferredItem {
+                    index: u64::try_from(row.item_index).unwrap_or(0),
+                    reference: Reference::new(row.reference)?,
+                    record: ItemRecord {
+                        state: state_of(&row.state)?,
+                        payout_id: row.payout_id,
+                        status: row.status,
+                        detail: row.detail,
                     },
                 })
             })

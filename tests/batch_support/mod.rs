@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use disburse::batch::BatchItem;
 use disburse::sandbox::Sandbox;
 use disburse::store::{
-    Applied, Claim, ClaimedItem, ItemRecord, ItemState, NewItem, PayoutStore, StatusChange, Store,
-    WorkerId,
+    Applied, Claim, ClaimedItem, DeferredItem, ItemRecord, ItemState, NewItem, PayoutStore,
+    StatusChange, Store, WorkerId,
 };
 use disburse::{
     CallbackUrl, Capabilities, Currency, Destination, Error, Money, Msisdn, Payout, PayoutProvider,
@@ -168,6 +168,11 @@ impl Counting {
         })
     }
 
+    /// Calls in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
     fn enter(&self) -> Leave<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -247,6 +252,15 @@ impl PayoutStore for LosesOutcomes {
         limit: u32,
     ) -> Result<Vec<ClaimedItem>, Error> {
         self.0.claim_abandoned(worker, batch, provider, limit).await
+    }
+    async fn take_deferred(
+        &self,
+        worker: &WorkerId,
+        batch: &str,
+        provider: ProviderId,
+        limit: u32,
+    ) -> Result<Vec<DeferredItem>, Error> {
+        self.0.take_deferred(worker, batch, provider, limit).await
     }
     async fn held_elsewhere(
         &self,

@@ -9,7 +9,10 @@ use tokio::sync::oneshot;
 
 use super::super::{Applied, Claim};
 use super::ops::sqlite_ops;
-use super::ops::{AbandonedArgs, AbandonedRow, ClaimArgs, IntentArgs, OutcomeArgs, StatusArgs};
+use super::ops::{
+    AbandonedArgs, AbandonedRow, ClaimArgs, DeferredArgs, DeferredRow, IntentArgs, OutcomeArgs,
+    StatusArgs,
+};
 
 /// A write.
 pub(super) enum Op {
@@ -20,6 +23,18 @@ pub(super) enum Op {
     Heartbeat(String),
     Retire(String),
     Abandoned(AbandonedArgs),
+    Deferred(DeferredArgs),
+}
+
+impl Op {
+    /// True when the write makes at most one change to the database (one `INSERT`, `UPDATE` or
+    /// `DELETE`): a claim inserts its row or, when it exists, updates it or remembers it as
+    /// held elsewhere; an intent and a heartbeat are one statement each. An outcome and a
+    /// status change write the item and a status change, a retirement the worker and its
+    /// deferred rows, a takeover and a hand-back the items and the deferred rows: two.
+    fn writes_once(&self) -> bool {
+        matches!(self, Op::Claim(_) | Op::Intent(_) | Op::Heartbeat(_))
+    }
 }
 
 /// Its answer (the variant of its [`Op`]).
@@ -31,9 +46,11 @@ pub(super) enum Reply {
     Heartbeat(()),
     Retire(()),
     Abandoned(Vec<AbandonedRow>),
+    Deferred(Vec<DeferredRow>),
 }
 
-type Waiting = (Op, oneshot::Sender<Result<Reply, sqlx::Error>>);
+type Answer = oneshot::Sender<Result<Reply, sqlx::Error>>;
+type Waiting = (Op, Answer);
 
 /// The writes waiting for the next commit, and who makes it.
 #[derive(Default)]
@@ -82,41 +99,60 @@ impl Group {
 }
 
 async fn commit(pool: SqlitePool, waiting: Vec<Waiting>) {
-    let (ops, replies): (Vec<Op>, Vec<_>) = waiting.into_iter().unzip();
-    match run_all(&pool, ops).await {
-        Ok(results) => {
-            for (result, reply) in results.into_iter().zip(replies) {
-                let _ = reply.send(result);
-            }
+    let mut unanswered = Vec::with_capacity(waiting.len());
+    if let Err(e) = run_all(&pool, waiting, &mut unanswered).await {
+        let message = e.to_string();
+        for (_, reply) in unanswered {
+            let _ = reply.send(Err(other(&message)));
         }
-        Err(e) => {
-            let message = e.to_string();
-            for reply in replies {
-                let _ = reply.send(Err(other(&message)));
-            }
-        }
+        return;
+    }
+    for (result, reply) in unanswered {
+        let _ = reply.send(result);
     }
 }
 
+/// Runs the writes in one transaction. A claim is answered as soon as it is decided; every
+/// other write waits in `unanswered` for the commit.
+///
+/// Why a claim need not wait: it decides, and registers the row as pending, which promises
+/// nothing to anyone else (the file is this process's alone), and what must be durable before a
+/// request leaves is its intent, a later write in a later commit. The intent is a conditional
+/// update of the row this claim registered: should this commit fail, the row is not there, the
+/// intent updates nothing, and [`record_intent`](super::super::PayoutStore::record_intent)
+/// fails: nothing is sent. A crash before this commit leaves no row, which is "not sent" too.
+/// This saves each payout one of its three waits for an fsync.
 async fn run_all(
     pool: &SqlitePool,
-    ops: Vec<Op>,
-) -> Result<Vec<Result<Reply, sqlx::Error>>, sqlx::Error> {
+    waiting: Vec<Waiting>,
+    unanswered: &mut Vec<(Result<Reply, sqlx::Error>, Answer)>,
+) -> Result<(), sqlx::Error> {
     let mut connection = pool.acquire().await?;
     let mut transaction = connection.begin().await?;
-    let mut results = Vec::with_capacity(ops.len());
-    for op in ops {
-        let mut savepoint = transaction.begin().await?;
-        let result = execute(&mut savepoint, op).await;
-        if result.is_ok() {
-            savepoint.commit().await?;
+    for (op, reply) in waiting {
+        let early = matches!(op, Op::Claim(_));
+        // A write of one statement is atomic on its own (SQLite undoes a failed statement and
+        // keeps the transaction); only one of several statements needs a savepoint.
+        let result = if op.writes_once() {
+            execute(&mut transaction, op).await
         } else {
-            savepoint.rollback().await?;
+            let mut savepoint = transaction.begin().await?;
+            let result = execute(&mut savepoint, op).await;
+            if result.is_ok() {
+                savepoint.commit().await?;
+            } else {
+                savepoint.rollback().await?;
+            }
+            result
+        };
+        if early {
+            let _ = reply.send(result);
+        } else {
+            unanswered.push((result, reply));
         }
-        results.push(result);
     }
     transaction.commit().await?;
-    Ok(results)
+    Ok(())
 }
 
 async fn execute(conn: &mut SqliteConnection, op: Op) -> Result<Reply, sqlx::Error> {
@@ -128,5 +164,6 @@ async fn execute(conn: &mut SqliteConnection, op: Op) -> Result<Reply, sqlx::Err
         Op::Heartbeat(worker) => Reply::Heartbeat(sqlite_ops::heartbeat(conn, &worker).await?),
         Op::Retire(worker) => Reply::Retire(sqlite_ops::retire(conn, &worker).await?),
         Op::Abandoned(a) => Reply::Abandoned(sqlite_ops::abandoned(conn, &a).await?),
+        Op::Deferred(a) => Reply::Deferred(sqlite_ops::deferred(conn, &a).await?),
     })
 }

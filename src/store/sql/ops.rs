@@ -67,6 +67,27 @@ pub(super) struct AbandonedRow {
     pub item_index: i64,
     pub request: String,
     pub state: String,
+    /// 1 when the taking worker had found the row held by another ([`DEFER`]).
+    pub deferred: i64,
+}
+
+/// [`PayoutStore::take_deferred`](super::super::PayoutStore::take_deferred)'s arguments.
+pub(super) struct DeferredArgs {
+    pub worker: String,
+    pub batch: String,
+    pub provider: &'static str,
+    pub limit: i64,
+}
+
+/// A row a worker found held by another, with what became of it.
+#[derive(sqlx::FromRow)]
+pub(super) struct DeferredRow {
+    pub item_index: i64,
+    pub reference: String,
+    pub state: String,
+    pub payout_id: Option<String>,
+    pub status: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// What a claim decided about an existing row.
@@ -139,6 +160,19 @@ const APPLY_STATUS: &str = "UPDATE payout_items SET status = $3, detail = COALES
      payout_id = COALESCE(payout_id, $5), updated_at = $6 \
      WHERE provider = $1 AND ((reference = $2) OR (payout_id = $5)) \
      AND NOT (status IN ('succeeded', 'failed') AND $3 NOT IN ('succeeded', 'failed'))";
+/// A row found held by another live worker, remembered for the finding worker.
+const DEFER: &str = "INSERT INTO deferred_items (worker, provider, reference, batch, item_index) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (worker, provider, reference) DO NOTHING";
+/// A worker that took rows over reports them itself: they are no longer deferred.
+const UNDEFER_HELD: &str = "DELETE FROM deferred_items WHERE worker = $1 AND provider = $2 \
+     AND EXISTS (SELECT 1 FROM payout_items p WHERE p.provider = deferred_items.provider \
+     AND p.reference = deferred_items.reference AND p.worker = $1)";
+const DEFERRED: &str = "SELECT d.item_index, d.reference, p.state, p.payout_id, p.status, \
+     p.detail FROM deferred_items d JOIN payout_items p ON p.provider = d.provider \
+     AND p.reference = d.reference WHERE d.worker = $1 AND d.batch = $2 AND d.provider = $3 \
+     ORDER BY d.item_index LIMIT $4";
+const FORGET_DEFERRED: &str = "DELETE FROM deferred_items WHERE worker = $1 AND batch = $2 \
+     AND provider = $3 AND item_index <= $4";
 const HELD_ELSEWHERE: &str = "SELECT COUNT(*) FROM payout_items WHERE batch = $1 \
      AND provider = $2 AND state IN ('pending', 'in_flight') AND (worker IS NULL OR worker <> $3)";
 
@@ -180,6 +214,24 @@ macro_rules! backend_ops {
                     .fetch_one(&mut *conn)
                     .await?;
                 match decide(&a.worker, &a.fingerprint, row)? {
+                    // Remembered, so this worker reports the row once: as its takeover's result
+                    // or at the end of its run. Already remembered: the input repeats it.
+                    Decision::Answer(Claim::Busy) => {
+                        let remembered = sqlx::query(DEFER)
+                            .bind(&a.worker)
+                            .bind(a.provider)
+                            .bind(&a.reference)
+                            .bind(&a.batch)
+                            .bind(a.index)
+                            .execute(&mut *conn)
+                            .await?
+                            .rows_affected();
+                        Ok(if remembered == 1 {
+                            Claim::Busy
+                        } else {
+                            Claim::Repeat
+                        })
+                    }
                     Decision::Answer(claim) => Ok(claim),
                     Decision::Take(state, claim) => {
                         sqlx::query(TAKE_ITEM)
@@ -315,6 +367,10 @@ macro_rules! backend_ops {
                     .bind(worker)
                     .execute(&mut *conn)
                     .await?;
+                sqlx::query("DELETE FROM deferred_items WHERE worker = $1")
+                    .bind(worker)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(())
             }
 
@@ -322,7 +378,7 @@ macro_rules! backend_ops {
                 conn: &mut $conn,
                 a: &AbandonedArgs,
             ) -> Result<Vec<AbandonedRow>, sqlx::Error> {
-                sqlx::query_as(q().abandoned)
+                let rows: Vec<AbandonedRow> = sqlx::query_as(q().abandoned)
                     .bind(&a.worker)
                     .bind(&a.batch)
                     .bind(a.provider)
@@ -330,7 +386,38 @@ macro_rules! backend_ops {
                     .bind(a.now)
                     .bind(a.limit)
                     .fetch_all(&mut *conn)
-                    .await
+                    .await?;
+                if rows.iter().any(|row| row.deferred != 0) {
+                    sqlx::query(UNDEFER_HELD)
+                        .bind(&a.worker)
+                        .bind(a.provider)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(rows)
+            }
+
+            pub(in super::super) async fn deferred(
+                conn: &mut $conn,
+                a: &DeferredArgs,
+            ) -> Result<Vec<DeferredRow>, sqlx::Error> {
+                let rows: Vec<DeferredRow> = sqlx::query_as(DEFERRED)
+                    .bind(&a.worker)
+                    .bind(&a.batch)
+                    .bind(a.provider)
+                    .bind(a.limit)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                if let Some(last) = rows.last() {
+                    sqlx::query(FORGET_DEFERRED)
+                        .bind(&a.worker)
+                        .bind(&a.batch)
+                        .bind(a.provider)
+                        .bind(last.item_index)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(rows)
             }
 
             pub(in super::super) async fn held_elsewhere(

@@ -72,8 +72,13 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| migrate_error(&name, &MIGRATOR, e))?;
-        // The file is locked by this process: every worker recorded earlier is gone.
+        // The file is locked by this process: every worker recorded earlier is gone, and what
+        // they found held elsewhere with them.
         sqlx::query("DELETE FROM workers")
+            .execute(&pool)
+            .await
+            .map_err(|e| open_error(&name, e))?;
+        sqlx::query("DELETE FROM deferred_items")
             .execute(&pool)
             .await
             .map_err(|e| open_error(&name, e))?;
