@@ -8,7 +8,9 @@ use secrecy::SecretString;
 use crate::config::Environment;
 use crate::error::Error;
 use crate::http::{HttpConfig, RetryPolicy};
+use crate::model::CallbackUrl;
 use crate::providers::jpay::{JpayClient, JpayConfig};
+use crate::providers::mpesa_daraja::{DarajaConfig, DarajaCredentials};
 use crate::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
 use crate::providers::payonify::{PayonifyClient, PayonifyConfig};
 use crate::providers::vesicash::{VesicashClient, VesicashConfig};
@@ -16,6 +18,7 @@ use crate::providers::vesicash::{VesicashClient, VesicashConfig};
 use super::credentials::{
     JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS,
 };
+use super::mpesa_daraja::types::MPESA_DARAJA_CREDENTIALS;
 use super::server::Sandbox;
 
 /// Timeouts and retries suited to a simulator on loopback: 10 s per attempt (a third of the
@@ -102,5 +105,41 @@ impl Sandbox {
     /// A Payonify client talking to this sandbox.
     pub fn payonify_client(&self) -> Result<PayonifyClient, Error> {
         PayonifyClient::new(self.payonify_config())
+    }
+}
+
+impl Sandbox {
+    /// An M-Pesa Daraja configuration for this sandbox: its credentials, its certificate, and
+    /// `result_url`/`timeout_url` as the `ResultURL` and `QueueTimeOutURL` (Daraja's results
+    /// arrive only there: hand each delivery to the client's `parse_webhook`).
+    pub fn mpesa_daraja_config(
+        &self,
+        result_url: CallbackUrl,
+        timeout_url: CallbackUrl,
+    ) -> DarajaConfig {
+        let c = MPESA_DARAJA_CREDENTIALS;
+        DarajaConfig::new(
+            DarajaCredentials::new(
+                secret(c.consumer_key),
+                secret(c.consumer_secret),
+                c.shortcode,
+                c.initiator_name,
+                secret(c.initiator_password),
+                secret(c.callback_secret),
+            ),
+            result_url,
+            timeout_url,
+        )
+        .with_base_url(self.base_url_mpesa_daraja())
+        .with_http(sandbox_http_config())
+        .with_certificate_pem(c.certificate_pem)
+    }
+
+    /// The callback sink's `ResultURL` and `QueueTimeOutURL` for Daraja
+    /// (`/_sandbox/callbacks/mpesa_daraja/result` and `…/timeout`): they answer 200 and keep
+    /// nothing, so a client configured with them never learns a result by callback.
+    pub fn mpesa_daraja_sink_urls(&self) -> (String, String) {
+        let sink = format!("{}/_sandbox/callbacks/mpesa_daraja", self.base_url());
+        (format!("{sink}/result"), format!("{sink}/timeout"))
     }
 }
