@@ -1,7 +1,7 @@
 //! Quick start: payouts, webhooks and refunds through every provider, offline.
 //!
 //! Starts the embedded sandbox (`disburse::sandbox`, an in-process simulator of Vesicash, JPay,
-//! Payonify and MTN MoMo) and an in-process webhook receiver, then:
+//! Payonify, MTN MoMo and M-Pesa Daraja) and an in-process webhook receiver, then:
 //!
 //! 1. one payout through each provider, its webhook received and verified with
 //!    `parse_webhook`, and its final status awaited with `await_final` (polling `get_payout` with backoff);
@@ -24,6 +24,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::post;
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mpesa_daraja::{DarajaClient, DarajaConfig};
 use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig, TargetEnvironment};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
@@ -327,10 +328,22 @@ async fn main() -> Result<(), BoxError> {
         )
         .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
     )?;
+    let hook = |route: &str| CallbackUrl::parse(&format!("{}/webhooks/{route}", inbox.base));
+    // M-Pesa Daraja reports results only by callback, to the ResultURL of its configuration:
+    // here the receiver, whose deliveries `parse_webhook` reads (and records in the client, so
+    // that `await_final`, which polls `get_payout`, finds the result).
+    let daraja_hook = hook("mpesa_daraja")?;
+    let daraja = pick(
+        "M-Pesa Daraja",
+        DarajaConfig::from_env()
+            .and_then(DarajaClient::new)
+            .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
+        DarajaClient::new(sandbox.mpesa_daraja_config(daraja_hook.clone(), daraja_hook))
+            .map(|c| Arc::new(c) as Arc<dyn PayoutProvider>),
+    )?;
     println!();
 
     let mut report = Report { rows: Vec::new() };
-    let hook = |route: &str| CallbackUrl::parse(&format!("{}/webhooks/{route}", inbox.base));
 
     // 1. One payout through each provider.
     let zambia = Msisdn::parse("260999993000")?;
@@ -406,6 +419,24 @@ async fn main() -> Result<(), BoxError> {
         &inbox,
         &mtn,
         "mtn_momo",
+        request,
+        &Status::Succeeded,
+    )
+    .await;
+
+    // Daraja pays whole shillings to a Safaricom number; its result names the payout by the
+    // merchant reference (the TransactionID is M-Pesa's receipt, not the payout's id).
+    let request = PayoutRequest::new(
+        reference("qs-daraja")?,
+        Money::parse("150", Currency::KES)?,
+        Destination::mobile(Msisdn::parse("+254708374149")?),
+    )
+    .with_narration("quickstart");
+    payout_step(
+        &mut report,
+        &inbox,
+        &daraja,
+        "mpesa_daraja",
         request,
         &Status::Succeeded,
     )

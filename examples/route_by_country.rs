@@ -5,7 +5,9 @@
 //! every provider whose `capabilities().supports(&destination, currency)` is true: no provider
 //! needs the request adapted (a provider that takes webhook endpoints only from its dashboard,
 //! Payonify, accepts the callback URL and says in `capabilities().callback_url` that it ignores
-//! it). A payout no provider fits is refused clearly, before anything is sent.
+//! it). A Kenyan Safaricom number in KES fits both JPay and M-Pesa Daraja (the merchant's own
+//! shortcode); `route_kenya_mpesa` shows choosing one by configuration. A payout no provider fits
+//! is refused clearly, before anything is sent.
 //!
 //! Run: `cargo run --example route_by_country`. Against the embedded sandbox by default; a
 //! provider whose credentials are in the environment (its `from_env()` succeeds) is used for real
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mpesa_daraja::{DarajaClient, DarajaConfig};
 use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig, TargetEnvironment};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
@@ -106,7 +109,7 @@ async fn main() -> Result<(), BoxError> {
         .settle_after(Duration::from_millis(200))
         .start()
         .await?;
-    let router = Router {
+    let mut router = Router {
         providers: vec![
             client(
                 "Vesicash",
@@ -146,6 +149,13 @@ async fn main() -> Result<(), BoxError> {
     };
     // Every request names the merchant's webhook endpoint; a loopback one is fine for the demo.
     let callback = disburse::CallbackUrl::parse("http://127.0.0.1:9/hooks/payouts")?;
+    // M-Pesa Daraja needs a ResultURL in its configuration; a request's callback URL replaces it
+    // for that payout. (Nobody listens in this demo: results are not followed.)
+    router.providers.push(client(
+        "M-Pesa Daraja",
+        DarajaConfig::from_env().and_then(DarajaClient::new),
+        DarajaClient::new(sandbox.mpesa_daraja_config(callback.clone(), callback.clone())),
+    )?);
     let stamp = chrono::Utc::now().timestamp_millis();
 
     let payouts: [DemoPayout; 5] = [
@@ -155,7 +165,7 @@ async fn main() -> Result<(), BoxError> {
             Country::Kenya,
             "700.00",
             Currency::KES,
-            &["JPay"],
+            &["JPay", "M-Pesa Daraja"],
         ),
         (
             "ZW EcoCash",

@@ -472,6 +472,151 @@ fn an_mtn_momo_payout_is_sent_and_awaited_and_a_scripted_number_fails() {
     assert_eq!(json["status"], "failed");
 }
 
+/// M-Pesa Daraja through the CLI's embedded sandbox: its results arrive only by callback, and
+/// the CLI's loopback receiver hands them to the same client, so `--wait` reaches the end; a
+/// scripted number (last four digits 0001) fails with result code 1; a decimal amount is
+/// refused before sending.
+#[test]
+fn an_mpesa_daraja_payout_is_sent_and_awaited_through_its_callback() {
+    let daraja = |reference: &str, amount: &str, to: &str| {
+        run(&[
+            "payout",
+            "--provider",
+            "mpesa-daraja",
+            "--sandbox",
+            "--reference",
+            reference,
+            "--amount",
+            amount,
+            "--currency",
+            "KES",
+            "--to",
+            to,
+            "--narration",
+            "Invoice 1001",
+            "--wait",
+            "30",
+        ])
+    };
+    let output = daraja("cli-daraja-1", "150", "+254708374149");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let mut json: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    // The M-Pesa receipt is the simulator's: ten upper-case letters and digits.
+    let receipt = json["provider_reference"].take();
+    let receipt = receipt.as_str().expect("a TransactionID");
+    assert!(
+        receipt.len() == 10
+            && receipt
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        "{receipt}"
+    );
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "amount": "150",
+            "created_at": null,
+            "currency": "KES",
+            "detail": null,
+            "id": "600997_cli-daraja-1",
+            "provider": "mpesa_daraja",
+            "provider_reference": null,
+            "reference": "cli-daraja-1",
+            "status": "succeeded",
+        })
+    );
+
+    let output = daraja("cli-daraja-2", "150", "+254708370001");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
+    let mut json: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    json["provider_reference"].take();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "amount": null,
+            "created_at": null,
+            "currency": null,
+            "detail": "insufficient_funds: 1: The balance is insufficient for the transaction.",
+            "id": "600997_cli-daraja-2",
+            "provider": "mpesa_daraja",
+            "provider_reference": null,
+            "reference": "cli-daraja-2",
+            "status": "failed",
+        })
+    );
+
+    // Refused by the adapter's own check: the CLI's exit code for a refused payout.
+    let output = daraja("cli-daraja-3", "150.50", "+254708374149");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "disburse: invalid request: `amount` M-Pesa B2C pays whole shillings only, got 150.50\n"
+    );
+
+    // A reference Daraja does not know: the status query's callback says so (result 2032).
+    let output = run(&[
+        "status",
+        "--provider",
+        "mpesa-daraja",
+        "--sandbox",
+        "--reference",
+        "cli-daraja-none",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "disburse: no payout under that reference\n"
+    );
+
+    // A batch whose provider column names mpesa_daraja beside jpay, followed to the end.
+    let dir = workdir("daraja-batch");
+    let csv = dir.join("payouts.csv");
+    std::fs::write(
+        &csv,
+        "provider,reference,amount,currency,msisdn\n\
+         mpesa_daraja,daraja-b-1,150,KES,+254708374149\n\
+         jpay,daraja-b-2,150.00,KES,+254712345678\n\
+         mpesa_daraja,daraja-b-3,200,KES,+254708370001\n\
+         mpesa_daraja,daraja-b-4,10.50,KES,+254708374149\n",
+    )
+    .unwrap();
+    let store = store_url(&dir);
+    let output = run(&[
+        "batch",
+        csv.to_str().unwrap(),
+        "--store",
+        store.as_str(),
+        "--sandbox",
+        "--quiet",
+        "--wait",
+        "60",
+    ]);
+    // The decimal amount is refused (invalid) before the failure counts: exit 3.
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let rows: Vec<[String; 5]> = read_results(&dir.join("payouts.csv.results.csv"))
+        .into_iter()
+        .map(|r| [r.line, r.reference, r.outcome, r.payout_id, r.status])
+        .collect();
+    let row = |cells: [&str; 5]| cells.map(str::to_owned);
+    assert_eq!(
+        rows[0],
+        row(["2", "daraja-b-1", "sent", "600997_daraja-b-1", "succeeded"])
+    );
+    assert_eq!(rows[1][..3], row(["3", "daraja-b-2", "sent", "", ""])[..3]);
+    assert_eq!(rows[1][4], "succeeded");
+    assert_eq!(
+        rows[2],
+        row(["4", "daraja-b-3", "sent", "600997_daraja-b-3", "failed"])
+    );
+    assert_eq!(
+        rows[3][..3],
+        row(["5", "daraja-b-4", "invalid", "", ""])[..3]
+    );
+}
+
 #[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     let output = run(&[

@@ -5,7 +5,11 @@
 //! 408/409/429, JPay's one repeat after a 401 aside) is re-sent; requests stay within 1.2 × the
 //! no-fault baseline plus the retries the policy allows.
 //!
-//! `DISBURSE_FAULT_PROVIDERS=jpay,mtn_momo` runs only those providers.
+//! M-Pesa Daraja is keyed (a reused `OriginatorConversationID` is refused, HTTP 500
+//! `500.002.1001`) and answers status queries only by callback: the suite's receiver hands every
+//! delivery to the Daraja clients' `parse_webhook`, where `find_payout` waits for it.
+//!
+//! `DISBURSE_FAULT_PROVIDERS=jpay,mtn_momo` runs only those providers (`mpesa_daraja` too).
 //!
 //! `cargo test --test faults` runs a quick subset (45 runs per provider, every operation × fault
 //! kind at least once for the two-operation providers); `DISBURSE_FAULT_RUNS=full` runs 1,000
@@ -37,18 +41,26 @@ fn providers() -> Vec<Prov> {
     };
     let wanted: Vec<String> = names
         .split(',')
-        .map(|n| n.trim().to_lowercase().replace(['_', '-'], " "))
+        .map(normalized)
         .filter(|n| !n.is_empty())
         .collect();
     let chosen: Vec<Prov> = Prov::ALL
         .into_iter()
-        .filter(|p| wanted.contains(&p.name().to_lowercase()))
+        .filter(|p| wanted.contains(&normalized(p.name())))
         .collect();
     assert!(
         !chosen.is_empty(),
         "DISBURSE_FAULT_PROVIDERS={names:?} names no provider"
     );
     chosen
+}
+
+/// A provider name without case, spaces, `_` or `-`: `mpesa_daraja` is `M-Pesa Daraja`.
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn seed() -> u64 {

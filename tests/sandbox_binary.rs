@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use disburse::sandbox::{
-    JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS,
+    JPAY_CREDENTIALS, MPESA_DARAJA_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS,
+    VESICASH_CREDENTIALS,
 };
 use serde_json::{Value, json};
 
@@ -67,6 +68,11 @@ fn start(args: &[&str]) -> Running {
         }
         if let Some(rest) = line.strip_prefix("export ") {
             let (name, value) = rest.split_once('=').expect("NAME=value");
+            // A single-quoted word (no `'` inside: none of the printed values has one).
+            let value = value
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or(value);
             running.env.insert(name.to_owned(), value.to_owned());
         } else {
             assert!(
@@ -187,6 +193,7 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
         "JPAY_BASE_URL",
         "PAYONIFY_BASE_URL",
         "MTN_MOMO_BASE_URL",
+        "MPESA_DARAJA_BASE_URL",
     ]
     .iter()
     .map(|n| port(n))
@@ -194,12 +201,19 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
     let mut distinct = ports.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    assert_eq!(distinct.len(), 5, "one port each: {ports:?}");
+    assert_eq!(distinct.len(), 6, "one port each: {ports:?}");
     let v = VESICASH_CREDENTIALS;
     let j = JPAY_CREDENTIALS;
     let p = PAYONIFY_CREDENTIALS;
     let m = MTN_MOMO_CREDENTIALS;
+    let d = MPESA_DARAJA_CREDENTIALS;
     let base = |name: &str| running.var(name).to_owned();
+    // Daraja's certificate is a file (from_env reads a path), written for this process.
+    let certificate = base("MPESA_DARAJA_CERTIFICATE");
+    assert_eq!(
+        std::fs::read_to_string(&certificate).expect("the certificate file"),
+        d.certificate_pem
+    );
     let expected: BTreeMap<String, String> = [
         ("DISBURSE_SANDBOX_URL", main.clone()),
         ("DISBURSE_SANDBOX_CONTROL_URL", format!("{main}/_sandbox")),
@@ -226,6 +240,25 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
         ("MTN_MOMO_API_KEY", m.api_key.to_owned()),
         ("MTN_MOMO_CALLBACK_SECRET", m.callback_secret.to_owned()),
         ("MTN_MOMO_TARGET_ENVIRONMENT", "sandbox".to_owned()),
+        ("MPESA_DARAJA_BASE_URL", base("MPESA_DARAJA_BASE_URL")),
+        ("MPESA_DARAJA_CONSUMER_KEY", d.consumer_key.to_owned()),
+        ("MPESA_DARAJA_CONSUMER_SECRET", d.consumer_secret.to_owned()),
+        ("MPESA_DARAJA_SHORTCODE", d.shortcode.to_owned()),
+        ("MPESA_DARAJA_INITIATOR_NAME", d.initiator_name.to_owned()),
+        (
+            "MPESA_DARAJA_INITIATOR_PASSWORD",
+            d.initiator_password.to_owned(),
+        ),
+        ("MPESA_DARAJA_CALLBACK_SECRET", d.callback_secret.to_owned()),
+        (
+            "MPESA_DARAJA_RESULT_URL",
+            format!("{main}/_sandbox/callbacks/mpesa_daraja/result"),
+        ),
+        (
+            "MPESA_DARAJA_TIMEOUT_URL",
+            format!("{main}/_sandbox/callbacks/mpesa_daraja/timeout"),
+        ),
+        ("MPESA_DARAJA_CERTIFICATE", certificate.clone()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -237,7 +270,8 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
     let sourced = Command::new("bash")
         .args([
             "-c",
-            "source /dev/stdin; echo \"$JPAY_CALLBACK_SECRET $PAYONIFY_BASE_URL\"",
+            "source /dev/stdin; echo \"$JPAY_CALLBACK_SECRET $PAYONIFY_BASE_URL \
+             $MPESA_DARAJA_INITIATOR_PASSWORD\"",
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -250,7 +284,12 @@ async fn it_prints_every_variable_the_configs_read_as_shell_lines() {
         .expect("bash");
     assert_eq!(
         String::from_utf8_lossy(&sourced.stdout),
-        format!("{} {}\n", j.callback_secret, base("PAYONIFY_BASE_URL"))
+        format!(
+            "{} {} {}\n",
+            j.callback_secret,
+            base("PAYONIFY_BASE_URL"),
+            d.initiator_password
+        )
     );
 
     // Payonify at the root of its own port (where a client that drops base paths goes) and
@@ -622,12 +661,13 @@ async fn state_survives_a_sigkill_and_a_restart() {
 }
 
 /// The `disburse` CLI, with nothing in its environment but what the sandbox printed, pays
-/// through each of the four providers: the printed variables are all `from_env` needs.
+/// through each of the five providers: the printed variables are all `from_env` needs (Daraja's
+/// certificate is read from the file the sandbox wrote).
 #[cfg(feature = "cli")]
 #[tokio::test]
 async fn the_cli_pays_through_every_provider_with_only_the_printed_variables() {
     let running = start(&["--port", "0"]);
-    let cases: [(&str, &str, &[&str]); 4] = [
+    let cases: [(&str, &str, &[&str]); 5] = [
         (
             "vesicash",
             "cli-env-v",
@@ -678,6 +718,18 @@ async fn the_cli_pays_through_every_provider_with_only_the_printed_variables() {
                 "EUR",
                 "--to",
                 "+46733123999",
+            ],
+        ),
+        (
+            "mpesa-daraja",
+            "cli-env-d",
+            &[
+                "--amount",
+                "150",
+                "--currency",
+                "KES",
+                "--to",
+                "+254708374149",
             ],
         ),
     ];

@@ -1,5 +1,5 @@
-//! `disburse-sandbox`: the simulator of Vesicash, JPay, Payonify and MTN MoMo on fixed ports, for
-//! integrations in any language.
+//! `disburse-sandbox`: the simulator of Vesicash, JPay, Payonify, MTN MoMo and M-Pesa Daraja on
+//! fixed ports, for integrations in any language.
 //!
 //! ```text
 //! disburse-sandbox [--port 8787] [--host 127.0.0.1] [--settle-ms 300] [--seed N]
@@ -8,25 +8,28 @@
 //!
 //! The main port serves every provider under its prefix and the control endpoints under
 //! `/_sandbox`; each provider is also served alone at the root of a port of its own (the main
-//! port + 1, + 2, + 3, + 4; free ports when the main port is 0), for clients that drop a base
+//! port + 1, … + 5; free ports when the main port is 0), for clients that drop a base
 //! URL's path. Everything printed on standard output is a shell line: `export NAME=value` for
 //! every variable the `disburse` CLI and the providers' `from_env` read, `#` comments otherwise,
-//! and `# ready` last, once every port is serving. The docs are in docs/SANDBOX.md.
+//! and `# ready` last, once every port is serving. Daraja's certificate (for
+//! `MPESA_DARAJA_CERTIFICATE`, a file path) is written to a directory under the system's temporary
+//! directory, removed on SIGINT/SIGTERM. The docs are in docs/SANDBOX.md.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use disburse::ProviderId;
 use disburse::sandbox::{
-    DEFAULT_SEED, JPAY_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS, Sandbox,
-    VESICASH_CREDENTIALS,
+    DEFAULT_SEED, JPAY_CREDENTIALS, MPESA_DARAJA_CREDENTIALS, MTN_MOMO_CREDENTIALS,
+    PAYONIFY_CREDENTIALS, Sandbox, VESICASH_CREDENTIALS,
 };
 
-/// The simulator of Vesicash, JPay, Payonify and MTN MoMo, for integrations in any language.
+/// The simulator of Vesicash, JPay, Payonify, MTN MoMo and M-Pesa Daraja, for integrations in
+/// any language.
 ///
 /// Prints `export NAME=value` lines (and `#` comments) a shell can source, then `# ready`, and
 /// serves until SIGINT or SIGTERM.
@@ -34,8 +37,8 @@ use disburse::sandbox::{
 #[command(name = "disburse-sandbox", version, about)]
 struct Options {
     /// The main port: every provider under its prefix and the control endpoints under
-    /// /_sandbox. Vesicash, JPay, Payonify and MTN MoMo each get the next port, in that order,
-    /// served at the root; with 0, every port is a free one.
+    /// /_sandbox. Vesicash, JPay, Payonify, MTN MoMo and M-Pesa Daraja each get the next port,
+    /// in that order, served at the root; with 0, every port is a free one.
     #[arg(long, env = "DISBURSE_SANDBOX_PORT", default_value_t = 8787)]
     port: u16,
     /// The address to listen on.
@@ -60,11 +63,12 @@ struct Options {
 }
 
 /// The simulated providers in port order: the main port + 1, + 2, …
-const PROVIDERS: [ProviderId; 4] = [
+const PROVIDERS: [ProviderId; 5] = [
     ProviderId::VESICASH,
     ProviderId::JPAY,
     ProviderId::PAYONIFY,
     ProviderId::MTN_MOMO,
+    ProviderId::MPESA_DARAJA,
 ];
 
 /// `value` as one shell word: as is when it holds only safe characters, else single-quoted.
@@ -82,7 +86,7 @@ fn export(out: &mut String, name: &str, value: &str) {
 }
 
 /// What the sandbox prints: the variables every client needs, as shell lines.
-fn environment(sandbox: &Sandbox, ports: &[String; 4]) -> String {
+fn environment(sandbox: &Sandbox, ports: &[String; 5], certificate: &Path) -> String {
     let (v, j, p, m) = (
         VESICASH_CREDENTIALS,
         JPAY_CREDENTIALS,
@@ -136,6 +140,31 @@ fn environment(sandbox: &Sandbox, ports: &[String; 4]) -> String {
     export(&mut out, "MTN_MOMO_API_KEY", m.api_key);
     export(&mut out, "MTN_MOMO_CALLBACK_SECRET", m.callback_secret);
     export(&mut out, "MTN_MOMO_TARGET_ENVIRONMENT", "sandbox");
+    let d = MPESA_DARAJA_CREDENTIALS;
+    let _ = writeln!(
+        out,
+        "# M-Pesa Daraja (B2C, KES). Results arrive only by callback: these URLs are the control \
+         port's sink, which keeps nothing; point them at your own receiver to learn outcomes."
+    );
+    export(&mut out, "MPESA_DARAJA_BASE_URL", &ports[4]);
+    export(&mut out, "MPESA_DARAJA_CONSUMER_KEY", d.consumer_key);
+    export(&mut out, "MPESA_DARAJA_CONSUMER_SECRET", d.consumer_secret);
+    export(&mut out, "MPESA_DARAJA_SHORTCODE", d.shortcode);
+    export(&mut out, "MPESA_DARAJA_INITIATOR_NAME", d.initiator_name);
+    export(
+        &mut out,
+        "MPESA_DARAJA_INITIATOR_PASSWORD",
+        d.initiator_password,
+    );
+    export(&mut out, "MPESA_DARAJA_CALLBACK_SECRET", d.callback_secret);
+    let (result_url, timeout_url) = sandbox.mpesa_daraja_sink_urls();
+    export(&mut out, "MPESA_DARAJA_RESULT_URL", &result_url);
+    export(&mut out, "MPESA_DARAJA_TIMEOUT_URL", &timeout_url);
+    export(
+        &mut out,
+        "MPESA_DARAJA_CERTIFICATE",
+        &certificate.display().to_string(),
+    );
     let _ = writeln!(
         out,
         "# Scripted recipients (last four digits): 0001 insufficient funds, 0002 invalid \
@@ -144,7 +173,21 @@ fn environment(sandbox: &Sandbox, ports: &[String; 4]) -> String {
     out
 }
 
-async fn run(options: Options) -> Result<Sandbox, disburse::Error> {
+/// Writes the sandbox's Daraja certificate to a fresh directory under the temporary directory;
+/// returns the file's path.
+fn write_certificate() -> Result<PathBuf, disburse::Error> {
+    let dir = std::env::temp_dir().join(format!("disburse-sandbox-{}", std::process::id()));
+    let path = dir.join("mpesa_daraja_certificate.pem");
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, MPESA_DARAJA_CREDENTIALS.certificate_pem))
+        .map_err(|e| disburse::Error::Config {
+            message: format!("cannot write Daraja's certificate to {}", path.display()),
+            source: Some(Box::new(e)),
+        })?;
+    Ok(path)
+}
+
+async fn run(options: Options) -> Result<(Sandbox, PathBuf), disburse::Error> {
     let sandbox = Sandbox::builder()
         .bind(SocketAddr::new(options.host, options.port))
         .settle_after(Duration::from_millis(options.settle_ms))
@@ -162,7 +205,7 @@ async fn run(options: Options) -> Result<Sandbox, disburse::Error> {
     if let Some(path) = &options.state {
         sandbox.keep_state(path.clone())?;
     }
-    let mut ports: [String; 4] = Default::default();
+    let mut ports: [String; 5] = Default::default();
     for (offset, (provider, slot)) in PROVIDERS.iter().zip(ports.iter_mut()).enumerate() {
         let port = match options.port {
             0 => 0,
@@ -176,9 +219,10 @@ async fn run(options: Options) -> Result<Sandbox, disburse::Error> {
             .serve_provider(*provider, SocketAddr::new(options.host, port))
             .await?;
     }
-    print!("{}", environment(&sandbox, &ports));
+    let certificate = write_certificate()?;
+    print!("{}", environment(&sandbox, &ports, &certificate));
     println!("# ready: SIGINT (Ctrl-C) or SIGTERM stops");
-    Ok(sandbox)
+    Ok((sandbox, certificate))
 }
 
 /// Waits for SIGINT or SIGTERM.
@@ -202,7 +246,7 @@ async fn stopped() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
-    let sandbox = match run(options).await {
+    let (sandbox, certificate) = match run(options).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("disburse-sandbox: {e}");
@@ -217,6 +261,9 @@ async fn main() -> ExitCode {
     stopped().await;
     let saved = sandbox.save_state();
     sandbox.shutdown().await;
+    if let Some(dir) = certificate.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     if let Err(e) = saved {
         eprintln!("disburse-sandbox: {e}");
         return ExitCode::FAILURE;

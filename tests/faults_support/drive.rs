@@ -19,6 +19,7 @@ pub fn id(provider: Prov) -> ProviderId {
         Prov::Jpay => ProviderId::JPAY,
         Prov::Payonify => ProviderId::PAYONIFY,
         Prov::MtnMomo => ProviderId::MTN_MOMO,
+        Prov::MpesaDaraja => ProviderId::MPESA_DARAJA,
     }
 }
 
@@ -28,22 +29,43 @@ fn currency(provider: Prov) -> Currency {
         Prov::Jpay => Currency::KES,
         Prov::Payonify => Currency::USD,
         Prov::MtnMomo => Currency::EUR,
+        Prov::MpesaDaraja => Currency::KES,
     }
 }
 
 /// A client with the sandbox's credentials and retry policy and this suite's short timeout.
-pub fn client(sandbox: &Sandbox, provider: Prov) -> Arc<dyn PayoutProvider> {
-    client_with_timeout(sandbox, provider, CLIENT_TIMEOUT)
+pub fn client(sandbox: &Sandbox, receiver: &Receiver, provider: Prov) -> Arc<dyn PayoutProvider> {
+    client_with_timeout(sandbox, receiver, provider, CLIENT_TIMEOUT)
 }
+
+/// Where Daraja's status-query results go (a payout's own result goes to its run's hook path).
+pub const DARAJA_RESULTS: &str = "/daraja/results";
 
 /// The same client with another per-attempt timeout.
 pub fn client_with_timeout(
     sandbox: &Sandbox,
+    receiver: &Receiver,
     provider: Prov,
     timeout: Duration,
 ) -> Arc<dyn PayoutProvider> {
     let http = sandbox_http_config().with_timeout(timeout);
     match provider {
+        Prov::MpesaDaraja => {
+            // Daraja answers a status query (how a duplicate or an unknown outcome is resolved)
+            // only by callback: the receiver hands every delivery to this client's
+            // parse_webhook, which records it where find_payout waits for it.
+            let url = receiver.callback(DARAJA_RESULTS);
+            let client: Arc<dyn PayoutProvider> = Arc::new(
+                disburse::providers::mpesa_daraja::DarajaClient::new(
+                    sandbox
+                        .mpesa_daraja_config(url.clone(), url)
+                        .with_http(http),
+                )
+                .expect("daraja client"),
+            );
+            receiver.forward_to(Arc::clone(&client));
+            client
+        }
         Prov::Vesicash => Arc::new(
             disburse::providers::vesicash::VesicashClient::new(
                 sandbox.vesicash_config().with_http(http),
@@ -82,6 +104,8 @@ fn wallet(provider: Prov, ending: u16) -> Destination {
         Prov::Payonify => format!("+26377100{ending:04}"),
         // Clear of MTN's documented sandbox numbers (46733123450-63).
         Prov::MtnMomo => format!("+4673399{ending:04}"),
+        // A Safaricom number.
+        Prov::MpesaDaraja => format!("+25470837{ending:04}"),
     };
     Destination::mobile(Msisdn::parse(&number).expect("mobile number"))
 }

@@ -80,8 +80,9 @@ async fn run_all(
     scenarios: &[Scenario],
 ) -> Vec<Result<String, Error>> {
     let provider = scenarios[0].provider;
-    let short = drive::client(sandbox, provider);
-    let patient = drive::client_with_timeout(sandbox, provider, schedule::PATIENT_TIMEOUT);
+    let short = drive::client(sandbox, receiver, provider);
+    let patient =
+        drive::client_with_timeout(sandbox, receiver, provider, schedule::PATIENT_TIMEOUT);
     let width = concurrency(scenarios.len());
     futures_util::stream::iter(scenarios)
         .map(|s| {
@@ -235,7 +236,8 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
             by_reference.entry(r).or_default().push(entry.id.clone());
         }
     }
-    let client = drive::client_with_timeout(&sandbox, provider, schedule::RESOLVE_TIMEOUT);
+    let client =
+        drive::client_with_timeout(&sandbox, &receiver, provider, schedule::RESOLVE_TIMEOUT);
     let mut unknown = Vec::new();
     for (s, got) in scenarios.iter().zip(&results) {
         *f.runs_per_op
@@ -294,11 +296,15 @@ pub async fn matrix(provider: Prov, runs: usize, seed: u64) -> Figures {
         f.posts += posts.len();
         if posts.len() != expected.posts as usize {
             f.failures.push(format!(
-                "{}: faults {:?}: {} POSTs, expected {}",
+                "{}: faults {:?}: {} POSTs, expected {} (answers {:?})",
                 s.reference,
                 s.fault_sequence(),
                 posts.len(),
-                expected.posts
+                expected.posts,
+                posts
+                    .iter()
+                    .map(|p| (p.status, p.fault.as_ref().and_then(Kind::of_fault)))
+                    .collect::<Vec<_>>()
             ));
         }
         if resent_after_refusal(provider, &posts) {

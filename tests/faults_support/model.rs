@@ -52,6 +52,36 @@ pub fn expect(scenario: &Scenario) -> Expected {
         let can_retry = attempt < MAX_ATTEMPTS;
         let fault = faults.next();
         let outcome = match fault {
+            None | Some(Kind::SlowBodyWithinTimeout)
+                if provider == Prov::MpesaDaraja && committed =>
+            {
+                // Daraja refuses the reused OriginatorConversationID with an HTTP 500
+                // (500.002.1001), which the core re-sends like any 5xx of a keyed call, each
+                // refused again; the adapter resolves the last refusal with a Transaction Status
+                // query answered by callback, and returns the original.
+                ambiguity = Some(Ambiguity::ServerError { status: 500 });
+                if can_retry {
+                    continue;
+                }
+                if matches!(scenario.ending, 1 | 2 | 3 | 5) {
+                    // A failed result carries no amount, so the adapter cannot tell the original
+                    // is this payout: the refusal stands as an unknown outcome (find_payout
+                    // resolves it).
+                    Outcome::Unknown(Ambiguity::ServerError { status: 500 })
+                } else {
+                    Outcome::Ok
+                }
+            }
+            Some(Kind::MalformedJson) if provider == Prov::MpesaDaraja && committed => {
+                // Half of Daraja's duplicate refusal: an unreadable 500, re-sent like any 5xx;
+                // what it refused cannot be read.
+                let cause = Ambiguity::ServerError { status: 500 };
+                ambiguity = Some(cause.clone());
+                if can_retry {
+                    continue;
+                }
+                Outcome::Unknown(cause)
+            }
             None | Some(Kind::SlowBodyWithinTimeout) => {
                 // JPay answers a repeated ref_no with its duplicate error; the adapter finds the
                 // payout by ref_no and returns it. Payonify replays the first answer.

@@ -1,5 +1,7 @@
 //! A loopback webhook receiver that files each delivery under its URL path, so a run can wait for
-//! the webhook about its own reference without scanning everyone else's.
+//! the webhook about its own reference without scanning everyone else's. Clients whose answers
+//! arrive only by callback (M-Pesa Daraja's status queries) are registered with
+//! [`Receiver::forward_to`]: every delivery is also handed to their `parse_webhook`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use disburse::{CallbackUrl, WebhookRequest};
+use disburse::{CallbackUrl, PayoutProvider, WebhookRequest};
 use tokio::time::Instant;
 
 /// One delivery as received.
@@ -32,16 +34,19 @@ impl Delivery {
 }
 
 type Filed = Arc<Mutex<HashMap<String, Vec<Delivery>>>>;
+type Forward = Arc<Mutex<Vec<Arc<dyn PayoutProvider>>>>;
 
 #[derive(Clone)]
 struct ReceiverState {
     base: String,
     filed: Filed,
+    forward: Forward,
 }
 
 pub struct Receiver {
     base: String,
     filed: Filed,
+    forward: Forward,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -58,9 +63,11 @@ impl Receiver {
             .expect("bind the receiver");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let filed: Filed = Arc::default();
+        let forward: Forward = Arc::default();
         let state = ReceiverState {
             base: base.clone(),
             filed: Arc::clone(&filed),
+            forward: Arc::clone(&forward),
         };
         let app = axum::Router::new()
             .route("/{*path}", post(receive))
@@ -68,7 +75,18 @@ impl Receiver {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver { base, filed, task }
+        Receiver {
+            base,
+            filed,
+            forward,
+            task,
+        }
+    }
+
+    /// Hands every later delivery to `client`'s `parse_webhook` too (what it refuses is ignored:
+    /// a delivery about another client's query, say).
+    pub fn forward_to(&self, client: Arc<dyn PayoutProvider>) {
+        self.forward.lock().expect("lock").push(client);
     }
 
     pub fn callback(&self, path: &str) -> CallbackUrl {
@@ -111,6 +129,10 @@ async fn receive(
         headers,
         body,
     };
+    let clients = state.forward.lock().expect("lock").clone();
+    for client in clients {
+        let _ = client.parse_webhook(&delivery.request());
+    }
     state
         .filed
         .lock()

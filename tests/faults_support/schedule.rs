@@ -37,10 +37,17 @@ pub enum Prov {
     Jpay,
     Payonify,
     MtnMomo,
+    MpesaDaraja,
 }
 
 impl Prov {
-    pub const ALL: [Prov; 4] = [Prov::Vesicash, Prov::Jpay, Prov::Payonify, Prov::MtnMomo];
+    pub const ALL: [Prov; 5] = [
+        Prov::Vesicash,
+        Prov::Jpay,
+        Prov::Payonify,
+        Prov::MtnMomo,
+        Prov::MpesaDaraja,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -48,18 +55,20 @@ impl Prov {
             Prov::Jpay => "JPay",
             Prov::Payonify => "Payonify",
             Prov::MtnMomo => "MTN MoMo",
+            Prov::MpesaDaraja => "M-Pesa Daraja",
         }
     }
 
-    /// A 401 renews the token and repeats the call once (JPay, MTN MoMo).
+    /// A 401 renews the token and repeats the call once (JPay, MTN MoMo, M-Pesa Daraja).
     pub fn renews_on_401(self) -> bool {
-        matches!(self, Prov::Jpay | Prov::MtnMomo)
+        matches!(self, Prov::Jpay | Prov::MtnMomo | Prov::MpesaDaraja)
     }
 
     /// A re-send refused as a duplicate is resolved by a lookup of the existing payout (JPay's
-    /// duplicate `ref_no`, MTN MoMo's 409 on its `X-Reference-Id`).
+    /// duplicate `ref_no`, MTN MoMo's 409 on its `X-Reference-Id`, Daraja's `500.002.1001` on
+    /// its `OriginatorConversationID`, answered by a Transaction Status query's callback).
     pub fn looks_up_duplicates(self) -> bool {
-        matches!(self, Prov::Jpay | Prov::MtnMomo)
+        matches!(self, Prov::Jpay | Prov::MtnMomo | Prov::MpesaDaraja)
     }
 
     /// Creates deduplicated by the provider (re-sent by the core) or not.
@@ -73,7 +82,8 @@ impl Prov {
             Prov::Vesicash | Prov::Jpay => &[Op::Payout, Op::Refund],
             // An MTN MoMo refund is reconciled by MtnMomoClient::find_refund, which the trait
             // has no door for: transfers only.
-            Prov::Payonify | Prov::MtnMomo => &[Op::Payout],
+            // Daraja's create_refund is Unsupported (Reversal is not documented for B2C).
+            Prov::Payonify | Prov::MtnMomo | Prov::MpesaDaraja => &[Op::Payout],
         }
     }
 
@@ -85,6 +95,7 @@ impl Prov {
             (Prov::Jpay, _) => "/payments/payouts/initiate",
             (Prov::Payonify, _) => "/v1/payouts",
             (Prov::MtnMomo, _) => "/disbursement/v1_0/transfer",
+            (Prov::MpesaDaraja, _) => "/mpesa/b2c/v3/paymentrequest",
         }
     }
 
@@ -94,7 +105,7 @@ impl Prov {
     pub fn scripted_endings(self) -> &'static [u16] {
         match self {
             Prov::Vesicash => &[1, 2, 3, 5],
-            Prov::Jpay | Prov::Payonify | Prov::MtnMomo => &[1, 2, 3, 4, 5],
+            Prov::Jpay | Prov::Payonify | Prov::MtnMomo | Prov::MpesaDaraja => &[1, 2, 3, 4, 5],
         }
     }
 }

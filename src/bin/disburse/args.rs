@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use disburse::ProviderId;
 
-/// Payouts and refunds over Vesicash, JPay, Payonify and MTN MoMo.
+/// Payouts and refunds over Vesicash, JPay, Payonify, MTN MoMo and M-Pesa Daraja.
 #[derive(Debug, Parser)]
 #[command(name = "disburse", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
@@ -61,6 +61,10 @@ pub enum ProviderName {
     /// MTN MoMo (Disbursement); in the sandbox, target environment `sandbox` (EUR, MTN's test
     /// numbers such as +46733123999).
     MtnMomo,
+    /// M-Pesa Daraja B2C (KES, whole shillings, Safaricom numbers); results arrive only by
+    /// callback: with --sandbox the CLI receives them, otherwise they go to
+    /// MPESA_DARAJA_RESULT_URL and `status` cannot learn them.
+    MpesaDaraja,
 }
 
 impl ProviderName {
@@ -70,10 +74,12 @@ impl ProviderName {
             ProviderName::Jpay => ProviderId::JPAY,
             ProviderName::Payonify => ProviderId::PAYONIFY,
             ProviderName::MtnMomo => ProviderId::MTN_MOMO,
+            ProviderName::MpesaDaraja => ProviderId::MPESA_DARAJA,
         }
     }
 
-    /// The provider a CSV cell names (`payonify`, `JPay`, `mtn_momo`, `mtn-momo`).
+    /// The provider a CSV cell names (`payonify`, `JPay`, `mtn_momo`, `mtn-momo`,
+    /// `mpesa_daraja`).
     pub fn parse(cell: &str) -> Option<ProviderName> {
         let cell = cell.trim().replace('_', "-");
         <ProviderName as ValueEnum>::from_str(&cell, true).ok()
@@ -163,7 +169,7 @@ pub struct ReconcileArgs {
 pub struct BatchArgs {
     /// The CSV file (comma-separated): a header row, then one payout per row. Columns:
     /// reference, amount, currency, and msisdn or (bank_code, account_number, country);
-    /// optional: provider (vesicash, jpay, payonify, mtn_momo; else --provider), country (for
+    /// optional: provider (vesicash, jpay, payonify, mtn_momo, mpesa_daraja; else --provider), country (for
     /// national numbers), narration, channel, callback_url.
     pub file: PathBuf,
     #[command(flatten)]

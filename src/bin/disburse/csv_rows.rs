@@ -179,7 +179,7 @@ impl Iterator for Rows {
                         Some(cell) => ProviderName::parse(cell).ok_or_else(|| {
                             format!(
                                 "`{PROVIDER}` {cell:?} is not one of vesicash, jpay, payonify, \
-                                 mtn_momo"
+                                 mtn_momo, mpesa_daraja"
                             )
                         })?,
                         None => self.default_provider.ok_or_else(|| {

@@ -9,13 +9,15 @@
 //! ```
 //!
 //! Credentials come from the same environment variables as each client's `from_env()`
-//! (`VESICASH_*`, `JPAY_*`, `PAYONIFY_*`, `MTN_MOMO_*`); the variables `disburse-sandbox`
+//! (`VESICASH_*`, `JPAY_*`, `PAYONIFY_*`, `MTN_MOMO_*`, `MPESA_DARAJA_*`); the variables `disburse-sandbox`
 //! prints point it at a running sandbox. `--sandbox` runs against an embedded simulator instead
 //! (feature `sandbox`), offline and with no credentials. The exit codes are in
 //! [`exit`] and in `disburse --help`.
 
 mod args;
 mod batch_cmd;
+#[cfg(feature = "sandbox")]
+mod callback_receiver;
 mod csv_rows;
 mod exit;
 mod follow;

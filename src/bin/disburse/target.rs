@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use disburse::providers::jpay::{JpayClient, JpayConfig};
+use disburse::providers::mpesa_daraja::{DarajaClient, DarajaConfig};
 use disburse::providers::mtn_momo::{MtnMomoClient, MtnMomoConfig};
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
@@ -62,7 +63,7 @@ impl Targets {
             let provider = match &targets.sandbox {
                 None => from_env(name)?,
                 #[cfg(feature = "sandbox")]
-                Some(sandbox) => sandbox_client(sandbox, name)?,
+                Some(sandbox) => sandbox_client(sandbox, name).await?,
                 #[cfg(not(feature = "sandbox"))]
                 Some(never) => match *never {},
             };
@@ -111,6 +112,7 @@ fn from_env(name: ProviderName) -> Result<Arc<dyn PayoutProvider>, Error> {
         ProviderName::Jpay => Arc::new(JpayClient::new(JpayConfig::from_env()?)?),
         ProviderName::Payonify => Arc::new(PayonifyClient::new(PayonifyConfig::from_env()?)?),
         ProviderName::MtnMomo => Arc::new(MtnMomoClient::new(MtnMomoConfig::from_env()?)?),
+        ProviderName::MpesaDaraja => Arc::new(DarajaClient::new(DarajaConfig::from_env()?)?),
     })
 }
 
@@ -138,12 +140,25 @@ async fn start_sandbox() -> Result<Sandbox, Error> {
 const SANDBOX_FLOAT: i64 = 1_000_000_000;
 
 #[cfg(feature = "sandbox")]
-fn sandbox_client(sandbox: &Sandbox, name: ProviderName) -> Result<Arc<dyn PayoutProvider>, Error> {
+async fn sandbox_client(
+    sandbox: &Sandbox,
+    name: ProviderName,
+) -> Result<Arc<dyn PayoutProvider>, Error> {
     let provider: Arc<dyn PayoutProvider> = match name {
         ProviderName::Vesicash => Arc::new(sandbox.vesicash_client()?),
         ProviderName::Jpay => Arc::new(sandbox.jpay_client()?),
         ProviderName::Payonify => Arc::new(sandbox.payonify_client()?),
         ProviderName::MtnMomo => Arc::new(sandbox.mtn_momo_client()?),
+        ProviderName::MpesaDaraja => {
+            // Results arrive only by callback: a receiver hands them to this same client.
+            let receiver = crate::callback_receiver::CallbackReceiver::bind().await?;
+            let url = disburse::CallbackUrl::parse(&receiver.url(name.id().as_str()))?;
+            let client: Arc<dyn PayoutProvider> = Arc::new(DarajaClient::new(
+                sandbox.mpesa_daraja_config(url.clone(), url),
+            )?);
+            receiver.serve(client.clone());
+            client
+        }
     };
     // Enough float for any batch: the sandbox's opening balances suit tests, not payrolls.
     for &currency in &provider.capabilities().currencies {

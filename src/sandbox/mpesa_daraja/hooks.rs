@@ -51,6 +51,14 @@ impl Sandbox {
             .with_certificate_pem(MPESA_DARAJA_CREDENTIALS.certificate_pem)
     }
 
+    /// The callback sink's `ResultURL` and `QueueTimeOutURL` for Daraja
+    /// (`/_sandbox/callbacks/mpesa_daraja/result` and `…/timeout`): they answer 200 and keep
+    /// nothing, so a client configured with them never learns a result by callback.
+    pub fn mpesa_daraja_sink_urls(&self) -> (String, String) {
+        let sink = format!("{}/_sandbox/callbacks/mpesa_daraja", self.base_url());
+        (format!("{sink}/result"), format!("{sink}/timeout"))
+    }
+
     /// Makes every Daraja access token issued so far invalid (the next call gets `404.001.03`).
     pub fn expire_mpesa_daraja_tokens(&self) {
         self.shared.lock().own::<TokenStore>().expire();
