@@ -117,12 +117,11 @@
 mod claim_order;
 mod engine;
 mod fingerprint;
+mod outcome;
 mod progress;
 pub mod rate;
 
-pub use engine::{
-    BatchItem, BatchOutcome, BatchRunner, DEFAULT_BATCH, DEFAULT_CONCURRENCY,
-    MAX_THROTTLED_ATTEMPTS,
-};
+pub use engine::{BatchRunner, DEFAULT_BATCH, DEFAULT_CONCURRENCY, MAX_THROTTLED_ATTEMPTS};
 pub use fingerprint::fingerprint;
+pub use outcome::{BatchItem, BatchOutcome};
 pub use progress::Progress;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::engine::BatchOutcome;
+use super::outcome::BatchOutcome;
 
 /// Where a batch stands. Every completion moves `completed` and exactly one of `sent`, `skipped`,
 /// `reconciled`, `failed`, `unknown`, `elsewhere`.

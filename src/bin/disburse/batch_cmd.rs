@@ -51,7 +51,7 @@ pub async fn run(args: BatchArgs) -> Result<ExitCode, Error> {
     let rows = Rows::open(&args.file, args.target.provider).map_err(Error::config)?;
     let store_url = match &args.store {
         Some(url) => url.clone(),
-        None => default_store()?,
+        None => crate::store_url::default_store()?,
     };
     let batch = args.batch.clone().unwrap_or_else(|| {
         args.file
@@ -400,19 +400,6 @@ async fn print_attention(store: &Store, batch: &str) -> Result<(), Error> {
         println!("  {}", crate::reconcile_cmd::describe(&item));
     }
     Ok(())
-}
-
-/// The default store: one SQLite file per user, whatever the CSV file is called.
-pub fn default_store() -> Result<String, Error> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .ok_or_else(|| Error::config("no --store, DISBURSE_STORE, XDG_DATA_HOME or HOME"))?;
-    let dir = base.join("disburse");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::config(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(format!("sqlite://{}", dir.join("payouts.db").display()))
 }
 
 /// In sandbox mode, what the simulated provider holds: the proof that nothing was paid twice.

@@ -27,6 +27,7 @@ mod reconcile_cmd;
 mod results;
 mod single;
 mod status_batch;
+mod store_url;
 mod target;
 
 use std::process::ExitCode;

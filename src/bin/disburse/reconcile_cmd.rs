@@ -38,7 +38,7 @@ pub fn describe(item: &StoredItem) -> String {
 pub async fn run(args: ReconcileArgs) -> Result<ExitCode, Error> {
     let url = match &args.store {
         Some(url) => url.clone(),
-        None => crate::batch_cmd::default_store()?,
+        None => crate::store_url::default_store()?,
     };
     let store = Store::open(&url).await?;
     let unknown = store.items(&args.batch, Some(ItemState::Unknown)).await?;

@@ -20,7 +20,7 @@ const RATE: u32 = 5;
 pub async fn run(batch: &str, store: Option<&str>, sandbox: bool) -> Result<ExitCode, Error> {
     let url = match store {
         Some(url) => url.to_owned(),
-        None => crate::batch_cmd::default_store()?,
+        None => crate::store_url::default_store()?,
     };
     let store = Store::open(&url).await?;
     let items = store.items(batch, None).await?;

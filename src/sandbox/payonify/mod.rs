@@ -3,6 +3,7 @@
 pub(crate) mod auth;
 pub(crate) mod create;
 pub(crate) mod destination;
+pub(crate) mod holder;
 pub(crate) mod hooks;
 pub(crate) mod idempotency;
 pub(crate) mod list;

@@ -9,12 +9,10 @@ use serde_json::Value;
 use super::auth::authorize;
 use super::create::INVALID_JSON;
 use super::destination::ecocash_number;
+use super::holder::names;
 use super::wire::{INVALID_REQUEST, error};
 use crate::sandbox::outcome::ScriptedOutcome;
 use crate::sandbox::respond::{Reply, finish, json};
-
-const FIRST_NAMES: [&str; 6] = ["Tendai", "Rutendo", "Farai", "Tatenda", "Nyasha", "Chipo"];
-const LAST_NAMES: [&str; 6] = ["Moyo", "Ncube", "Sibanda", "Dube", "Mpofu", "Chikore"];
 
 #[derive(Serialize)]
 struct Validation {
@@ -69,22 +67,4 @@ fn validate_reply(headers: &HeaderMap, body: &[u8]) -> Reply {
         }
     };
     Ok(json(StatusCode::OK, &answer))
-}
-
-/// The account holder's first and last name: the same number always gets the same name.
-fn names(number: &str) -> (&'static str, &'static str) {
-    let seed: usize = number
-        .bytes()
-        .map(|b| usize::from(b.saturating_sub(b'0')))
-        .sum();
-    (
-        FIRST_NAMES[seed % FIRST_NAMES.len()],
-        LAST_NAMES[(seed / 2) % LAST_NAMES.len()],
-    )
-}
-
-/// The account holder's full name, as a payout's `recipient_name` shows it.
-pub(crate) fn recipient_name(number: &str) -> String {
-    let (first, last) = names(number);
-    format!("{first} {last}")
 }

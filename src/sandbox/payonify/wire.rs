@@ -233,7 +233,7 @@ pub(crate) fn payout_object(entry: &LedgerEntry) -> PayoutObject {
             mobile_money: MobileMoneyDetails {
                 brand: "ecocash",
                 reference: reference.filter(|_| entry.status == EntryStatus::Succeeded),
-                recipient_name: super::validate::recipient_name(&mobile_number),
+                recipient_name: super::holder::recipient_name(&mobile_number),
                 recipient_number: mobile_number,
                 channel_number: CHANNEL_NUMBER,
                 network: "econet",
