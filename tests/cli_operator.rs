@@ -6,9 +6,7 @@
 //!
 //! The CLI reaches the sandbox the way an operator's shell does: through the variables the
 //! sandbox prints (`export NAME=value` lines). The ledger is read from the sandbox's control
-//! endpoint (`$DISBURSE_SANDBOX_CONTROL_URL/ledger`). A `disburse-sandbox` that prints no
-//! control URL (an older one) cannot show its ledger to another process: the session then runs
-//! against an in-process sandbox instead, reached through the same variables.
+//! endpoint (`$DISBURSE_SANDBOX_CONTROL_URL/ledger`).
 #![cfg(all(feature = "cli", feature = "sandbox"))]
 
 use std::collections::HashMap;
@@ -17,10 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use disburse::ProviderId;
-use disburse::sandbox::{
-    EntryStatus, JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, Sandbox, VESICASH_CREDENTIALS,
-};
+use disburse::sandbox::{JPAY_CREDENTIALS, PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS};
 
 const CLI: &str = env!("CARGO_BIN_EXE_disburse");
 const SANDBOX: &str = env!("CARGO_BIN_EXE_disburse-sandbox");
@@ -29,7 +24,6 @@ const SANDBOX: &str = env!("CARGO_BIN_EXE_disburse-sandbox");
 struct Target {
     env: HashMap<String, String>,
     process: Option<Child>,
-    embedded: Option<Sandbox>,
 }
 
 /// One payout as the sandbox's ledger holds it.
@@ -51,57 +45,19 @@ impl Target {
         let env = tokio::task::spawn_blocking(move || read_environment(stdout))
             .await
             .unwrap();
-        if env.contains_key("DISBURSE_SANDBOX_CONTROL_URL") {
-            return Target {
-                env,
-                process: Some(child),
-                embedded: None,
-            };
-        }
-        // An older disburse-sandbox: no ledger over HTTP. Same session, in-process sandbox.
-        let _ = child.kill();
-        let _ = child.wait();
-        let sandbox = Sandbox::builder()
-            .settle_after(Duration::from_millis(50))
-            .start()
-            .await
-            .unwrap();
-        let mut env = HashMap::new();
-        env.insert("VESICASH_BASE_URL".into(), sandbox.base_url_vesicash());
-        env.insert("JPAY_BASE_URL".into(), sandbox.base_url_jpay());
-        env.insert("PAYONIFY_BASE_URL".into(), sandbox.base_url_payonify());
-        env.insert(
-            "DISBURSE_CALLBACK_URL".into(),
-            format!("http://{}/disburse-cli/callback", sandbox.addr()),
+        assert!(
+            env.contains_key("DISBURSE_SANDBOX_CONTROL_URL"),
+            "disburse-sandbox prints its control URL: {env:?}"
         );
         Target {
-            env: with_credentials(env),
-            process: None,
-            embedded: Some(sandbox),
+            env,
+            process: Some(child),
         }
     }
 
     /// The payouts the sandbox holds, by (provider, payout id).
     async fn ledger(&self) -> HashMap<(String, String), Vec<Paid>> {
         let mut ledger: HashMap<(String, String), Vec<Paid>> = HashMap::new();
-        if let Some(sandbox) = &self.embedded {
-            for provider in [ProviderId::VESICASH, ProviderId::JPAY, ProviderId::PAYONIFY] {
-                for entry in sandbox.ledger(provider) {
-                    let status = match entry.status {
-                        EntryStatus::Pending => "pending",
-                        EntryStatus::Succeeded => "succeeded",
-                        _ => "failed",
-                    };
-                    ledger
-                        .entry((provider.as_str().to_owned(), entry.id.clone()))
-                        .or_default()
-                        .push(Paid {
-                            status: status.to_owned(),
-                        });
-                }
-            }
-            return ledger;
-        }
         let url = format!("{}/ledger", self.env["DISBURSE_SANDBOX_CONTROL_URL"]);
         let body: serde_json::Value = reqwest::get(&url)
             .await
@@ -130,9 +86,6 @@ impl Target {
         if let Some(mut child) = self.process.take() {
             let _ = child.kill();
             let _ = child.wait();
-        }
-        if let Some(sandbox) = self.embedded.take() {
-            sandbox.shutdown().await;
         }
     }
 }
