@@ -111,7 +111,7 @@ use async_trait::async_trait;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use rust_decimal::Decimal;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
@@ -241,8 +241,8 @@ pub struct JpayConfig {
 impl fmt::Debug for JpayConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JpayConfig")
-            .field("app_key", &format_args!("** redacted **"))
-            .field("app_secret", &format_args!("** redacted **"))
+            .field("app_key", &crate::redact::SECRET)
+            .field("app_secret", &crate::redact::SECRET)
             .field("app_code", &self.app_code)
             .field("settings", &self.settings)
             .field("category", &self.category)
@@ -328,13 +328,6 @@ impl JpayConfig {
         self
     }
 
-    /// Sets the refresh margin.
-    #[must_use]
-    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
-    }
-
     /// Sets the callback URL of payouts and refunds whose request names none (see
     /// [`JpayConfig::notification_url`]).
     #[must_use]
@@ -342,16 +335,11 @@ impl JpayConfig {
         self.notification_url = Some(url);
         self
     }
-
-    /// Requires callbacks to be confirmed with JPay (see [`JpayConfig::confirm_callbacks`]).
-    #[must_use]
-    pub fn with_confirm_callbacks(mut self, confirm: bool) -> Self {
-        self.confirm_callbacks = confirm;
-        self
-    }
 }
 
 crate::config::client_settings_builders!(JpayConfig);
+crate::config::refresh_margin_builder!(JpayConfig);
+crate::config::confirm_callbacks_builder!(JpayConfig);
 
 /// The JPay client. Cheap to clone (an `Arc` inside); usable as `Arc<dyn PayoutProvider>`.
 #[derive(Clone)]
@@ -375,13 +363,18 @@ struct Inner {
 
 impl fmt::Debug for JpayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JpayClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("app_code", &self.inner.app_code)
-            .field("category", &self.inner.category)
-            .field("confirm_callbacks", &self.inner.confirm_callbacks)
-            .field("tokens", &self.inner.hooks.tokens)
-            .finish_non_exhaustive()
+        let inner = &self.inner;
+        crate::redact::debug_token_client(
+            f,
+            "JpayClient",
+            inner.http.base_url(),
+            &[
+                ("app_code", &inner.app_code),
+                ("category", &inner.category),
+                ("confirm_callbacks", &inner.confirm_callbacks),
+            ],
+            &inner.hooks.tokens,
+        )
     }
 }
 
@@ -477,15 +470,14 @@ fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
 impl JpayClient {
     /// A client for `config`. Refuses empty secrets and a refresh margin of 15 minutes or more.
     pub fn new(config: JpayConfig) -> Result<JpayClient, Error> {
-        for (name, secret) in [
-            ("app_key", &config.app_key),
-            ("app_secret", &config.app_secret),
-            ("callback_secret", &config.settings.webhook_secret),
-        ] {
-            if secret.expose_secret().trim().is_empty() {
-                return Err(Error::config(format!("jpay: {name} is empty")));
-            }
-        }
+        crate::config::require_secrets(
+            "jpay",
+            &[
+                ("app_key", &config.app_key),
+                ("app_secret", &config.app_secret),
+                ("callback_secret", &config.settings.webhook_secret),
+            ],
+        )?;
         if config.refresh_margin >= token::ACCESS_LIFETIME {
             return Err(Error::config(
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
@@ -1165,6 +1157,7 @@ impl PayoutProvider for JpayClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn config() -> JpayConfig {

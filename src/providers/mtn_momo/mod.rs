@@ -165,14 +165,19 @@ struct Inner {
 
 impl fmt::Debug for MtnMomoClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MtnMomoClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("target", &self.inner.target)
-            .field("currency", &self.inner.currency)
-            .field("payout_mode", &self.inner.payout_mode)
-            .field("callback_host", &self.inner.callback_host)
-            .field("tokens", &self.inner.hooks.tokens)
-            .finish_non_exhaustive()
+        let inner = &self.inner;
+        crate::redact::debug_token_client(
+            f,
+            "MtnMomoClient",
+            inner.http.base_url(),
+            &[
+                ("target", &inner.target),
+                ("currency", &inner.currency),
+                ("payout_mode", &inner.payout_mode),
+                ("callback_host", &inner.callback_host),
+            ],
+            &inner.hooks.tokens,
+        )
     }
 }
 
