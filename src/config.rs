@@ -330,6 +330,43 @@ pub(crate) fn require_secrets(
     }
 }
 
+/// The per-payout callback tokens of a provider whose callbacks carry no signature of their own
+/// (JPay, MTN MoMo): each callback URL carries a token made with the webhook secret, checked
+/// against it and the earlier ones; with `confirm` on, a callback is only trusted once confirmed
+/// with the provider.
+pub(crate) struct CallbackTokens {
+    /// Signs the callback token of each payout (pre-keyed with the callback secret).
+    pub(crate) signer: crate::webhook::signature::HmacSigner,
+    /// Checks a delivered token against the current and earlier secrets.
+    pub(crate) verifier: HmacVerifier,
+    /// Callbacks must be confirmed with the provider (`parse_webhook` refuses).
+    pub(crate) confirm: bool,
+}
+
+impl CallbackTokens {
+    /// The tokens of `settings`' webhook secrets; `confirm` from the config.
+    pub(crate) fn new(settings: &ClientSettings, confirm: bool) -> CallbackTokens {
+        CallbackTokens {
+            signer: crate::webhook::signature::HmacSigner::new(&settings.webhook_secret),
+            verifier: settings.webhook_verifier(),
+            confirm,
+        }
+    }
+
+    /// Refuses `parse_webhook` when callbacks must be confirmed; `operation` names the
+    /// confirming method to use instead.
+    pub(crate) fn refuse_unconfirmed(
+        &self,
+        provider: ProviderId,
+        operation: &'static str,
+    ) -> Result<(), Error> {
+        if self.confirm {
+            return Err(Error::unsupported(provider, operation));
+        }
+        Ok(())
+    }
+}
+
 /// Reads a required environment variable as a secret.
 pub fn env_secret(name: &str) -> Result<SecretString, Error> {
     env_string(name).map(SecretString::from)

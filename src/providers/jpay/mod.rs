@@ -43,7 +43,7 @@
 //!   carries one more query parameter, [`CALLBACK_TOKEN_PARAM`] = hex(HMAC-SHA256(callback secret,
 //!   `ref_no`)); the merchant's own query is kept verbatim. [`PayoutProvider::parse_webhook`] reads
 //!   the token from [`WebhookRequest::url`] and the `ref_no` from the body and verifies them in
-//!   constant time (the core [`HmacVerifier`]): a missing token is
+//!   constant time (the core [`HmacVerifier`](crate::webhook::HmacVerifier)): a missing token is
 //!   [`WebhookError::MissingSignature`], a token for another `ref_no` or made with another secret
 //!   [`WebhookError::SignatureMismatch`]. The token proves the callback is about a payout this
 //!   merchant sent; it cannot prove the outcome it reports (anyone who saw the URL could replay or
@@ -120,7 +120,7 @@ pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 use self::token::TokenManager;
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
 pub use crate::config::Environment;
-use crate::config::{ClientSettings, EnvVars, ProviderUrls};
+use crate::config::{CallbackTokens, ClientSettings, EnvVars, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::found_is_sent;
@@ -134,7 +134,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
-use crate::webhook::{HmacSigner, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest};
+use crate::webhook::{WebhookError, WebhookEvent, WebhookRequest};
 
 /// The sandbox base URL.
 pub const SANDBOX_URL: &str = "https://sandbox.api.jpay.africa/api/v1";
@@ -352,10 +352,7 @@ struct Inner {
     hooks: JpayHooks,
     app_code: Option<u64>,
     category: Category,
-    /// Signs the callback token of each payout (pre-keyed with the callback secret).
-    callback_signer: HmacSigner,
-    verifier: HmacVerifier,
-    confirm_callbacks: bool,
+    callback: CallbackTokens,
     /// The callback URL of a request that names none.
     notification_url: Option<CallbackUrl>,
     capabilities: Capabilities,
@@ -371,7 +368,7 @@ impl fmt::Debug for JpayClient {
             &[
                 ("app_code", &inner.app_code),
                 ("category", &inner.category),
-                ("confirm_callbacks", &inner.confirm_callbacks),
+                ("confirm_callbacks", &inner.callback.confirm),
             ],
             &inner.hooks.tokens,
         )
@@ -484,8 +481,7 @@ impl JpayClient {
             ));
         }
         let http = config.settings.http_client(PROVIDER, &URLS)?;
-        let verifier = config.settings.webhook_verifier();
-        let callback_signer = HmacSigner::new(&config.settings.webhook_secret);
+        let callback = CallbackTokens::new(&config.settings, config.confirm_callbacks);
         let tokens = TokenManager::new(
             http.clone(),
             config.app_key,
@@ -499,9 +495,7 @@ impl JpayClient {
                 hooks: JpayHooks { tokens },
                 app_code: config.app_code,
                 category: config.category,
-                verifier,
-                callback_signer,
-                confirm_callbacks: config.confirm_callbacks,
+                callback,
                 notification_url: config.notification_url.clone(),
                 capabilities: Capabilities {
                     countries: vec![Country::Kenya],
@@ -536,7 +530,7 @@ impl JpayClient {
         url: &crate::model::CallbackUrl,
         reference: &Reference,
     ) -> Result<String, Error> {
-        callback::signed_url(&self.inner.callback_signer, url, reference)
+        callback::signed_url(&self.inner.callback.signer, url, reference)
     }
 
     /// Sends a payout in `category` (instead of [`JpayConfig::category`]).
@@ -605,7 +599,7 @@ impl JpayClient {
         &self,
         delivery: &WebhookRequest<'_>,
     ) -> Result<WebhookEvent, Error> {
-        let mut event = callback::parse(&self.inner.verifier, delivery)?;
+        let mut event = callback::parse(&self.inner.callback.verifier, delivery)?;
         let reference = event
             .reference
             .as_deref()
@@ -719,7 +713,7 @@ impl JpayClient {
                 )
             })?;
         let callback_url =
-            callback::signed_url(&self.inner.callback_signer, callback, &request.reference)?;
+            callback::signed_url(&self.inner.callback.signer, callback, &request.reference)?;
         Ok(Draft {
             recipient,
             payto,
@@ -977,7 +971,7 @@ impl JpayClient {
         url: &str,
         ref_no: &str,
     ) -> Result<(), WebhookError> {
-        callback::verify_token(&self.inner.verifier, url, ref_no)
+        callback::verify_token(&self.inner.callback.verifier, url, ref_no)
     }
 }
 
@@ -1129,14 +1123,12 @@ impl PayoutProvider for JpayClient {
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        if self.inner.confirm_callbacks {
-            return Err(Error::unsupported(
-                PROVIDER,
-                "parse_webhook without confirmation (confirm_callbacks is on: use \
-                 JpayClient::parse_webhook_confirmed)",
-            ));
-        }
-        Ok(callback::parse(&self.inner.verifier, delivery)?)
+        self.inner.callback.refuse_unconfirmed(
+            PROVIDER,
+            "parse_webhook without confirmation (confirm_callbacks is on: use \
+             JpayClient::parse_webhook_confirmed)",
+        )?;
+        Ok(callback::parse(&self.inner.callback.verifier, delivery)?)
     }
 
     async fn balance(&self) -> Result<Balance, Error> {
