@@ -85,7 +85,7 @@ impl fmt::Debug for ClientSettings {
                 "http_client",
                 &self.http_client.as_ref().map(|_| "caller's"),
             )
-            .field("webhook_secret", &format_args!("** redacted **"))
+            .field("webhook_secret", &crate::redact::SECRET)
             .field(
                 "previous_webhook_secrets",
                 &format_args!("[{} redacted]", self.previous_webhook_secrets.len()),
@@ -282,6 +282,91 @@ macro_rules! client_settings_builders {
     };
 }
 
+/// Gives a token provider's config, which holds a `refresh_margin: Duration` field,
+/// `with_refresh_margin`.
+macro_rules! refresh_margin_builder {
+    ($config:ty) => {
+        impl $config {
+            /// Sets the refresh margin: the access token is renewed when less than this is left
+            /// of it.
+            #[must_use]
+            pub fn with_refresh_margin(mut self, margin: ::std::time::Duration) -> Self {
+                self.refresh_margin = margin;
+                self
+            }
+        }
+    };
+}
+
+/// Gives a config that can confirm callbacks with its provider, which holds a
+/// `confirm_callbacks: bool` field, `with_confirm_callbacks`.
+macro_rules! confirm_callbacks_builder {
+    ($config:ty) => {
+        impl $config {
+            /// Requires callbacks to be confirmed with the provider before they are trusted (see
+            /// the config's `confirm_callbacks` field).
+            #[must_use]
+            pub fn with_confirm_callbacks(mut self, confirm: bool) -> Self {
+                self.confirm_callbacks = confirm;
+                self
+            }
+        }
+    };
+}
+
+/// Refuses a credential that is empty or only white space, naming it:
+/// `"<provider>: <name> is empty"`. Nothing is sent with such a config.
+pub(crate) fn require_secrets(
+    provider: &str,
+    secrets: &[(&str, &SecretString)],
+) -> Result<(), Error> {
+    use secrecy::ExposeSecret;
+    match secrets
+        .iter()
+        .find(|(_, secret)| secret.expose_secret().trim().is_empty())
+    {
+        Some((name, _)) => Err(Error::config(format!("{provider}: {name} is empty"))),
+        None => Ok(()),
+    }
+}
+
+/// The per-payout callback tokens of a provider whose callbacks carry no signature of their own
+/// (JPay, MTN MoMo): each callback URL carries a token made with the webhook secret, checked
+/// against it and the earlier ones; with `confirm` on, a callback is only trusted once confirmed
+/// with the provider.
+pub(crate) struct CallbackTokens {
+    /// Signs the callback token of each payout (pre-keyed with the callback secret).
+    pub(crate) signer: crate::webhook::signature::HmacSigner,
+    /// Checks a delivered token against the current and earlier secrets.
+    pub(crate) verifier: HmacVerifier,
+    /// Callbacks must be confirmed with the provider (`parse_webhook` refuses).
+    pub(crate) confirm: bool,
+}
+
+impl CallbackTokens {
+    /// The tokens of `settings`' webhook secrets; `confirm` from the config.
+    pub(crate) fn new(settings: &ClientSettings, confirm: bool) -> CallbackTokens {
+        CallbackTokens {
+            signer: crate::webhook::signature::HmacSigner::new(&settings.webhook_secret),
+            verifier: settings.webhook_verifier(),
+            confirm,
+        }
+    }
+
+    /// Refuses `parse_webhook` when callbacks must be confirmed; `operation` names the
+    /// confirming method to use instead.
+    pub(crate) fn refuse_unconfirmed(
+        &self,
+        provider: ProviderId,
+        operation: &'static str,
+    ) -> Result<(), Error> {
+        if self.confirm {
+            return Err(Error::unsupported(provider, operation));
+        }
+        Ok(())
+    }
+}
+
 /// Reads a required environment variable as a secret.
 pub fn env_secret(name: &str) -> Result<SecretString, Error> {
     env_string(name).map(SecretString::from)
@@ -454,6 +539,8 @@ impl Environment {
 }
 
 pub(crate) use client_settings_builders;
+pub(crate) use confirm_callbacks_builder;
+pub(crate) use refresh_margin_builder;
 
 #[cfg(test)]
 mod tests {

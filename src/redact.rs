@@ -14,6 +14,37 @@
 
 use std::fmt;
 
+/// What a secret field's `Debug` shows, whatever it holds: `** redacted **`. Every config and
+/// client renders its credentials through this one value.
+pub(crate) const SECRET: Secret = Secret;
+
+/// A secret in a `Debug` rendering (see [`SECRET`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Secret;
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("** redacted **")
+    }
+}
+
+/// A token provider's client `Debug`: its name, base URL, the fields only it has, and its token
+/// manager's state (never a token), marked non-exhaustive. One rendering for every token client.
+pub(crate) fn debug_token_client(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    base_url: &str,
+    fields: &[(&str, &dyn fmt::Debug)],
+    tokens: &dyn fmt::Debug,
+) -> fmt::Result {
+    let mut out = f.debug_struct(name);
+    out.field("base_url", &base_url);
+    for (field, value) in fields {
+        out.field(field, value);
+    }
+    out.field("tokens", tokens).finish_non_exhaustive()
+}
+
 /// A digit run at least this long is masked.
 const MIN_RUN: usize = 6;
 /// A run at least this long keeps its first 4 digits too (a calling code and a first digit).

@@ -292,3 +292,22 @@ fn shared_settings_debug_redacts_the_secrets() {
     );
     assert!(text.contains("strict_callback_url: true"), "{text}");
 }
+
+/// The token providers (JPay, MTN MoMo, M-Pesa Daraja) share `with_refresh_margin`, and the two
+/// that confirm callbacks (JPay, MTN MoMo) share `with_confirm_callbacks`: each is written once,
+/// in `disburse::config`, and sets the same field on each config.
+#[test]
+fn token_providers_share_the_refresh_and_confirm_builders() {
+    let margin = Duration::from_secs(42);
+    let jpay = jpay()
+        .with_refresh_margin(margin)
+        .with_confirm_callbacks(true);
+    assert_eq!(jpay.refresh_margin, margin);
+    assert!(jpay.confirm_callbacks);
+    let mtn = mtn_momo()
+        .with_refresh_margin(margin)
+        .with_confirm_callbacks(true);
+    assert_eq!(mtn.refresh_margin, margin);
+    assert!(mtn.confirm_callbacks);
+    assert_eq!(daraja().with_refresh_margin(margin).refresh_margin, margin);
+}

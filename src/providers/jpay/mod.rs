@@ -43,7 +43,7 @@
 //!   carries one more query parameter, [`CALLBACK_TOKEN_PARAM`] = hex(HMAC-SHA256(callback secret,
 //!   `ref_no`)); the merchant's own query is kept verbatim. [`PayoutProvider::parse_webhook`] reads
 //!   the token from [`WebhookRequest::url`] and the `ref_no` from the body and verifies them in
-//!   constant time (the core [`HmacVerifier`]): a missing token is
+//!   constant time (the core [`HmacVerifier`](crate::webhook::HmacVerifier)): a missing token is
 //!   [`WebhookError::MissingSignature`], a token for another `ref_no` or made with another secret
 //!   [`WebhookError::SignatureMismatch`]. The token proves the callback is about a payout this
 //!   merchant sent; it cannot prove the outcome it reports (anyone who saw the URL could replay or
@@ -111,7 +111,7 @@ use async_trait::async_trait;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use rust_decimal::Decimal;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
@@ -120,7 +120,7 @@ pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 use self::token::TokenManager;
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
 pub use crate::config::Environment;
-use crate::config::{ClientSettings, EnvVars, ProviderUrls};
+use crate::config::{CallbackTokens, ClientSettings, EnvVars, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
 use crate::model::found_is_sent;
@@ -134,7 +134,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
-use crate::webhook::{HmacSigner, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest};
+use crate::webhook::{WebhookError, WebhookEvent, WebhookRequest};
 
 /// The sandbox base URL.
 pub const SANDBOX_URL: &str = "https://sandbox.api.jpay.africa/api/v1";
@@ -241,8 +241,8 @@ pub struct JpayConfig {
 impl fmt::Debug for JpayConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JpayConfig")
-            .field("app_key", &format_args!("** redacted **"))
-            .field("app_secret", &format_args!("** redacted **"))
+            .field("app_key", &crate::redact::SECRET)
+            .field("app_secret", &crate::redact::SECRET)
             .field("app_code", &self.app_code)
             .field("settings", &self.settings)
             .field("category", &self.category)
@@ -328,13 +328,6 @@ impl JpayConfig {
         self
     }
 
-    /// Sets the refresh margin.
-    #[must_use]
-    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
-    }
-
     /// Sets the callback URL of payouts and refunds whose request names none (see
     /// [`JpayConfig::notification_url`]).
     #[must_use]
@@ -342,16 +335,11 @@ impl JpayConfig {
         self.notification_url = Some(url);
         self
     }
-
-    /// Requires callbacks to be confirmed with JPay (see [`JpayConfig::confirm_callbacks`]).
-    #[must_use]
-    pub fn with_confirm_callbacks(mut self, confirm: bool) -> Self {
-        self.confirm_callbacks = confirm;
-        self
-    }
 }
 
 crate::config::client_settings_builders!(JpayConfig);
+crate::config::refresh_margin_builder!(JpayConfig);
+crate::config::confirm_callbacks_builder!(JpayConfig);
 
 /// The JPay client. Cheap to clone (an `Arc` inside); usable as `Arc<dyn PayoutProvider>`.
 #[derive(Clone)]
@@ -364,10 +352,7 @@ struct Inner {
     hooks: JpayHooks,
     app_code: Option<u64>,
     category: Category,
-    /// Signs the callback token of each payout (pre-keyed with the callback secret).
-    callback_signer: HmacSigner,
-    verifier: HmacVerifier,
-    confirm_callbacks: bool,
+    callback: CallbackTokens,
     /// The callback URL of a request that names none.
     notification_url: Option<CallbackUrl>,
     capabilities: Capabilities,
@@ -375,13 +360,18 @@ struct Inner {
 
 impl fmt::Debug for JpayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JpayClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("app_code", &self.inner.app_code)
-            .field("category", &self.inner.category)
-            .field("confirm_callbacks", &self.inner.confirm_callbacks)
-            .field("tokens", &self.inner.hooks.tokens)
-            .finish_non_exhaustive()
+        let inner = &self.inner;
+        crate::redact::debug_token_client(
+            f,
+            "JpayClient",
+            inner.http.base_url(),
+            &[
+                ("app_code", &inner.app_code),
+                ("category", &inner.category),
+                ("confirm_callbacks", &inner.callback.confirm),
+            ],
+            &inner.hooks.tokens,
+        )
     }
 }
 
@@ -477,23 +467,21 @@ fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
 impl JpayClient {
     /// A client for `config`. Refuses empty secrets and a refresh margin of 15 minutes or more.
     pub fn new(config: JpayConfig) -> Result<JpayClient, Error> {
-        for (name, secret) in [
-            ("app_key", &config.app_key),
-            ("app_secret", &config.app_secret),
-            ("callback_secret", &config.settings.webhook_secret),
-        ] {
-            if secret.expose_secret().trim().is_empty() {
-                return Err(Error::config(format!("jpay: {name} is empty")));
-            }
-        }
+        crate::config::require_secrets(
+            "jpay",
+            &[
+                ("app_key", &config.app_key),
+                ("app_secret", &config.app_secret),
+                ("callback_secret", &config.settings.webhook_secret),
+            ],
+        )?;
         if config.refresh_margin >= token::ACCESS_LIFETIME {
             return Err(Error::config(
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
             ));
         }
         let http = config.settings.http_client(PROVIDER, &URLS)?;
-        let verifier = config.settings.webhook_verifier();
-        let callback_signer = HmacSigner::new(&config.settings.webhook_secret);
+        let callback = CallbackTokens::new(&config.settings, config.confirm_callbacks);
         let tokens = TokenManager::new(
             http.clone(),
             config.app_key,
@@ -507,9 +495,7 @@ impl JpayClient {
                 hooks: JpayHooks { tokens },
                 app_code: config.app_code,
                 category: config.category,
-                verifier,
-                callback_signer,
-                confirm_callbacks: config.confirm_callbacks,
+                callback,
                 notification_url: config.notification_url.clone(),
                 capabilities: Capabilities {
                     countries: vec![Country::Kenya],
@@ -544,7 +530,7 @@ impl JpayClient {
         url: &crate::model::CallbackUrl,
         reference: &Reference,
     ) -> Result<String, Error> {
-        callback::signed_url(&self.inner.callback_signer, url, reference)
+        callback::signed_url(&self.inner.callback.signer, url, reference)
     }
 
     /// Sends a payout in `category` (instead of [`JpayConfig::category`]).
@@ -613,7 +599,7 @@ impl JpayClient {
         &self,
         delivery: &WebhookRequest<'_>,
     ) -> Result<WebhookEvent, Error> {
-        let mut event = callback::parse(&self.inner.verifier, delivery)?;
+        let mut event = callback::parse(&self.inner.callback.verifier, delivery)?;
         let reference = event
             .reference
             .as_deref()
@@ -727,7 +713,7 @@ impl JpayClient {
                 )
             })?;
         let callback_url =
-            callback::signed_url(&self.inner.callback_signer, callback, &request.reference)?;
+            callback::signed_url(&self.inner.callback.signer, callback, &request.reference)?;
         Ok(Draft {
             recipient,
             payto,
@@ -985,7 +971,7 @@ impl JpayClient {
         url: &str,
         ref_no: &str,
     ) -> Result<(), WebhookError> {
-        callback::verify_token(&self.inner.verifier, url, ref_no)
+        callback::verify_token(&self.inner.callback.verifier, url, ref_no)
     }
 }
 
@@ -1137,14 +1123,12 @@ impl PayoutProvider for JpayClient {
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        if self.inner.confirm_callbacks {
-            return Err(Error::unsupported(
-                PROVIDER,
-                "parse_webhook without confirmation (confirm_callbacks is on: use \
-                 JpayClient::parse_webhook_confirmed)",
-            ));
-        }
-        Ok(callback::parse(&self.inner.verifier, delivery)?)
+        self.inner.callback.refuse_unconfirmed(
+            PROVIDER,
+            "parse_webhook without confirmation (confirm_callbacks is on: use \
+             JpayClient::parse_webhook_confirmed)",
+        )?;
+        Ok(callback::parse(&self.inner.callback.verifier, delivery)?)
     }
 
     async fn balance(&self) -> Result<Balance, Error> {
@@ -1165,6 +1149,7 @@ impl PayoutProvider for JpayClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn config() -> JpayConfig {

@@ -105,11 +105,11 @@ pub struct DarajaConfig {
 impl fmt::Debug for DarajaConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DarajaConfig")
-            .field("consumer_key", &format_args!("** redacted **"))
-            .field("consumer_secret", &format_args!("** redacted **"))
+            .field("consumer_key", &crate::redact::SECRET)
+            .field("consumer_secret", &crate::redact::SECRET)
             .field("shortcode", &self.shortcode)
             .field("initiator_name", &self.initiator_name)
-            .field("initiator_password", &format_args!("** redacted **"))
+            .field("initiator_password", &crate::redact::SECRET)
             .field("result_url", &self.result_url.as_str())
             .field("timeout_url", &self.timeout_url.as_str())
             .field("settings", &self.settings)
@@ -264,13 +264,6 @@ impl DarajaConfig {
         self
     }
 
-    /// Sets the refresh margin.
-    #[must_use]
-    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
-    }
-
     /// Sets how long `find_payout` and `balance` wait for their callback.
     #[must_use]
     pub fn with_result_wait(mut self, wait: Duration) -> Self {
@@ -297,6 +290,7 @@ impl DarajaConfig {
 }
 
 crate::config::client_settings_builders!(DarajaConfig);
+crate::config::refresh_margin_builder!(DarajaConfig);
 
 #[cfg(test)]
 mod tests {

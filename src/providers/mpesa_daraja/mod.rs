@@ -170,13 +170,18 @@ struct Inner {
 
 impl fmt::Debug for DarajaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DarajaClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("shortcode", &self.inner.shortcode)
-            .field("initiator_name", &self.inner.initiator_name)
-            .field("command_id", &self.inner.command_id)
-            .field("tokens", &self.inner.hooks.tokens)
-            .finish_non_exhaustive()
+        let inner = &self.inner;
+        crate::redact::debug_token_client(
+            f,
+            "DarajaClient",
+            inner.http.base_url(),
+            &[
+                ("shortcode", &inner.shortcode),
+                ("initiator_name", &inner.initiator_name),
+                ("command_id", &inner.command_id),
+            ],
+            &inner.hooks.tokens,
+        )
     }
 }
 
@@ -233,16 +238,15 @@ impl DarajaClient {
     /// A client for `config`. Refuses empty secrets, a shortcode that is not 5–9 digits, default
     /// remarks outside 2–100 characters, and a certificate that gives no RSA key.
     pub fn new(config: DarajaConfig) -> Result<DarajaClient, Error> {
-        for (name, secret) in [
-            ("consumer_key", &config.consumer_key),
-            ("consumer_secret", &config.consumer_secret),
-            ("initiator_password", &config.initiator_password),
-            ("callback_secret", &config.settings.webhook_secret),
-        ] {
-            if secret.expose_secret().trim().is_empty() {
-                return Err(Error::config(format!("mpesa_daraja: {name} is empty")));
-            }
-        }
+        crate::config::require_secrets(
+            "mpesa_daraja",
+            &[
+                ("consumer_key", &config.consumer_key),
+                ("consumer_secret", &config.consumer_secret),
+                ("initiator_password", &config.initiator_password),
+                ("callback_secret", &config.settings.webhook_secret),
+            ],
+        )?;
         if config.initiator_name.trim().is_empty() {
             return Err(Error::config("mpesa_daraja: initiator_name is empty"));
         }

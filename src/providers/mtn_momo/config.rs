@@ -244,9 +244,9 @@ pub struct MtnMomoConfig {
 impl fmt::Debug for MtnMomoConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MtnMomoConfig")
-            .field("subscription_key", &format_args!("** redacted **"))
-            .field("api_user", &format_args!("** redacted **"))
-            .field("api_key", &format_args!("** redacted **"))
+            .field("subscription_key", &crate::redact::SECRET)
+            .field("api_user", &crate::redact::SECRET)
+            .field("api_key", &crate::redact::SECRET)
             .field("target", &self.target)
             .field("currency", &self.currency)
             .field("settings", &self.settings)
@@ -371,20 +371,6 @@ impl MtnMomoConfig {
         self
     }
 
-    /// Sets the refresh margin.
-    #[must_use]
-    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
-    }
-
-    /// Requires callbacks to be confirmed with MTN (see [`MtnMomoConfig::confirm_callbacks`]).
-    #[must_use]
-    pub fn with_confirm_callbacks(mut self, confirm: bool) -> Self {
-        self.confirm_callbacks = confirm;
-        self
-    }
-
     /// The currency payouts are sent in.
     pub fn payout_currency(&self) -> Currency {
         self.currency.unwrap_or_else(|| self.target.currency())
@@ -393,16 +379,15 @@ impl MtnMomoConfig {
     /// Refuses empty secrets, an API user that is not a UUID, and a sandbox target on the
     /// production host (or a production target on the sandbox host).
     pub(super) fn check(&self) -> Result<(), Error> {
-        for (name, secret) in [
-            ("subscription_key", &self.subscription_key),
-            ("api_user", &self.api_user),
-            ("api_key", &self.api_key),
-            ("callback_secret", &self.settings.webhook_secret),
-        ] {
-            if secret.expose_secret().trim().is_empty() {
-                return Err(Error::config(format!("mtn_momo: {name} is empty")));
-            }
-        }
+        crate::config::require_secrets(
+            "mtn_momo",
+            &[
+                ("subscription_key", &self.subscription_key),
+                ("api_user", &self.api_user),
+                ("api_key", &self.api_key),
+                ("callback_secret", &self.settings.webhook_secret),
+            ],
+        )?;
         if !super::reference_id::is_uuid(self.api_user.expose_secret().trim()) {
             return Err(Error::config("mtn_momo: api_user must be a UUID"));
         }
@@ -429,3 +414,5 @@ impl MtnMomoConfig {
 }
 
 crate::config::client_settings_builders!(MtnMomoConfig);
+crate::config::refresh_margin_builder!(MtnMomoConfig);
+crate::config::confirm_callbacks_builder!(MtnMomoConfig);

@@ -102,6 +102,7 @@ pub use self::validate::MAX_NOTE_CHARS;
 use self::wire::{
     ActiveWire, BalanceWire, BasicUserInfoWire, PartyBody, RefundBody, TransferBody, TransferResult,
 };
+use crate::config::CallbackTokens;
 use crate::error::{Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
 use crate::model::found_is_sent;
@@ -114,9 +115,7 @@ use crate::provider::{
     CallbackUrlSupport, Capabilities, PayoutProvider, RefundSupport, WebhookAuth,
 };
 use crate::raw::RawJson;
-use crate::webhook::{
-    EventObject, HmacSigner, HmacVerifier, WebhookError, WebhookEvent, WebhookRequest,
-};
+use crate::webhook::{EventObject, WebhookError, WebhookEvent, WebhookRequest};
 
 const PROVIDER: ProviderId = ProviderId::MTN_MOMO;
 /// The query parameter of the callback URL that carries the callback token.
@@ -156,23 +155,25 @@ struct Inner {
     currency: Currency,
     payout_mode: PayoutMode,
     callback_host: Option<String>,
-    /// Signs the callback token of each payout (pre-keyed with the callback secret).
-    callback_signer: HmacSigner,
-    verifier: HmacVerifier,
-    confirm_callbacks: bool,
+    callback: CallbackTokens,
     capabilities: Capabilities,
 }
 
 impl fmt::Debug for MtnMomoClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MtnMomoClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("target", &self.inner.target)
-            .field("currency", &self.inner.currency)
-            .field("payout_mode", &self.inner.payout_mode)
-            .field("callback_host", &self.inner.callback_host)
-            .field("tokens", &self.inner.hooks.tokens)
-            .finish_non_exhaustive()
+        let inner = &self.inner;
+        crate::redact::debug_token_client(
+            f,
+            "MtnMomoClient",
+            inner.http.base_url(),
+            &[
+                ("target", &inner.target),
+                ("currency", &inner.currency),
+                ("payout_mode", &inner.payout_mode),
+                ("callback_host", &inner.callback_host),
+            ],
+            &inner.hooks.tokens,
+        )
     }
 }
 
@@ -265,9 +266,7 @@ impl MtnMomoClient {
                 currency,
                 payout_mode: config.payout_mode,
                 callback_host: config.callback_host.map(|h| h.trim().to_ascii_lowercase()),
-                callback_signer: HmacSigner::new(&config.settings.webhook_secret),
-                verifier: config.settings.webhook_verifier(),
-                confirm_callbacks: config.confirm_callbacks,
+                callback: CallbackTokens::new(&config.settings, config.confirm_callbacks),
                 capabilities,
             }),
         })
@@ -348,7 +347,7 @@ impl MtnMomoClient {
         object: EventObject,
         reference: &Reference,
     ) -> Result<String, Error> {
-        callback::signed_url(&self.inner.callback_signer, url, object, reference)
+        callback::signed_url(&self.inner.callback.signer, url, object, reference)
     }
 
     /// Authenticates a callback like [`PayoutProvider::parse_webhook`], then reads the payout (or
@@ -394,7 +393,7 @@ impl MtnMomoClient {
     /// An authenticated callback as an event, with the status the body claims.
     fn event(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, WebhookError> {
         let (object, reference, result, raw) =
-            callback::parse(&self.inner.verifier, delivery.url, delivery.body)?;
+            callback::parse(&self.inner.callback.verifier, delivery.url, delivery.body)?;
         let id = match object {
             EventObject::Refund => self.refund_reference_id(&reference),
             _ => self.payout_reference_id(&reference),
@@ -766,13 +765,11 @@ impl PayoutProvider for MtnMomoClient {
     /// [`MtnMomoConfig::confirm_callbacks`] on, refuses (use
     /// [`MtnMomoClient::parse_webhook_confirmed`]).
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {
-        if self.inner.confirm_callbacks {
-            return Err(Error::unsupported(
-                PROVIDER,
-                "parse_webhook without confirmation (confirm_callbacks is on: use \
-                 MtnMomoClient::parse_webhook_confirmed)",
-            ));
-        }
+        self.inner.callback.refuse_unconfirmed(
+            PROVIDER,
+            "parse_webhook without confirmation (confirm_callbacks is on: use \
+             MtnMomoClient::parse_webhook_confirmed)",
+        )?;
         Ok(self.event(delivery)?)
     }
 

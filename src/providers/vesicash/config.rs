@@ -152,10 +152,9 @@ pub struct VesicashConfig {
 
 impl fmt::Debug for VesicashConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const REDACTED: &str = "** redacted **";
         f.debug_struct("VesicashConfig")
-            .field("secret_key", &format_args!("{REDACTED}"))
-            .field("public_key", &format_args!("{REDACTED}"))
+            .field("secret_key", &crate::redact::SECRET)
+            .field("public_key", &crate::redact::SECRET)
             .field("auth_headers", &self.auth_headers)
             .field("settings", &self.settings)
             .field("payout_path", &self.payout_path)
