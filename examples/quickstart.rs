@@ -136,12 +136,23 @@ struct Report {
     rows: Vec<(String, String, String, bool)>,
 }
 
+/// The call behind a step, as a merchant's code makes it.
+fn code_of(step: &str) -> &'static str {
+    match step {
+        s if s.starts_with("payout created") => "client.create_payout(&request)",
+        s if s.starts_with("webhook received") => "client.parse_webhook(&WebhookRequest { .. })",
+        s if s.starts_with("final status") => "client.await_final(&payout, Wait::default())",
+        s if s.starts_with("partial refund") => "client.create_refund(&RefundRequest { .. })",
+        s if s.starts_with("refund 70") => "client.create_refund(..) → Err(Error::Rejected { .. })",
+        s if s.starts_with("refuse a landline") => "Msisdn::parse_with_default(..)",
+        s if s.starts_with("refuse UGX") => "Money::parse(\"1.5\", Currency::UGX)",
+        s if s.starts_with("refuse an http") => "CallbackUrl::parse(\"http://…\")",
+        _ => "",
+    }
+}
+
 impl Report {
     fn record(&mut self, step: &str, provider: &str, outcome: String, ok: bool) {
-        println!(
-            "{} {step:<38} {provider:<9} {outcome}",
-            if ok { "ok  " } else { "FAIL" }
-        );
         self.rows.push((step.into(), provider.into(), outcome, ok));
     }
 
@@ -555,12 +566,13 @@ async fn main() -> Result<(), BoxError> {
         }
     }
 
-    println!("\nWhat happened");
-    println!("| step | provider | outcome | as documented |");
-    println!("|---|---|---|---|");
+    println!("\nWhat happened (the code behind each step is in examples/quickstart.rs)");
+    println!("| step | provider | the call | outcome | as documented |");
+    println!("|---|---|---|---|---|");
     for (step, provider, outcome, ok) in &report.rows {
         println!(
-            "| {step} | {provider} | {outcome} | {} |",
+            "| {step} | {provider} | `{}` | {outcome} | {} |",
+            code_of(step),
             if *ok { "yes" } else { "NO" }
         );
     }
@@ -570,6 +582,15 @@ async fn main() -> Result<(), BoxError> {
         report.failures(),
         sandbox.webhooks().len(),
         started.elapsed()
+    );
+    println!(
+        "\nWhere to go next:\n\
+         - many payouts from a CSV, resumable, settled with --wait: `cargo run --features cli,sandbox --bin disburse -- --help`\n\
+         - the simulator as a server for any language: `cargo run --features sandbox --bin disburse-sandbox` (docs/SANDBOX.md)\n\
+         - one request routed to whichever provider fits: `cargo run --example route_by_country`\n\
+         - webhooks into your own HTTP endpoint: `cargo run --example webhook_receiver`\n\
+         - an outcome that is unknown, and how to reconcile it: the README's \"Quick start\" and \"Errors\"\n\
+         - the API reference: `cargo doc --all-features --open`"
     );
     sandbox.shutdown().await;
     if report.failures() > 0 {
