@@ -33,6 +33,12 @@ enum Backend {
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
 /// A store on a fresh database and what keeps it alive.
+/// A test store's address, and what keeps it alive, once the store itself is gone.
+struct Url {
+    url: String,
+    _keep: (tempfile::TempDir, Option<pg_support::TestDb>),
+}
+
 struct TestStore {
     store: Arc<Store>,
     url: String,
@@ -444,8 +450,11 @@ async fn an_sqlite_file_that_is_not_ours_or_is_in_use_is_refused_before_anything
 }
 
 /// Marks `url`'s schema as migrated by a later version of the crate.
-async fn add_future_migration(store: &Store, url: &str) {
+async fn add_future_migration(store: Arc<Store>, url: &str) {
     store.close().await;
+    // Dropped, not only closed: a connection the pool's upkeep opened while it was closing sits
+    // in the pool, holding SQLite's exclusive lock, until the pool itself goes.
+    drop(Arc::try_unwrap(store).expect("the only handle on the store"));
     let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
                execution_time) VALUES (99, 'from the future', TRUE, X'00', 1)";
     if url.starts_with("sqlite") {
@@ -483,8 +492,18 @@ async fn add_future_migration(store: &Store, url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_newer_than_this_crate_is_refused_before_anything_is_sent() {
     for backend in BACKENDS {
-        let t = test_store(backend, "future").await;
-        add_future_migration(&t.store, &t.url).await;
+        let TestStore {
+            store,
+            url,
+            _dir: dir,
+            _pg: pg,
+        } = test_store(backend, "future").await;
+        let t = (url, dir, pg);
+        add_future_migration(store, &t.0).await;
+        let t = Url {
+            url: t.0,
+            _keep: (t.1, t.2),
+        };
         let err = Store::open(&t.url).await.expect_err("newer schema");
         let name = match backend {
             Backend::Sqlite => t.url.trim_start_matches("sqlite://").to_owned(),

@@ -44,12 +44,9 @@ impl Store {
     async fn sqlite_with(options: SqliteConnectOptions, name: String) -> Result<Store, Error> {
         // One connection: SQLite writes one transaction at a time anyway, an exclusive lock
         // admits no second connection, and a memory database lives in its connection.
-        // No `min_connections`: the pool's upkeep task could open a connection again while
-        // `close` runs, and that connection would hold the exclusive lock after the store is
-        // closed. `connect_with` opens the one connection, and nothing ever closes it but
-        // `close`.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(60))
