@@ -8,8 +8,10 @@
 //!
 //! JPay runs against the embedded sandbox. Daraja runs against real credentials when
 //! `DarajaConfig::from_env()` finds them; otherwise against a local wiremock stand-in of Daraja's
-//! token and B2C endpoints (the embedded sandbox has no Daraja simulator yet), with a throwaway
-//! test certificate. Exits non-zero if a payout is not routed as configured.
+//! token and B2C endpoints, with a throwaway test certificate: only the routing is shown here.
+//! For Daraja's whole path (B2C, its result callback, `await_final`) against the embedded
+//! simulator, see `cargo run --example quickstart` and `examples/route_by_country.rs`. Exits
+//! non-zero if a payout is not routed as configured.
 
 use std::sync::Arc;
 use std::time::Duration;
