@@ -102,14 +102,12 @@ async fn abort_and_resume(
     // requests can be waiting for the store at once: abort when some are at the provider. On a
     // busy machine those may not have reached it yet; where the rerun's reconciliation is the
     // point, wait for one the provider committed whose answer the run has not received.
+    // (Unanswered: its create call has not returned, so its outcome is not stored either.)
     let landed_unanswered = || {
-        let answered: BTreeSet<Reference> = yielded.lock().expect("lock").iter().cloned().collect();
-        requests.iter().any(|r| {
-            !answered.contains(&r.reference)
-                && !sandbox
-                    .payouts_for_reference(id, r.reference.as_str())
-                    .is_empty()
-        })
+        first_provider
+            .creating()
+            .iter()
+            .any(|r| !sandbox.payouts_for_reference(id, r.as_str()).is_empty())
     };
     wait_for("half the batch, with requests at the provider", || {
         completed.load(Ordering::SeqCst) >= abort_after

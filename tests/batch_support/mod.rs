@@ -152,6 +152,8 @@ pub fn posts(sandbox: &Sandbox, path: &str) -> usize {
 pub struct Counting {
     inner: Arc<dyn PayoutProvider>,
     in_flight: AtomicUsize,
+    /// The references whose create call has not returned.
+    creating: std::sync::Mutex<std::collections::BTreeSet<Reference>>,
     pub max_in_flight: AtomicUsize,
     pub creates: AtomicU64,
     pub finds: AtomicU64,
@@ -162,6 +164,7 @@ impl Counting {
         Arc::new(Counting {
             inner,
             in_flight: AtomicUsize::new(0),
+            creating: std::sync::Mutex::default(),
             max_in_flight: AtomicUsize::new(0),
             creates: AtomicU64::new(0),
             finds: AtomicU64::new(0),
@@ -171,6 +174,16 @@ impl Counting {
     /// Calls in flight now.
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The references whose create call has not returned yet.
+    pub fn creating(&self) -> Vec<Reference> {
+        self.creating
+            .lock()
+            .expect("lock")
+            .iter()
+            .cloned()
+            .collect()
     }
 
     fn enter(&self) -> Leave<'_> {
@@ -199,7 +212,16 @@ impl PayoutProvider for Counting {
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let _leave = self.enter();
         self.creates.fetch_add(1, Ordering::SeqCst);
-        self.inner.create_payout(request).await
+        self.creating
+            .lock()
+            .expect("lock")
+            .insert(request.reference.clone());
+        let answer = self.inner.create_payout(request).await;
+        self.creating
+            .lock()
+            .expect("lock")
+            .remove(&request.reference);
+        answer
     }
     async fn get_payout(&self, id: &str) -> Result<Payout, Error> {
         self.inner.get_payout(id).await
