@@ -91,8 +91,8 @@ async fn mtn_momo_reconciles_by_reference() {
     by_reference_states(&client, sent, "11.00").await;
 }
 
-// M-Pesa Daraja (no simulator yet): tests/mpesa_daraja.rs,
-// `reconcile_is_found_cannot_tell_and_not_found`, against a wiremock Daraja.
+// M-Pesa Daraja answers a status query only by callback, so its three states are tested where
+// the test drives that callback: tests/mpesa_daraja.rs, `reconcile_is_found_cannot_tell_and_not_found`.
 
 #[tokio::test]
 async fn vesicash_reconciles_by_the_webhooks_it_sent_back() {
