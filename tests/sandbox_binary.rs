@@ -4,88 +4,19 @@
 //! SIGKILL and a restart.
 #![cfg(feature = "sandbox")]
 
+mod sandbox_process;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use disburse::sandbox::{
     JPAY_CREDENTIALS, MPESA_DARAJA_CREDENTIALS, MTN_MOMO_CREDENTIALS, PAYONIFY_CREDENTIALS,
     VESICASH_CREDENTIALS,
 };
+use sandbox_process::{BIN, Running, start};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_disburse-sandbox");
-
-/// A running `disburse-sandbox` and the variables it printed; killed when dropped.
-struct Running {
-    child: Child,
-    env: BTreeMap<String, String>,
-    lines: Vec<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn var(&self, name: &str) -> &str {
-        self.env
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} not printed: {:?}", self.lines))
-    }
-
-    fn control(&self, path: &str) -> String {
-        format!("{}{path}", self.var("DISBURSE_SANDBOX_CONTROL_URL"))
-    }
-}
-
-/// Starts the binary with `args` and reads its standard output up to `# ready`.
-fn start(args: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("DISBURSE_SANDBOX_PORT")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start disburse-sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut running = Running {
-        child,
-        env: BTreeMap::new(),
-        lines: Vec::new(),
-    };
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("read a line");
-        running.lines.push(line.clone());
-        if line.starts_with("# ready") {
-            return running;
-        }
-        if let Some(rest) = line.strip_prefix("export ") {
-            let (name, value) = rest.split_once('=').expect("NAME=value");
-            // A single-quoted word (no `'` inside: none of the printed values has one).
-            let value = value
-                .strip_prefix('\'')
-                .and_then(|v| v.strip_suffix('\''))
-                .unwrap_or(value);
-            running.env.insert(name.to_owned(), value.to_owned());
-        } else {
-            assert!(
-                line.is_empty() || line.starts_with('#'),
-                "a line a shell cannot source: {line:?}"
-            );
-        }
-    }
-    panic!(
-        "disburse-sandbox ended before `# ready`: {:?}",
-        running.lines
-    );
-}
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
@@ -413,6 +344,83 @@ async fn faults_are_injected_listed_and_cleared_over_http() {
             json!({"error": "not a control endpoint: see docs/SANDBOX.md"})
         )
     );
+}
+
+/// `"times": "always"` fires for every matching request until the faults are cleared, and
+/// `/ledger/count` counts what `/ledger` would list.
+#[tokio::test]
+async fn a_fault_for_always_fires_until_cleared_and_the_ledger_counts_entries() {
+    let running = start(&["--port", "0"]);
+    let own = running.var("PAYONIFY_BASE_URL").to_owned();
+    let (status, body) = post(
+        &running.control("/faults"),
+        json!({"provider": "payonify", "fault": "status", "status": 503,
+               "method": "POST", "path": "/v1/payouts", "times": "always"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            201,
+            json!({"provider": "payonify", "fault": "status", "method": "POST",
+                   "path": "/v1/payouts", "reference": null, "times": "always"})
+        )
+    );
+    let create = || {
+        send(
+            payonify(&running, reqwest::Method::POST, &own, "/v1/payouts")
+                .json(&payonify_body(1000, "771234569")),
+        )
+    };
+    for attempt in 0..5 {
+        assert_eq!(create().await.0, 503, "attempt {attempt}");
+    }
+    let (status, body) = get(&running.control("/ledger/count")).await;
+    assert_eq!((status, body), (200, json!({"count": 0})));
+    let (status, _) = send(http().delete(running.control("/faults"))).await;
+    assert_eq!(status, 200);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (status, created) = create().await;
+        assert_eq!(status, 200, "cleared: {created}");
+        ids.push(created["id"].as_str().expect("an id").to_owned());
+    }
+
+    for (query, count) in [
+        ("", 3),
+        ("?provider=payonify", 3),
+        ("?provider=jpay", 0),
+        (&*format!("?reference={}", ids[1]), 1),
+        (&*format!("?provider=vesicash&reference={}", ids[1]), 0),
+    ] {
+        let (status, body) = get(&running.control(&format!("/ledger/count{query}"))).await;
+        assert_eq!((status, body), (200, json!({"count": count})), "{query}");
+        let (_, listed) = get(&running.control(&format!("/ledger{query}"))).await;
+        assert_eq!(listed["entries"].as_array().map(Vec::len), Some(count));
+    }
+    let (status, body) = get(&running.control("/ledger/count?provider=mpesa")).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"error": "unknown provider \"mpesa\": one of vesicash, jpay, payonify, mtn_momo, mpesa_daraja"})
+        )
+    );
+    for times in [json!(0), json!("never"), json!(-1), json!(1.5)] {
+        let (status, body) = post(
+            &running.control("/faults"),
+            json!({"provider": "jpay", "fault": "html_error_page", "times": times}),
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (
+                400,
+                json!({"error": "times must be a whole number from 1 or \"always\""})
+            ),
+            "times {times}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -4,13 +4,14 @@
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
-//! | `POST /_sandbox/faults` | `{provider, fault, method?, path?, reference?, times?, status?, ms?}` | `201` the injection as understood |
+//! | `POST /_sandbox/faults` | `{provider, fault, method?, path?, reference?, times?, status?, ms?}` (`times`: 1 by default, a whole number, or `"always"` until cleared) | `201` the injection as understood |
 //! | `DELETE /_sandbox/faults` | none | `{cleared: true}` |
 //! | `POST /_sandbox/settle` | `{provider?, id?, reference?}` | `{settled: [entry…]}`: the pending entries it made final |
 //! | `POST /_sandbox/tokens/expire` | `{provider?, refresh?}` | `{expired: ["jpay", "mtn_momo", "mpesa_daraja"]}` |
 //! | `PUT /_sandbox/balances` | `{provider, currency, amount}` | `{provider, currency, amount}` |
 //! | `POST /_sandbox/reset` | none | `{reset: true}` |
 //! | `GET /_sandbox/ledger?provider=&reference=` | none | `{entries: [entry…], balances: [{provider, currency, amount}]}` |
+//! | `GET /_sandbox/ledger/count?provider=&reference=` | none | `{count: N}`: how many entries the ledger would list |
 //! | `POST`/`PUT /_sandbox/callbacks/{anything}` | anything | `{received: true}`: a sink for callback URLs nobody listens to |
 //!
 //! Every refusal is `400 {"error": "<what is wrong>"}` (`404` for an unknown path).
@@ -50,6 +51,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/balances", put(set_balance))
         .route("/reset", post(reset))
         .route("/ledger", get(ledger))
+        .route("/ledger/count", get(ledger_count))
         .route("/callbacks/{*rest}", any(callback_sink))
         .fallback(|| async {
             refuse_with(
@@ -155,6 +157,25 @@ fn fault(body: &serde_json::Map<String, Value>) -> Result<Fault, Response> {
     })
 }
 
+/// The `times` word that makes an injection fire for every matching request until cleared.
+const ALWAYS: &str = "always";
+
+/// How many requests an injection fires for: a whole number from 1 (1 when absent), or `None`
+/// for `"always"`.
+fn times(body: &serde_json::Map<String, Value>) -> Result<Option<u32>, Response> {
+    const WHAT: &str = "times must be a whole number from 1 or \"always\"";
+    let times = match body.get("times") {
+        None | Some(Value::Null) => 1,
+        Some(Value::String(s)) if s == ALWAYS => return Ok(None),
+        Some(v) => v.as_u64().ok_or_else(|| refuse(WHAT))?,
+    };
+    match u32::try_from(times) {
+        Ok(0) => Err(refuse(WHAT)),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(refuse("times is too large")),
+    }
+}
+
 async fn inject_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let answer: Answer = (|| {
         let body = object(&body)?;
@@ -163,11 +184,7 @@ async fn inject_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
         let method = text(&body, "method")?;
         let path = text(&body, "path")?;
         let reference = text(&body, "reference")?;
-        let times = number(&body, "times")?.unwrap_or(1);
-        let times = u32::try_from(times).map_err(|_| refuse("times is too large"))?;
-        if times == 0 {
-            return Err(refuse("times must be at least 1"));
-        }
+        let times = times(&body)?;
         let mut route = match (method, path) {
             (None, None) => Route::any(),
             (Some(m), Some(p)) => Route::new(m, p),
@@ -176,7 +193,18 @@ async fn inject_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
         if let Some(r) = reference {
             route = route.for_reference(r);
         }
-        shared.lock().faults.add(kind.id(), route, fault, times);
+        let mut inner = shared.lock();
+        let times = match times {
+            Some(n) => {
+                inner.faults.add(kind.id(), route, fault, n);
+                json!(n)
+            }
+            None => {
+                inner.faults.add_always(kind.id(), route, fault);
+                json!(ALWAYS)
+            }
+        };
+        drop(inner);
         Ok(json_answer(
             StatusCode::CREATED,
             &json!({
@@ -310,30 +338,43 @@ struct LedgerQuery {
     reference: Option<String>,
 }
 
+impl LedgerQuery {
+    /// The provider asked for, if any; a refusal for a name the sandbox does not know.
+    fn kind(&self) -> Result<Option<&'static dyn Simulator>, Response> {
+        self.provider
+            .as_deref()
+            .map(|name| {
+                kind_named(name).ok_or_else(|| {
+                    refuse(&format!(
+                        "unknown provider {name:?}: one of {}",
+                        registry::names()
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// Whether `entry` is one the query asks for.
+    fn wants(&self, kind: Option<&'static dyn Simulator>, entry: &LedgerEntry) -> bool {
+        kind.is_none_or(|k| k.id() == entry.provider)
+            && self
+                .reference
+                .as_deref()
+                .is_none_or(|r| entry.matches_reference(r))
+    }
+}
+
 async fn ledger(State(shared): State<Arc<Shared>>, Query(query): Query<LedgerQuery>) -> Response {
-    let kind = match query.provider.as_deref().map(kind_named) {
-        Some(None) => {
-            return refuse(&format!(
-                "unknown provider {:?}: one of {}",
-                query.provider.unwrap_or_default(),
-                registry::names()
-            ));
-        }
-        Some(Some(k)) => Some(k),
-        None => None,
+    let kind = match query.kind() {
+        Ok(kind) => kind,
+        Err(refusal) => return refusal,
     };
     let inner = shared.lock();
     let entries: Vec<EntryView<'_>> = inner
         .ledger
         .all_entries()
         .iter()
-        .filter(|e| kind.is_none_or(|k| k.id() == e.provider))
-        .filter(|e| {
-            query
-                .reference
-                .as_deref()
-                .is_none_or(|r| e.matches_reference(r))
-        })
+        .filter(|e| query.wants(kind, e))
         .map(EntryView::of)
         .collect();
     let mut balances: Vec<BalanceView> = inner
@@ -352,6 +393,26 @@ async fn ledger(State(shared): State<Arc<Shared>>, Query(query): Query<LedgerQue
         StatusCode::OK,
         &json!({ "entries": entries, "balances": balances }),
     )
+}
+
+/// How many entries `GET /_sandbox/ledger` would list, without listing them: cheap enough to
+/// poll while a run fills the ledger.
+async fn ledger_count(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<LedgerQuery>,
+) -> Response {
+    let kind = match query.kind() {
+        Ok(kind) => kind,
+        Err(refusal) => return refusal,
+    };
+    let count = shared
+        .lock()
+        .ledger
+        .all_entries()
+        .iter()
+        .filter(|e| query.wants(kind, e))
+        .count();
+    json_answer(StatusCode::OK, &json!({ "count": count }))
 }
 
 async fn callback_sink() -> Response {

@@ -1,4 +1,5 @@
-//! Fault injection: what can go wrong on the wire, per provider and route, for the next N requests.
+//! Fault injection: what can go wrong on the wire, per provider and route, for the next N requests
+//! (or every one until cleared).
 
 use std::time::Duration;
 
@@ -161,7 +162,8 @@ struct Injection {
     provider: ProviderId,
     route: Route,
     fault: Fault,
-    remaining: u32,
+    /// How many more requests it fires for; `None`: every matching request until cleared.
+    remaining: Option<u32>,
 }
 
 /// The faults waiting to fire, in the order they were injected.
@@ -177,9 +179,19 @@ impl FaultTable {
                 provider,
                 route,
                 fault,
-                remaining: times,
+                remaining: Some(times),
             });
         }
+    }
+
+    /// Like [`add`](Self::add), for every matching request until the table is cleared.
+    pub(crate) fn add_always(&mut self, provider: ProviderId, route: Route, fault: Fault) {
+        self.pending.push(Injection {
+            provider,
+            route,
+            fault,
+            remaining: None,
+        });
     }
 
     pub(crate) fn clear(&mut self) {
@@ -199,10 +211,12 @@ impl FaultTable {
             i.provider == provider && i.route.matches_request(method, path, reference)
         })?;
         let injection = &mut self.pending[index];
-        injection.remaining -= 1;
         let fault = injection.fault.clone();
-        if injection.remaining == 0 {
-            self.pending.remove(index);
+        if let Some(remaining) = injection.remaining.as_mut() {
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.pending.remove(index);
+            }
         }
         Some(fault)
     }
@@ -230,6 +244,23 @@ mod tests {
             table.take(ProviderId::JPAY, "POST", "/a", None),
             Some(Fault::Status(503))
         );
+        assert_eq!(table.take(ProviderId::JPAY, "POST", "/a", None), None);
+    }
+
+    #[test]
+    fn an_injection_for_always_fires_until_cleared_and_shadows_later_ones() {
+        let mut table = FaultTable::default();
+        let slow = Fault::Latency(Duration::from_millis(3));
+        table.add_always(ProviderId::JPAY, Route::post("/a"), slow.clone());
+        table.add(ProviderId::JPAY, Route::post("/a"), Fault::Status(503), 1);
+        for _ in 0..1000 {
+            assert_eq!(
+                table.take(ProviderId::JPAY, "POST", "/a", None),
+                Some(slow.clone())
+            );
+        }
+        assert_eq!(table.take(ProviderId::JPAY, "GET", "/a", None), None);
+        table.clear();
         assert_eq!(table.take(ProviderId::JPAY, "POST", "/a", None), None);
     }
 
