@@ -1,13 +1,20 @@
-//! Several worker processes, one store, one sandbox: payouts across the three providers, one
-//! worker killed with SIGKILL a third of the way in. PostgreSQL: three workers at once, the
-//! survivors take over the dead one's items. SQLite: one worker, killed and run again.
+//! Several worker processes, one store, one `disburse-sandbox` process: payouts across the three
+//! providers, one worker killed with SIGKILL a third of the way in. PostgreSQL: three workers at
+//! once, the survivors take over the dead one's items. SQLite: one worker, killed and run again.
+//!
+//! Every process is a real one: the sandbox is the crate's `disburse-sandbox` binary, steered and
+//! read over its control endpoints (`/_sandbox/balances`, `/_sandbox/faults`,
+//! `/_sandbox/ledger`), and the workers are this test binary started again, pointed at the base
+//! URLs the sandbox printed.
 //!
 //! The default run sends 300 payouts per provider; `DISBURSE_WORKER_PAYOUTS=full` sends 10,000
-//! per provider (30,000 in all), as `.ci/run` does; a number sends that many per provider.
+//! per provider (30,000 in all; run by hand, RELIABILITY.md); a number sends that many per
+//! provider.
 #![cfg(all(feature = "sandbox", feature = "sqlite", feature = "postgres"))]
 
 mod batch_support;
 mod pg_support;
+mod sandbox_process;
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Child, Command, Stdio};
@@ -19,15 +26,14 @@ use disburse::batch::BatchRunner;
 use disburse::config::Environment;
 use disburse::providers::payonify::{PayonifyClient, PayonifyConfig};
 use disburse::providers::vesicash::{VesicashClient, VesicashConfig};
-use disburse::sandbox::{
-    Fault, LedgerEntry, PAYONIFY_CREDENTIALS, Route, Sandbox, VESICASH_CREDENTIALS,
-    sandbox_http_config,
-};
+use disburse::sandbox::{PAYONIFY_CREDENTIALS, VESICASH_CREDENTIALS, sandbox_http_config};
 use disburse::store::{ItemState, Store};
 use disburse::{
     CallbackUrl, Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, ProviderId,
 };
+use sandbox_process::Running;
 use secrecy::SecretString;
+use serde_json::{Value, json};
 
 const BATCH: &str = "workers";
 const LEASE: Duration = Duration::from_secs(3);
@@ -38,8 +44,9 @@ const POSTS: [(ProviderId, &str); 3] = [
 ];
 
 const ENV_STORE: &str = "DISBURSE_WORKERS_TEST_STORE";
-const ENV_SANDBOX: &str = "DISBURSE_WORKERS_TEST_SANDBOX";
 const ENV_COUNT: &str = "DISBURSE_WORKERS_TEST_COUNT";
+/// The sandbox's printed base URLs a worker reads, each provider alone on its own port.
+const BASE_URLS: [&str; 3] = ["JPAY_BASE_URL", "PAYONIFY_BASE_URL", "VESICASH_BASE_URL"];
 
 fn per_provider() -> usize {
     match std::env::var("DISBURSE_WORKER_PAYOUTS").as_deref() {
@@ -88,15 +95,15 @@ fn secret(text: &str) -> SecretString {
     SecretString::from(text.to_owned())
 }
 
-/// The three clients of a worker, for the sandbox at `base` (another process's).
-fn clients(base: &str) -> Vec<Arc<dyn PayoutProvider>> {
+/// The three clients of a worker, for the sandbox process's base URLs (as it printed them).
+fn clients(base: &HashMap<&str, String>) -> Vec<Arc<dyn PayoutProvider>> {
     let payonify = PayonifyClient::new(
         PayonifyConfig::new(
             secret(PAYONIFY_CREDENTIALS.publishable_key),
             secret(PAYONIFY_CREDENTIALS.secret_key),
             secret(PAYONIFY_CREDENTIALS.webhook_secret),
         )
-        .with_base_url(format!("{base}/payonify"))
+        .with_base_url(base["PAYONIFY_BASE_URL"].clone())
         .with_http(sandbox_http_config()),
     )
     .expect("client");
@@ -105,13 +112,13 @@ fn clients(base: &str) -> Vec<Arc<dyn PayoutProvider>> {
             secret(VESICASH_CREDENTIALS.secret_key),
             secret(VESICASH_CREDENTIALS.public_key),
             secret(VESICASH_CREDENTIALS.webhook_secret),
-            Environment::Custom(format!("{base}/vesicash")),
+            Environment::Custom(base["VESICASH_BASE_URL"].clone()),
         )
         .with_http(sandbox_http_config()),
     )
     .expect("client");
     vec![
-        Arc::new(jpay_client_for(&format!("{base}/jpay/api/v1"))),
+        Arc::new(jpay_client_for(&base["JPAY_BASE_URL"])),
         Arc::new(payonify),
         Arc::new(vesicash),
     ]
@@ -122,15 +129,20 @@ fn clients(base: &str) -> Vec<Arc<dyn PayoutProvider>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "started as a worker process by the tests below"]
 async fn worker_process() {
-    let (Ok(url), Ok(base), Ok(count)) = (
-        std::env::var(ENV_STORE),
-        std::env::var(ENV_SANDBOX),
-        std::env::var(ENV_COUNT),
-    ) else {
+    let (Ok(url), Ok(count)) = (std::env::var(ENV_STORE), std::env::var(ENV_COUNT)) else {
         eprintln!("not started by a parent test; nothing to do");
         return;
     };
     let count: usize = count.parse().expect("count");
+    let base: HashMap<&str, String> = BASE_URLS
+        .iter()
+        .map(|name| {
+            (
+                *name,
+                std::env::var(name).expect("a base URL from the parent"),
+            )
+        })
+        .collect();
     let store = Arc::new(Store::open(&url).await.expect("store").with_lease(LEASE));
     let runs = clients(&base).into_iter().map(|provider| {
         let store = store.clone();
@@ -153,35 +165,45 @@ async fn worker_process() {
     }
 }
 
-fn spawn_worker(url: &str, base: &str, count: usize) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
+/// A worker process; SIGKILLed when dropped unfinished (a failing test leaves none behind).
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn spawn_worker(url: &str, sandbox: &Running, count: usize) -> Worker {
+    let child = Command::new(std::env::current_exe().expect("test binary"))
         .args(["worker_process", "--exact", "--ignored", "--nocapture"])
         .env(ENV_STORE, url)
-        .env(ENV_SANDBOX, base)
         .env(ENV_COUNT, count.to_string())
+        .envs(BASE_URLS.map(|name| (name, sandbox.var(name))))
         .stdout(Stdio::null())
         // A surviving worker's panic shows in the test's output.
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("worker starts")
-}
-
-fn ledger_total(sandbox: &Sandbox) -> usize {
-    POSTS.iter().map(|(p, _)| sandbox.ledger(*p).len()).sum()
+        .expect("worker starts");
+    Worker(child)
 }
 
 /// Waits for a worker to exit, on the blocking pool, within `limit`.
-async fn finish(mut child: Child, limit: Duration) {
+async fn finish(mut worker: Worker, limit: Duration) {
     let status = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + limit;
         loop {
-            if let Some(status) = child.try_wait().expect("wait") {
+            if let Some(status) = worker.0.try_wait().expect("wait") {
                 return status;
             }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("a worker did not finish within {limit:?}");
-            }
+            // Dropping the worker kills it.
+            assert!(
+                Instant::now() < deadline,
+                "a worker did not finish within {limit:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     })
@@ -190,11 +212,79 @@ async fn finish(mut child: Child, limit: Duration) {
     assert!(status.success(), "a surviving worker failed: {status:?}");
 }
 
-/// The merchant reference a sandbox ledger entry is about (Vesicash's is in the narration).
-fn entry_reference(entry: &LedgerEntry) -> String {
-    let body = entry.reference.as_deref().unwrap_or(&entry.request_body);
-    let start = body.find("wk-").expect("a worker payout");
-    body[start..]
+/// The sandbox process: payouts settle at once; started on the blocking pool, which waits for
+/// it to print `# ready`.
+async fn start_sandbox() -> Running {
+    tokio::task::spawn_blocking(|| sandbox_process::start(&["--port", "0", "--settle-ms", "0"]))
+        .await
+        .expect("started")
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        // Generous: the whole ledger of a full run is a few megabytes on a busy machine.
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client")
+}
+
+/// A control request's JSON answer, after checking its status.
+async fn control(request: reqwest::RequestBuilder, status: u16) -> Value {
+    let response = request.send().await.expect("the sandbox answers");
+    assert_eq!(response.status().as_u16(), status, "{response:?}");
+    response.json().await.expect("a JSON answer")
+}
+
+/// How many entries the sandbox's ledger holds (`GET /_sandbox/ledger/count`).
+async fn ledger_total(sandbox: &Running) -> u64 {
+    let answer = control(http().get(sandbox.control("/ledger/count")), 200).await;
+    answer["count"].as_u64().expect("a count")
+}
+
+/// One payout in the sandbox's ledger, as `GET /_sandbox/ledger` lists it.
+#[derive(Debug)]
+struct Paid {
+    id: String,
+    /// The merchant reference it carries (Vesicash's is in the narration).
+    reference: String,
+    amount: Money,
+}
+
+/// The provider's payouts in the sandbox's ledger (`GET /_sandbox/ledger?provider=`).
+async fn ledger_payouts(sandbox: &Running, provider: ProviderId) -> Vec<Paid> {
+    let url = sandbox.control(&format!("/ledger?provider={}", provider.as_str()));
+    let answer = control(http().get(url), 200).await;
+    let text = |entry: &Value, field: &str| -> String {
+        entry[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} in {entry}"))
+            .to_owned()
+    };
+    answer["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["provider"], json!(provider.as_str()), "{entry}");
+            assert_eq!(entry["kind"], "payout", "{entry}");
+            let currency: Currency = text(entry, "currency").parse().expect("a currency");
+            Paid {
+                id: text(entry, "id"),
+                reference: entry_reference(&text(entry, "reference")),
+                amount: Money::parse(&text(entry, "amount"), currency).expect("an amount"),
+            }
+        })
+        .collect()
+}
+
+/// The worker payout reference in what the provider saw as the merchant reference (Vesicash's
+/// narration says `payroll wk-…`).
+fn entry_reference(seen: &str) -> String {
+    let start = seen
+        .find("wk-")
+        .unwrap_or_else(|| panic!("not a worker payout: {seen:?}"));
+    seen[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
@@ -202,14 +292,14 @@ fn entry_reference(entry: &LedgerEntry) -> String {
 
 /// Every JPay and Payonify reference paid exactly once and every Vesicash one at most once;
 /// the store agrees with the ledger row for row; the unresolved rows are listed with their data.
-async fn check(sandbox: &Sandbox, store: &Store, count: usize) -> BTreeMap<String, u64> {
+async fn check(sandbox: &Running, store: &Store, count: usize) -> BTreeMap<String, u64> {
     let stored = store.items(BATCH, None).await.expect("the batch");
     assert_eq!(stored.len(), 3 * count, "one row per request");
     for (provider, _) in POSTS {
-        let mut ledger: HashMap<String, Vec<LedgerEntry>> = HashMap::new();
-        for entry in sandbox.ledger(provider) {
+        let mut ledger: HashMap<String, Vec<Paid>> = HashMap::new();
+        for entry in ledger_payouts(sandbox, provider).await {
             ledger
-                .entry(entry_reference(&entry))
+                .entry(entry.reference.clone())
                 .or_default()
                 .push(entry);
         }
@@ -285,43 +375,37 @@ async fn check(sandbox: &Sandbox, store: &Store, count: usize) -> BTreeMap<Strin
     store.count_by_state(BATCH).await.expect("counts")
 }
 
-fn slow_sandbox_posts(sandbox: &Sandbox) {
-    for (provider, path) in POSTS {
-        sandbox.set_balance(
-            provider,
-            match provider {
-                ProviderId::JPAY => Money::parse("1000000000", Currency::KES),
-                ProviderId::PAYONIFY => Money::parse("1000000000", Currency::USD),
-                _ => Money::parse("1000000000", Currency::ZMW),
-            }
-            .expect("amount"),
-        );
-        // Each create takes a few milliseconds: the kill lands with payouts in flight.
-        sandbox.inject(
-            provider,
-            Route::post(path),
-            Fault::Latency(Duration::from_millis(3)),
-            u32::MAX,
-        );
+/// Funds every provider for the whole run and makes each create take a few milliseconds, so
+/// the kill lands with payouts in flight (`"times": "always"`: every create of the run).
+async fn slow_sandbox_posts(sandbox: &Running) {
+    for ((provider, path), currency) in POSTS.into_iter().zip(["KES", "USD", "ZMW"]) {
+        let balance = json!({"provider": provider.as_str(), "currency": currency,
+                             "amount": "1000000000"});
+        control(http().put(sandbox.control("/balances")).json(&balance), 200).await;
+        let fault = json!({"provider": provider.as_str(), "fault": "latency", "ms": 3,
+                           "method": "POST", "path": path, "times": "always"});
+        let answer = control(http().post(sandbox.control("/faults")).json(&fault), 201).await;
+        assert_eq!(answer["times"], "always", "{answer}");
     }
 }
 
-async fn kill_a_third_of_the_way_in(sandbox: &Sandbox, workers: &mut Vec<Child>, total: usize) {
+async fn kill_a_third_of_the_way_in(sandbox: &Running, workers: &mut Vec<Worker>, total: usize) {
+    let total = total as u64;
     let deadline = Instant::now() + Duration::from_secs(1200);
-    while ledger_total(sandbox) < total / 3 {
+    while ledger_total(sandbox).await < total / 3 {
         assert!(Instant::now() < deadline, "the workers made no progress");
         for worker in workers.iter_mut() {
             assert!(
-                worker.try_wait().expect("wait").is_none(),
+                worker.0.try_wait().expect("wait").is_none(),
                 "a worker ended before the kill"
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut victim = workers.remove(0);
-    victim.kill().expect("SIGKILL");
-    victim.wait().expect("reaped");
-    let at_kill = ledger_total(sandbox);
+    victim.0.kill().expect("SIGKILL");
+    victim.0.wait().expect("reaped");
+    let at_kill = ledger_total(sandbox).await;
     assert!(
         at_kill < total,
         "killed a third of the way in, not at the end: {at_kill}"
@@ -332,19 +416,14 @@ async fn kill_a_third_of_the_way_in(sandbox: &Sandbox, workers: &mut Vec<Child>,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = Sandbox::builder()
-        .settle_after(Duration::ZERO)
-        .start()
-        .await
-        .expect("sandbox");
-    slow_sandbox_posts(&sandbox);
+    let sandbox = start_sandbox().await;
+    slow_sandbox_posts(&sandbox).await;
     let db = pg_support::test_database("workers").await;
     // Migrate before the workers start, so their pools open on a ready schema.
     Store::open(&db.url).await.expect("store").close().await;
 
-    let base = sandbox.base_url();
-    let mut workers: Vec<Child> = (0..3)
-        .map(|_| spawn_worker(&db.url, &base, count))
+    let mut workers: Vec<Worker> = (0..3)
+        .map(|_| spawn_worker(&db.url, &sandbox, count))
         .collect();
     kill_a_third_of_the_way_in(&sandbox, &mut workers, 3 * count).await;
     for worker in workers {
@@ -359,19 +438,18 @@ async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sqlite_worker_killed_and_run_again_pays_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = Sandbox::builder()
-        .settle_after(Duration::ZERO)
-        .start()
-        .await
-        .expect("sandbox");
-    slow_sandbox_posts(&sandbox);
+    let sandbox = start_sandbox().await;
+    slow_sandbox_posts(&sandbox).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("payouts.db").display());
 
-    let base = sandbox.base_url();
-    let mut workers = vec![spawn_worker(&url, &base, count)];
+    let mut workers = vec![spawn_worker(&url, &sandbox, count)];
     kill_a_third_of_the_way_in(&sandbox, &mut workers, 3 * count).await;
-    finish(spawn_worker(&url, &base, count), Duration::from_secs(1500)).await;
+    finish(
+        spawn_worker(&url, &sandbox, count),
+        Duration::from_secs(1500),
+    )
+    .await;
 
     let store = Store::open(&url).await.expect("store");
     let counts = check(&sandbox, &store, count).await;
