@@ -113,16 +113,17 @@ fn number(body: &serde_json::Map<String, Value>, field: &str) -> Result<Option<u
 fn provider(
     body: &serde_json::Map<String, Value>,
 ) -> Result<Option<&'static dyn Simulator>, Response> {
-    text(body, "provider")?
-        .map(|name| {
-            kind_named(name).ok_or_else(|| {
-                refuse(&format!(
-                    "unknown provider {name:?}: one of {}",
-                    registry::names()
-                ))
-            })
-        })
-        .transpose()
+    text(body, "provider")?.map(known).transpose()
+}
+
+/// The simulator named `name`, or the refusal naming the ones there are.
+fn known(name: &str) -> Result<&'static dyn Simulator, Response> {
+    kind_named(name).ok_or_else(|| {
+        refuse(&format!(
+            "unknown provider {name:?}: one of {}",
+            registry::names()
+        ))
+    })
 }
 
 /// The fault names, for messages.
@@ -341,17 +342,7 @@ struct LedgerQuery {
 impl LedgerQuery {
     /// The provider asked for, if any; a refusal for a name the sandbox does not know.
     fn kind(&self) -> Result<Option<&'static dyn Simulator>, Response> {
-        self.provider
-            .as_deref()
-            .map(|name| {
-                kind_named(name).ok_or_else(|| {
-                    refuse(&format!(
-                        "unknown provider {name:?}: one of {}",
-                        registry::names()
-                    ))
-                })
-            })
-            .transpose()
+        self.provider.as_deref().map(known).transpose()
     }
 
     /// Whether `entry` is one the query asks for.
