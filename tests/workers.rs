@@ -31,6 +31,7 @@ use disburse::store::{ItemState, Store};
 use disburse::{
     CallbackUrl, Currency, Destination, Money, Msisdn, PayoutProvider, PayoutRequest, ProviderId,
 };
+use reqwest::Method;
 use sandbox_process::Running;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -212,34 +213,47 @@ async fn finish(mut worker: Worker, limit: Duration) {
     assert!(status.success(), "a surviving worker failed: {status:?}");
 }
 
-/// The sandbox process: payouts settle at once; started on the blocking pool, which waits for
-/// it to print `# ready`.
-async fn start_sandbox() -> Running {
-    tokio::task::spawn_blocking(|| sandbox_process::start(&["--port", "0", "--settle-ms", "0"]))
+/// The `disburse-sandbox` process and one HTTP client for its control endpoints (one per test:
+/// a client's pooled connections belong to the runtime that made them).
+struct Sandbox {
+    process: Running,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    /// Payouts settle at once; started on the blocking pool, which waits for `# ready`.
+    async fn start() -> Sandbox {
+        let process = tokio::task::spawn_blocking(|| {
+            sandbox_process::start(&["--port", "0", "--settle-ms", "0"])
+        })
         .await
-        .expect("started")
-}
+        .expect("started");
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            // Generous: the whole ledger of a full run is megabytes on a busy machine.
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("client");
+        Sandbox { process, http }
+    }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        // Generous: the whole ledger of a full run is a few megabytes on a busy machine.
-        .timeout(Duration::from_secs(120))
-        .build()
-        .expect("client")
-}
+    /// The control endpoint `path`'s JSON answer to `method` with `body`, after checking its
+    /// status.
+    async fn control(&self, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
+        let mut request = self.http.request(method, self.process.control(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the sandbox answers");
+        assert_eq!(response.status().as_u16(), status, "{path}: {response:?}");
+        response.json().await.expect("a JSON answer")
+    }
 
-/// A control request's JSON answer, after checking its status.
-async fn control(request: reqwest::RequestBuilder, status: u16) -> Value {
-    let response = request.send().await.expect("the sandbox answers");
-    assert_eq!(response.status().as_u16(), status, "{response:?}");
-    response.json().await.expect("a JSON answer")
-}
-
-/// How many entries the sandbox's ledger holds (`GET /_sandbox/ledger/count`).
-async fn ledger_total(sandbox: &Running) -> u64 {
-    let answer = control(http().get(sandbox.control("/ledger/count")), 200).await;
-    answer["count"].as_u64().expect("a count")
+    /// How many entries the ledger holds (`GET /_sandbox/ledger/count`).
+    async fn ledger_total(&self) -> u64 {
+        let answer = self.control(Method::GET, "/ledger/count", None, 200).await;
+        answer["count"].as_u64().expect("a count")
+    }
 }
 
 /// One payout in the sandbox's ledger, as `GET /_sandbox/ledger` lists it.
@@ -252,9 +266,9 @@ struct Paid {
 }
 
 /// The provider's payouts in the sandbox's ledger (`GET /_sandbox/ledger?provider=`).
-async fn ledger_payouts(sandbox: &Running, provider: ProviderId) -> Vec<Paid> {
-    let url = sandbox.control(&format!("/ledger?provider={}", provider.as_str()));
-    let answer = control(http().get(url), 200).await;
+async fn ledger_payouts(sandbox: &Sandbox, provider: ProviderId) -> Vec<Paid> {
+    let path = format!("/ledger?provider={}", provider.as_str());
+    let answer = sandbox.control(Method::GET, &path, None, 200).await;
     let text = |entry: &Value, field: &str| -> String {
         entry[field]
             .as_str()
@@ -292,7 +306,7 @@ fn entry_reference(seen: &str) -> String {
 
 /// Every JPay and Payonify reference paid exactly once and every Vesicash one at most once;
 /// the store agrees with the ledger row for row; the unresolved rows are listed with their data.
-async fn check(sandbox: &Running, store: &Store, count: usize) -> BTreeMap<String, u64> {
+async fn check(sandbox: &Sandbox, store: &Store, count: usize) -> BTreeMap<String, u64> {
     let stored = store.items(BATCH, None).await.expect("the batch");
     assert_eq!(stored.len(), 3 * count, "one row per request");
     for (provider, _) in POSTS {
@@ -377,22 +391,26 @@ async fn check(sandbox: &Running, store: &Store, count: usize) -> BTreeMap<Strin
 
 /// Funds every provider for the whole run and makes each create take a few milliseconds, so
 /// the kill lands with payouts in flight (`"times": "always"`: every create of the run).
-async fn slow_sandbox_posts(sandbox: &Running) {
+async fn slow_sandbox_posts(sandbox: &Sandbox) {
     for ((provider, path), currency) in POSTS.into_iter().zip(["KES", "USD", "ZMW"]) {
         let balance = json!({"provider": provider.as_str(), "currency": currency,
                              "amount": "1000000000"});
-        control(http().put(sandbox.control("/balances")).json(&balance), 200).await;
+        sandbox
+            .control(Method::PUT, "/balances", Some(balance), 200)
+            .await;
         let fault = json!({"provider": provider.as_str(), "fault": "latency", "ms": 3,
                            "method": "POST", "path": path, "times": "always"});
-        let answer = control(http().post(sandbox.control("/faults")).json(&fault), 201).await;
+        let answer = sandbox
+            .control(Method::POST, "/faults", Some(fault), 201)
+            .await;
         assert_eq!(answer["times"], "always", "{answer}");
     }
 }
 
-async fn kill_a_third_of_the_way_in(sandbox: &Running, workers: &mut Vec<Worker>, total: usize) {
+async fn kill_a_third_of_the_way_in(sandbox: &Sandbox, workers: &mut Vec<Worker>, total: usize) {
     let total = total as u64;
     let deadline = Instant::now() + Duration::from_secs(1200);
-    while ledger_total(sandbox).await < total / 3 {
+    while sandbox.ledger_total().await < total / 3 {
         assert!(Instant::now() < deadline, "the workers made no progress");
         for worker in workers.iter_mut() {
             assert!(
@@ -405,7 +423,7 @@ async fn kill_a_third_of_the_way_in(sandbox: &Running, workers: &mut Vec<Worker>
     let mut victim = workers.remove(0);
     victim.0.kill().expect("SIGKILL");
     victim.0.wait().expect("reaped");
-    let at_kill = ledger_total(sandbox).await;
+    let at_kill = sandbox.ledger_total().await;
     assert!(
         at_kill < total,
         "killed a third of the way in, not at the end: {at_kill}"
@@ -416,14 +434,14 @@ async fn kill_a_third_of_the_way_in(sandbox: &Running, workers: &mut Vec<Worker>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = start_sandbox().await;
+    let sandbox = Sandbox::start().await;
     slow_sandbox_posts(&sandbox).await;
     let db = pg_support::test_database("workers").await;
     // Migrate before the workers start, so their pools open on a ready schema.
     Store::open(&db.url).await.expect("store").close().await;
 
     let mut workers: Vec<Worker> = (0..3)
-        .map(|_| spawn_worker(&db.url, &sandbox, count))
+        .map(|_| spawn_worker(&db.url, &sandbox.process, count))
         .collect();
     kill_a_third_of_the_way_in(&sandbox, &mut workers, 3 * count).await;
     for worker in workers {
@@ -438,15 +456,15 @@ async fn three_postgres_workers_one_killed_pay_every_reference_at_most_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sqlite_worker_killed_and_run_again_pays_every_reference_at_most_once() {
     let count = per_provider();
-    let sandbox = start_sandbox().await;
+    let sandbox = Sandbox::start().await;
     slow_sandbox_posts(&sandbox).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("payouts.db").display());
 
-    let mut workers = vec![spawn_worker(&url, &sandbox, count)];
+    let mut workers = vec![spawn_worker(&url, &sandbox.process, count)];
     kill_a_third_of_the_way_in(&sandbox, &mut workers, 3 * count).await;
     finish(
-        spawn_worker(&url, &sandbox, count),
+        spawn_worker(&url, &sandbox.process, count),
         Duration::from_secs(1500),
     )
     .await;
