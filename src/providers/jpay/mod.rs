@@ -109,7 +109,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Serialize, Serializer};
@@ -383,22 +383,11 @@ struct JpayHooks {
 #[async_trait]
 impl ProviderHooks for JpayHooks {
     async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let session = self.tokens.session().await?;
-        // A token that cannot be a header value cannot be sent: nothing leaves the process.
-        let authorization = session.authorization.clone().ok_or_else(|| Error::Auth {
-            provider: PROVIDER,
-            status: None,
-            kind: AuthFailure::InvalidCredentials,
-            message: "JPay's access token cannot be sent as an HTTP header value".into(),
-        })?;
-        headers.insert(AUTHORIZATION, authorization);
-        Ok(())
+        self.tokens.authorize(headers).await.map(drop)
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_rejection(refused.get(AUTHORIZATION))
-            .await?;
+        self.tokens.renew_after_refusal(refused).await?;
         Ok(true)
     }
 
@@ -484,8 +473,10 @@ impl JpayClient {
         let callback = CallbackTokens::new(&config.settings, config.confirm_callbacks);
         let tokens = TokenManager::new(
             http.clone(),
-            config.app_key,
-            config.app_secret,
+            token::JpayTokens {
+                app_key: config.app_key,
+                app_secret: config.app_secret,
+            },
             config.refresh_margin,
             config.settings.clock,
         );
@@ -731,19 +722,20 @@ impl JpayClient {
     /// refund is a payout to the customer, and its errors name the refund); resolves a duplicate
     /// reference to the existing payout.
     async fn send_payout(&self, draft: &Draft, operation: &'static str) -> Result<Payout, Error> {
-        let session = self.inner.hooks.tokens.session().await?;
+        let token = self.inner.hooks.tokens.token().await?;
+        let session = &token.extra;
         if let Some(products) = &session.products
             && !wire::has_payouts(products)
         {
-            return Err(Error::Auth {
-                provider: PROVIDER,
-                status: None,
-                kind: AuthFailure::ProductNotEnabled,
-                message: format!(
+            return Err(Error::auth(
+                PROVIDER,
+                None,
+                AuthFailure::ProductNotEnabled,
+                format!(
                     "the JPay app's token lists the products {products:?}, without payouts: \
-                         enable the payouts product for this app; nothing was sent"
+                     enable the payouts product for this app; nothing was sent"
                 ),
-            });
+            ));
         }
         let app_code = self.inner.app_code.or(session.app_code).ok_or_else(|| {
             Error::config(

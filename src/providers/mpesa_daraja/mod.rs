@@ -105,7 +105,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::callback::{FOR_PARAM, REF_PARAM, TOKEN_PARAM};
@@ -193,15 +193,11 @@ struct DarajaHooks {
 #[async_trait]
 impl ProviderHooks for DarajaHooks {
     async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let authorization = self.tokens.authorization().await?;
-        headers.insert(AUTHORIZATION, authorization);
-        Ok(())
+        self.tokens.authorize(headers).await.map(drop)
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_refusal(refused.get(AUTHORIZATION))
-            .await?;
+        self.tokens.renew_after_refusal(refused).await?;
         Ok(true)
     }
 
@@ -261,11 +257,10 @@ impl DarajaClient {
         let signer = HmacSigner::new(&config.settings.webhook_secret);
         let tokens = TokenManager::new(
             http.clone(),
-            &config.consumer_key,
-            &config.consumer_secret,
+            token::DarajaTokens::new(&config.consumer_key, &config.consumer_secret)?,
             config.refresh_margin,
             config.settings.clock,
-        )?;
+        );
         Ok(DarajaClient {
             inner: Arc::new(Inner {
                 http,

@@ -89,7 +89,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::ExposeSecret;
 
 pub use self::config::{
@@ -187,17 +187,14 @@ struct MtnHooks {
 #[async_trait]
 impl ProviderHooks for MtnHooks {
     async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let authorization = self.tokens.authorization().await?;
-        headers.insert(AUTHORIZATION, authorization);
+        self.tokens.authorize(headers).await?;
         headers.insert(SUBSCRIPTION_KEY_HEADER, self.subscription.clone());
         headers.insert(TARGET_HEADER, self.target.clone());
         Ok(())
     }
 
     async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_rejection(refused.get(AUTHORIZATION))
-            .await?;
+        self.tokens.renew_after_refusal(refused).await?;
         Ok(true)
     }
 
@@ -234,12 +231,10 @@ impl MtnMomoClient {
         })?;
         let tokens = TokenManager::new(
             http.clone(),
-            &config.api_user,
-            &config.api_key,
-            subscription.clone(),
+            token::MtnTokens::new(&config.api_user, &config.api_key, subscription.clone())?,
             config.refresh_margin,
             Arc::clone(&config.settings.clock),
-        )?;
+        );
         let capabilities = Capabilities {
             countries: config.target.country().into_iter().collect(),
             currencies: vec![currency],

@@ -131,13 +131,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{ClientSettings, EnvVars, Environment, ProviderUrls};
 use crate::error::Error;
-use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
+use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, basic_auth};
 use crate::model::{
     Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
     RefundRequest,
@@ -381,12 +380,8 @@ impl PayonifyClient {
                 "payonify: the publishable key must not contain ':'",
             ));
         }
-        let credentials = format!("{publishable}:{}", config.secret_key.expose_secret());
-        let authorization = credential_header(&format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        ))
-        .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
+        let authorization = basic_auth(publishable, config.secret_key.expose_secret())
+            .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
         let http = config.settings.http_client(PROVIDER, &URLS)?;
         let verifier = config
             .settings
