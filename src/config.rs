@@ -314,6 +314,27 @@ macro_rules! confirm_callbacks_builder {
     };
 }
 
+/// Gives an adapter's config `from_env` (documented at the call) and, for tests, `from_lookup`,
+/// both reading the variables named `<PREFIX>_<NAME>` through [`EnvVars`] and the config's own
+/// `fn from_vars(env: &EnvVars<'_>) -> Result<Self, Error>`.
+macro_rules! from_env {
+    ($(#[$doc:meta])* $config:ident, $prefix:literal) => {
+        impl $config {
+            $(#[$doc])*
+            pub fn from_env() -> Result<$config, $crate::error::Error> {
+                Self::from_lookup($crate::config::env_optional)
+            }
+
+            /// [`Self::from_env`], each variable looked up by its full name through `get`.
+            pub(crate) fn from_lookup(
+                get: impl Fn(&str) -> Result<Option<String>, $crate::error::Error>,
+            ) -> Result<$config, $crate::error::Error> {
+                Self::from_vars(&$crate::config::EnvVars::new($prefix, &get))
+            }
+        }
+    };
+}
+
 /// Refuses a credential that is empty or only white space, naming it:
 /// `"<provider>: <name> is empty"`. Nothing is sent with such a config.
 pub(crate) fn require_secrets(
@@ -540,6 +561,7 @@ impl Environment {
 
 pub(crate) use client_settings_builders;
 pub(crate) use confirm_callbacks_builder;
+pub(crate) use from_env;
 pub(crate) use refresh_margin_builder;
 
 #[cfg(test)]

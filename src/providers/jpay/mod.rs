@@ -103,7 +103,6 @@ mod channel;
 pub(crate) mod token;
 pub(crate) mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -238,26 +237,11 @@ pub struct JpayConfig {
     pub notification_url: Option<CallbackUrl>,
 }
 
-impl fmt::Debug for JpayConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JpayConfig")
-            .field("app_key", &crate::redact::SECRET)
-            .field("app_secret", &crate::redact::SECRET)
-            .field("app_code", &self.app_code)
-            .field("settings", &self.settings)
-            .field("category", &self.category)
-            .field("refresh_margin", &self.refresh_margin)
-            .field("confirm_callbacks", &self.confirm_callbacks)
-            .field(
-                "notification_url",
-                &self
-                    .notification_url
-                    .as_ref()
-                    .map(|u| crate::redact::Url(u.as_str())),
-            )
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { JpayConfig, |c| {
+    app_key: SECRET, app_secret: SECRET, app_code: c.app_code, settings: c.settings,
+    category: c.category, refresh_margin: c.refresh_margin,
+    confirm_callbacks: c.confirm_callbacks, notification_url: url(c.notification_url.as_ref()),
+}}
 
 impl JpayConfig {
     /// A sandbox configuration with default timeouts, category `other` and a 60 s margin.
@@ -278,20 +262,7 @@ impl JpayConfig {
         }
     }
 
-    /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
-    /// `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and the variables every adapter
-    /// reads ([`crate::config`]): `JPAY_WEBHOOK_SECRET` (required; the callback-token secret,
-    /// also read as `JPAY_CALLBACK_SECRET`), `JPAY_PREVIOUS_WEBHOOK_SECRET`, `JPAY_BASE_URL`
-    /// (`sandbox`, `live` or a URL; the sandbox when unset), `JPAY_TIMEOUT_SECS`,
-    /// `JPAY_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<JpayConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<JpayConfig, Error> {
-        let env = EnvVars::new("JPAY", &get);
+    fn from_vars(env: &EnvVars<'_>) -> Result<JpayConfig, Error> {
         let app_key = env.secret("APP_KEY")?;
         let app_secret = env.secret("APP_SECRET")?;
         let settings = env.settings()?;
@@ -337,6 +308,16 @@ impl JpayConfig {
     }
 }
 
+crate::config::from_env! {
+/// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
+/// `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and the variables every adapter
+/// reads ([`crate::config`]): `JPAY_WEBHOOK_SECRET` (required; the callback-token secret,
+/// also read as `JPAY_CALLBACK_SECRET`), `JPAY_PREVIOUS_WEBHOOK_SECRET`, `JPAY_BASE_URL`
+/// (`sandbox`, `live` or a URL; the sandbox when unset), `JPAY_TIMEOUT_SECS`,
+/// `JPAY_STRICT_CALLBACK_URL`.
+    JpayConfig, "JPAY"
+}
+
 crate::config::client_settings_builders!(JpayConfig);
 crate::config::refresh_margin_builder!(JpayConfig);
 crate::config::confirm_callbacks_builder!(JpayConfig);
@@ -358,22 +339,10 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for JpayClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "JpayClient",
-            inner.http.base_url(),
-            &[
-                ("app_code", &inner.app_code),
-                ("category", &inner.category),
-                ("confirm_callbacks", &inner.callback.confirm),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
+crate::redact::redacted_debug! { JpayClient, |c| {
+    base_url: c.inner.http.base_url(), app_code: c.inner.app_code, category: c.inner.category,
+    confirm_callbacks: c.inner.callback.confirm, tokens: c.inner.hooks.tokens, ..
+}}
 
 /// Bearer auth from the token manager; JPay's error bodies.
 struct JpayHooks {

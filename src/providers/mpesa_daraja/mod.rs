@@ -100,7 +100,6 @@ mod token;
 mod validate;
 mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -168,22 +167,11 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for DarajaClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "DarajaClient",
-            inner.http.base_url(),
-            &[
-                ("shortcode", &inner.shortcode),
-                ("initiator_name", &inner.initiator_name),
-                ("command_id", &inner.command_id),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
+crate::redact::redacted_debug! { DarajaClient, |c| {
+    base_url: c.inner.http.base_url(), shortcode: c.inner.shortcode,
+    initiator_name: c.inner.initiator_name, command_id: c.inner.command_id,
+    tokens: c.inner.hooks.tokens, ..
+}}
 
 /// Bearer auth from the token manager; Daraja's error bodies and token refusals.
 struct DarajaHooks {

@@ -241,22 +241,12 @@ pub struct MtnMomoConfig {
     pub confirm_callbacks: bool,
 }
 
-impl fmt::Debug for MtnMomoConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MtnMomoConfig")
-            .field("subscription_key", &crate::redact::SECRET)
-            .field("api_user", &crate::redact::SECRET)
-            .field("api_key", &crate::redact::SECRET)
-            .field("target", &self.target)
-            .field("currency", &self.currency)
-            .field("settings", &self.settings)
-            .field("callback_host", &self.callback_host)
-            .field("payout_mode", &self.payout_mode)
-            .field("refresh_margin", &self.refresh_margin)
-            .field("confirm_callbacks", &self.confirm_callbacks)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { MtnMomoConfig, |c| {
+    subscription_key: SECRET, api_user: SECRET, api_key: SECRET, target: c.target,
+    currency: c.currency, settings: c.settings, callback_host: c.callback_host,
+    payout_mode: c.payout_mode, refresh_margin: c.refresh_margin,
+    confirm_callbacks: c.confirm_callbacks,
+}}
 
 impl MtnMomoConfig {
     /// A sandbox configuration (target `sandbox`, EUR, MTN's sandbox host, transfers).
@@ -280,22 +270,7 @@ impl MtnMomoConfig {
         }
     }
 
-    /// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);
-    /// `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when unset), `MTN_MOMO_CURRENCY` (required for a
-    /// target this crate does not name), `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE`
-    /// (`transfer`, `deposit-v1`, `deposit-v2`), and the variables every adapter reads
-    /// ([`crate::config`]): `MTN_MOMO_WEBHOOK_SECRET` (required; the callback-token secret, also
-    /// read as `MTN_MOMO_CALLBACK_SECRET`), `MTN_MOMO_PREVIOUS_WEBHOOK_SECRET`,
-    /// `MTN_MOMO_BASE_URL` (`sandbox`, `live`/`production` or a URL; the sandbox when unset),
-    /// `MTN_MOMO_TIMEOUT_SECS`, `MTN_MOMO_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<MtnMomoConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(super) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<MtnMomoConfig, Error> {
-        let env = EnvVars::new("MTN_MOMO", &get);
+    fn from_vars(env: &EnvVars<'_>) -> Result<MtnMomoConfig, Error> {
         let subscription_key = env.secret("SUBSCRIPTION_KEY")?;
         let api_user = env.secret("API_USER")?;
         let api_key = env.secret("API_KEY")?;
@@ -411,6 +386,18 @@ impl MtnMomoConfig {
         }
         Ok(())
     }
+}
+
+crate::config::from_env! {
+/// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);
+/// `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when unset), `MTN_MOMO_CURRENCY` (required for a
+/// target this crate does not name), `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE`
+/// (`transfer`, `deposit-v1`, `deposit-v2`), and the variables every adapter reads
+/// ([`crate::config`]): `MTN_MOMO_WEBHOOK_SECRET` (required; the callback-token secret, also
+/// read as `MTN_MOMO_CALLBACK_SECRET`), `MTN_MOMO_PREVIOUS_WEBHOOK_SECRET`,
+/// `MTN_MOMO_BASE_URL` (`sandbox`, `live`/`production` or a URL; the sandbox when unset),
+/// `MTN_MOMO_TIMEOUT_SECS`, `MTN_MOMO_STRICT_CALLBACK_URL`.
+    MtnMomoConfig, "MTN_MOMO"
 }
 
 crate::config::client_settings_builders!(MtnMomoConfig);

@@ -84,7 +84,6 @@ mod token;
 mod validate;
 pub(crate) mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -159,23 +158,11 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for MtnMomoClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "MtnMomoClient",
-            inner.http.base_url(),
-            &[
-                ("target", &inner.target),
-                ("currency", &inner.currency),
-                ("payout_mode", &inner.payout_mode),
-                ("callback_host", &inner.callback_host),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
+crate::redact::redacted_debug! { MtnMomoClient, |c| {
+    base_url: c.inner.http.base_url(), target: c.inner.target, currency: c.inner.currency,
+    payout_mode: c.inner.payout_mode, callback_host: c.inner.callback_host,
+    tokens: c.inner.hooks.tokens, ..
+}}
 
 /// Bearer token, subscription key and target environment on every call; MTN's error bodies.
 struct MtnHooks {

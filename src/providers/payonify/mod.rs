@@ -126,7 +126,6 @@ pub(crate) mod webhook;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -227,19 +226,10 @@ pub struct PayonifyConfig {
     pub find_window_days: u32,
 }
 
-impl fmt::Debug for PayonifyConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const REDACTED: &str = "** redacted **";
-        f.debug_struct("PayonifyConfig")
-            .field("mode", &self.mode().ok())
-            .field("publishable_key", &REDACTED)
-            .field("secret_key", &REDACTED)
-            .field("settings", &self.settings)
-            .field("webhook_tolerance", &self.webhook_tolerance)
-            .field("find_window_days", &self.find_window_days)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { PayonifyConfig, |c| {
+    mode: c.mode().ok(), publishable_key: SECRET, secret_key: SECRET, settings: c.settings,
+    webhook_tolerance: c.webhook_tolerance, find_window_days: c.find_window_days,
+}}
 
 impl PayonifyConfig {
     /// A configuration with the given keys and every default: [`DEFAULT_BASE_URL`], default
@@ -258,18 +248,7 @@ impl PayonifyConfig {
         }
     }
 
-    /// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
-    /// every adapter reads ([`crate::config`]): `PAYONIFY_WEBHOOK_SECRET` (required),
-    /// `PAYONIFY_PREVIOUS_WEBHOOK_SECRET`, `PAYONIFY_BASE_URL`, `PAYONIFY_TIMEOUT_SECS`,
-    /// `PAYONIFY_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<PayonifyConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<PayonifyConfig, Error> {
-        let env = EnvVars::new("PAYONIFY", &get);
+    fn from_vars(env: &EnvVars<'_>) -> Result<PayonifyConfig, Error> {
         let publishable_key = env.secret("PUBLISHABLE_KEY")?;
         let secret_key = env.secret("SECRET_KEY")?;
         let settings = env.settings()?;
@@ -308,6 +287,14 @@ impl PayonifyConfig {
     }
 }
 
+crate::config::from_env! {
+/// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
+/// every adapter reads ([`crate::config`]): `PAYONIFY_WEBHOOK_SECRET` (required),
+/// `PAYONIFY_PREVIOUS_WEBHOOK_SECRET`, `PAYONIFY_BASE_URL`, `PAYONIFY_TIMEOUT_SECS`,
+/// `PAYONIFY_STRICT_CALLBACK_URL`.
+    PayonifyConfig, "PAYONIFY"
+}
+
 crate::config::client_settings_builders!(PayonifyConfig);
 
 /// Payonify's one host, for both environments (the key's prefix sets the mode).
@@ -333,16 +320,10 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for PayonifyClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PayonifyClient")
-            .field("mode", &self.inner.mode)
-            .field("http", &self.inner.http)
-            .field("verifier", &self.inner.verifier)
-            .field("find_window_days", &self.inner.find_window_days)
-            .finish_non_exhaustive()
-    }
-}
+crate::redact::redacted_debug! { PayonifyClient, |c| {
+    mode: c.inner.mode, http: c.inner.http, verifier: c.inner.verifier,
+    find_window_days: c.inner.find_window_days, ..
+}}
 
 /// Basic auth, and Payonify's error bodies.
 struct Hooks {

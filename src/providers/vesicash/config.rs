@@ -3,8 +3,6 @@
 //! Every path and header name the documentation leaves open is a constant here and a field of
 //! [`VesicashConfig`], so a documented alternative is one setter away.
 
-use std::fmt;
-
 use secrecy::SecretString;
 
 pub use crate::config::Environment;
@@ -150,25 +148,12 @@ pub struct VesicashConfig {
     pub webhook: WebhookScheme,
 }
 
-impl fmt::Debug for VesicashConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VesicashConfig")
-            .field("secret_key", &crate::redact::SECRET)
-            .field("public_key", &crate::redact::SECRET)
-            .field("auth_headers", &self.auth_headers)
-            .field("settings", &self.settings)
-            .field("payout_path", &self.payout_path)
-            .field("refund_path", &self.refund_path)
-            .field("status_path", &self.status_path)
-            .field("banks_country_param", &self.banks_country_param)
-            .field(
-                "default_webhook_url",
-                &self.default_webhook_url.as_ref().map(CallbackUrl::as_str),
-            )
-            .field("webhook", &self.webhook)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { VesicashConfig, |c| {
+    secret_key: SECRET, public_key: SECRET, auth_headers: c.auth_headers, settings: c.settings,
+    payout_path: c.payout_path, refund_path: c.refund_path, status_path: c.status_path,
+    banks_country_param: c.banks_country_param,
+    default_webhook_url: url(c.default_webhook_url.as_ref()), webhook: c.webhook,
+}}
 
 impl VesicashConfig {
     /// A configuration for `environment` with the documented defaults.
@@ -192,19 +177,7 @@ impl VesicashConfig {
         }
     }
 
-    /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every
-    /// adapter reads ([`crate::config`]): `VESICASH_WEBHOOK_SECRET` (required),
-    /// `VESICASH_PREVIOUS_WEBHOOK_SECRET`, `VESICASH_BASE_URL` (`sandbox`, `live` or a URL;
-    /// unset means the sandbox, so a missing variable never moves real money),
-    /// `VESICASH_TIMEOUT_SECS`, `VESICASH_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<VesicashConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<VesicashConfig, Error> {
-        let env = EnvVars::new("VESICASH", &get);
+    fn from_vars(env: &EnvVars<'_>) -> Result<VesicashConfig, Error> {
         let secret_key = env.secret("SECRET_KEY")?;
         let public_key = env.secret("PUBLIC_KEY")?;
         let settings = env.settings()?;
@@ -329,6 +302,15 @@ impl VesicashConfig {
         }
         Ok(())
     }
+}
+
+crate::config::from_env! {
+/// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every
+/// adapter reads ([`crate::config`]): `VESICASH_WEBHOOK_SECRET` (required),
+/// `VESICASH_PREVIOUS_WEBHOOK_SECRET`, `VESICASH_BASE_URL` (`sandbox`, `live` or a URL;
+/// unset means the sandbox, so a missing variable never moves real money),
+/// `VESICASH_TIMEOUT_SECS`, `VESICASH_STRICT_CALLBACK_URL`.
+    VesicashConfig, "VESICASH"
 }
 
 crate::config::client_settings_builders!(VesicashConfig);
