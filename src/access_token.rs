@@ -59,7 +59,7 @@ pub(crate) trait TokenSource: Send + Sync + 'static {
     type Extra: Send + Sync + 'static;
 
     /// The provider's name in messages (`JPay`).
-    const LABEL: &'static str;
+    fn label(&self) -> &'static str;
 
     /// Asks for a new token; `current` is the token it replaces, when there is one (JPay
     /// refreshes with it).
@@ -210,6 +210,110 @@ impl ProviderHooks for TokenCallHooks {
     }
 }
 
+/// Reads the access token and its lifetime from a 2xx answer to a token call.
+pub(crate) type ReadToken = fn(&Call, &Reply) -> Result<(String, Duration), Error>;
+
+/// A token source for the common OAuth client-credentials shape (MTN MoMo, M-Pesa Daraja): one
+/// call made by `call` with `hooks`, whose answer `read` turns into the access token and its
+/// lifetime.
+pub(crate) struct BearerSource {
+    /// The provider's name in messages.
+    pub(crate) label: &'static str,
+    /// The token call.
+    pub(crate) call: fn() -> Call,
+    /// Its credentials and refusals.
+    pub(crate) hooks: TokenCallHooks,
+    /// The access token and its lifetime, from a 2xx answer (see [`decode`], [`withheld`]).
+    pub(crate) read: ReadToken,
+}
+
+#[async_trait]
+impl TokenSource for BearerSource {
+    type Extra = ();
+
+    fn label(&self) -> &'static str {
+        self.label
+    }
+
+    async fn request(
+        &self,
+        requester: &TokenRequester<'_>,
+        _current: Option<&Token<()>>,
+    ) -> Result<Token<()>, Error> {
+        let call = (self.call)();
+        let (reply, sent) = requester.send(&self.hooks, &call).await?;
+        let margin = requester.margin();
+        bearer_token(self.hooks.provider, &call, &reply, sent, margin, self.read)
+    }
+}
+
+/// The token `read` finds in `provider`'s answer `reply` to `call` (sent at Unix second `sent`).
+pub(crate) fn bearer_token(
+    provider: ProviderId,
+    call: &Call,
+    reply: &Reply,
+    sent: i64,
+    margin: Duration,
+    read: ReadToken,
+) -> Result<Token<()>, Error> {
+    let (access, lifetime) = read(call, reply)?;
+    Ok(Token {
+        authorization: Some(bearer(provider, reply.status, &access)?),
+        renew_at: renewal_point(sent, lifetime, margin),
+        extra: (),
+    })
+}
+
+/// The adapter's part of [`BearerHooks`] for a provider that adds nothing to its calls but its
+/// error table.
+pub(crate) struct ErrorTable(pub(crate) fn(StatusCode, &[u8]) -> Error);
+
+#[async_trait]
+impl ProviderHooks for ErrorTable {
+    async fn authorize(&self, _headers: &mut HeaderMap) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
+        (self.0)(status, body)
+    }
+}
+
+/// The hooks of a token provider's calls: the bearer token from `tokens`, renewed after a
+/// refusal, then whatever else the adapter's `calls` hooks add (a key header) and how they read
+/// errors and answers.
+pub(crate) struct BearerHooks<S: TokenSource, H> {
+    /// The token cache.
+    pub(crate) tokens: TokenManager<S>,
+    /// The adapter's own hooks: extra headers, its error table, its answer envelope.
+    pub(crate) calls: H,
+}
+
+#[async_trait]
+impl<S: TokenSource, H: ProviderHooks> ProviderHooks for BearerHooks<S, H> {
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        self.tokens.authorize(headers).await?;
+        self.calls.authorize(headers).await
+    }
+
+    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
+        self.tokens.renew_after_refusal(refused).await?;
+        Ok(true)
+    }
+
+    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
+        self.calls.map_error(status, body)
+    }
+
+    fn credentials_rejected(&self, status: StatusCode, body: &[u8]) -> bool {
+        self.calls.credentials_rejected(status, body)
+    }
+
+    fn check_answer(&self, status: StatusCode, body: &[u8]) -> crate::http::AnswerCheck {
+        self.calls.check_answer(status, body)
+    }
+}
+
 /// Owns one client's token. See the module docs.
 pub(crate) struct TokenManager<S: TokenSource> {
     http: HttpClient,
@@ -299,7 +403,7 @@ impl<S: TokenSource> TokenManager<S> {
                 AuthFailure::InvalidCredentials,
                 format!(
                     "{}'s access token cannot be sent as an HTTP header value",
-                    S::LABEL
+                    self.source.label()
                 ),
             )
         })?;
@@ -371,7 +475,10 @@ mod tests {
     #[async_trait]
     impl TokenSource for Counting {
         type Extra = u64;
-        const LABEL: &'static str = "Test";
+
+        fn label(&self) -> &'static str {
+            "Test"
+        }
 
         async fn request(
             &self,

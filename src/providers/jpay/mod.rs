@@ -108,7 +108,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Serialize, Serializer};
@@ -116,12 +115,13 @@ use serde_json::Value;
 
 pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 
-use self::token::TokenManager;
+use self::token::{JpayHooks, TokenManager};
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
+use crate::access_token::ErrorTable;
 pub use crate::config::Environment;
 use crate::config::{CallbackTokens, ClientSettings, EnvVars, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
-use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
+use crate::http::{Call, HttpClient, Idempotency, PathId};
 use crate::model::found_is_sent;
 use crate::model::{
     Balance, CallbackUrl, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference,
@@ -344,27 +344,6 @@ crate::redact::redacted_debug! { JpayClient, |c| {
     confirm_callbacks: c.inner.callback.confirm, tokens: c.inner.hooks.tokens, ..
 }}
 
-/// Bearer auth from the token manager; JPay's error bodies.
-struct JpayHooks {
-    tokens: TokenManager,
-}
-
-#[async_trait]
-impl ProviderHooks for JpayHooks {
-    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        self.tokens.authorize(headers).await.map(drop)
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens.renew_after_refusal(refused).await?;
-        Ok(true)
-    }
-
-    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
-        wire::map_error(status, body)
-    }
-}
-
 /// A validated payout, ready to be sent once the app code is known.
 struct Draft {
     recipient: Recipient,
@@ -452,7 +431,10 @@ impl JpayClient {
         Ok(JpayClient {
             inner: Arc::new(Inner {
                 http,
-                hooks: JpayHooks { tokens },
+                hooks: JpayHooks {
+                    tokens,
+                    calls: ErrorTable(wire::map_error),
+                },
                 app_code: config.app_code,
                 category: config.category,
                 callback,

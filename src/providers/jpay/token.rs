@@ -48,6 +48,9 @@ pub(crate) struct Session {
 /// JPay's tokens, cached by the shared manager.
 pub(super) type TokenManager = access_token::TokenManager<JpayTokens>;
 
+/// Bearer auth from the token manager; JPay's error bodies.
+pub(super) type JpayHooks = access_token::BearerHooks<JpayTokens, access_token::ErrorTable>;
+
 /// How JPay issues and refreshes tokens. See the module docs.
 pub(super) struct JpayTokens {
     pub(super) app_key: SecretString,
@@ -57,7 +60,10 @@ pub(super) struct JpayTokens {
 #[async_trait]
 impl TokenSource for JpayTokens {
     type Extra = Session;
-    const LABEL: &'static str = "JPay";
+
+    fn label(&self) -> &'static str {
+        "JPay"
+    }
 
     /// Refreshes when a refresh token is usable, else (or when JPay rejects it) issues a new
     /// token.

@@ -118,8 +118,8 @@ pub use self::validate::{
 
 use self::callback::Purpose;
 use self::results::{Entry, Key, ResultBook};
-use self::token::TokenManager;
 use self::wire::{Ack, B2cRequest, BalanceQuery, StatusQuery};
+use crate::access_token::{BearerHooks, BearerSource, TokenManager};
 pub use crate::config::Environment;
 use crate::error::{Error, RejectCode};
 use crate::http::{AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks};
@@ -173,20 +173,16 @@ crate::redact::redacted_debug! { DarajaClient, |c| {
     tokens: c.inner.hooks.tokens, ..
 }}
 
-/// Bearer auth from the token manager; Daraja's error bodies and token refusals.
-struct DarajaHooks {
-    tokens: TokenManager,
-}
+/// Bearer auth from the shared token cache; Daraja's error bodies, token refusals and answers.
+type DarajaHooks = BearerHooks<BearerSource, DarajaCalls>;
+
+/// How Daraja's calls read: its error bodies, its token refusals, its acknowledgements.
+struct DarajaCalls;
 
 #[async_trait]
-impl ProviderHooks for DarajaHooks {
-    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        self.tokens.authorize(headers).await.map(drop)
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens.renew_after_refusal(refused).await?;
-        Ok(true)
+impl ProviderHooks for DarajaCalls {
+    async fn authorize(&self, _headers: &mut HeaderMap) -> Result<(), Error> {
+        Ok(())
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
@@ -245,14 +241,17 @@ impl DarajaClient {
         let signer = HmacSigner::new(&config.settings.webhook_secret);
         let tokens = TokenManager::new(
             http.clone(),
-            token::DarajaTokens::new(&config.consumer_key, &config.consumer_secret)?,
+            token::source(&config.consumer_key, &config.consumer_secret)?,
             config.refresh_margin,
             config.settings.clock,
         );
         Ok(DarajaClient {
             inner: Arc::new(Inner {
                 http,
-                hooks: DarajaHooks { tokens },
+                hooks: DarajaHooks {
+                    tokens,
+                    calls: DarajaCalls,
+                },
                 shortcode: config.shortcode,
                 initiator_name: config.initiator_name,
                 security_credential,

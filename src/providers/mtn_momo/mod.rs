@@ -96,11 +96,11 @@ pub use self::config::{
     TargetEnvironment, URLS,
 };
 use self::reference_id::IdKind;
-use self::token::TokenManager;
 pub use self::validate::MAX_NOTE_CHARS;
 use self::wire::{
     ActiveWire, BalanceWire, BasicUserInfoWire, PartyBody, RefundBody, TransferBody, TransferResult,
 };
+use crate::access_token::{BearerHooks, BearerSource, TokenManager};
 use crate::config::CallbackTokens;
 use crate::error::{Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
@@ -164,25 +164,22 @@ crate::redact::redacted_debug! { MtnMomoClient, |c| {
     tokens: c.inner.hooks.tokens, ..
 }}
 
-/// Bearer token, subscription key and target environment on every call; MTN's error bodies.
-struct MtnHooks {
-    tokens: TokenManager,
+/// Bearer token (the shared cache), subscription key and target environment on every call;
+/// MTN's error bodies.
+type MtnHooks = BearerHooks<BearerSource, MtnCalls>;
+
+/// What MTN's calls carry beside the token, and how its errors read.
+struct MtnCalls {
     subscription: HeaderValue,
     target: HeaderValue,
 }
 
 #[async_trait]
-impl ProviderHooks for MtnHooks {
+impl ProviderHooks for MtnCalls {
     async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        self.tokens.authorize(headers).await?;
         headers.insert(SUBSCRIPTION_KEY_HEADER, self.subscription.clone());
         headers.insert(TARGET_HEADER, self.target.clone());
         Ok(())
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens.renew_after_refusal(refused).await?;
-        Ok(true)
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
@@ -218,7 +215,7 @@ impl MtnMomoClient {
         })?;
         let tokens = TokenManager::new(
             http.clone(),
-            token::MtnTokens::new(&config.api_user, &config.api_key, subscription.clone())?,
+            token::source(&config.api_user, &config.api_key, subscription.clone())?,
             config.refresh_margin,
             Arc::clone(&config.settings.clock),
         );
@@ -240,8 +237,10 @@ impl MtnMomoClient {
                 http,
                 hooks: MtnHooks {
                     tokens,
-                    subscription,
-                    target,
+                    calls: MtnCalls {
+                        subscription,
+                        target,
+                    },
                 },
                 api_user: config.api_user.expose_secret().trim().to_ascii_lowercase(),
                 target: config.target,

@@ -14,110 +14,81 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::wire::{self, TokenResponse};
 use super::{PROVIDER, SUBSCRIPTION_KEY_HEADER};
-use crate::access_token::{self, Token, TokenCallHooks, TokenRequester, TokenSource};
+use crate::access_token::{self, BearerSource, TokenCallHooks};
 use crate::error::{AuthFailure, Error};
-use crate::http::{Call, Idempotency, basic_auth};
+use crate::http::{Call, Idempotency, Reply, basic_auth};
 
 /// The documented token lifetime, used when the answer has no `expires_in`.
 pub(super) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// The token path (the trailing slash is in every official sample).
 pub(super) const TOKEN_PATH: &str = "/disbursement/token/";
 
-/// MTN's tokens, cached by the shared manager.
-pub(super) type TokenManager = access_token::TokenManager<MtnTokens>;
-
-/// How MTN issues a token: Basic auth with the API user and key, and the subscription key; a
-/// 401 is an auth failure.
-pub(super) struct MtnTokens {
-    hooks: TokenCallHooks,
-}
-
-impl MtnTokens {
-    /// The token source of the API user and key; `subscription` is the product's key header.
-    pub(super) fn new(
-        api_user: &SecretString,
-        api_key: &SecretString,
-        subscription: HeaderValue,
-    ) -> Result<MtnTokens, Error> {
-        let basic = basic_auth(api_user.expose_secret().trim(), api_key.expose_secret())
-            .ok_or_else(|| {
-                Error::config("mtn_momo: the API user or key cannot be sent in a header")
-            })?;
-        Ok(MtnTokens {
-            hooks: TokenCallHooks {
-                provider: PROVIDER,
-                headers: vec![
-                    (AUTHORIZATION, basic),
-                    (
-                        HeaderName::from_static(SUBSCRIPTION_KEY_HEADER),
-                        subscription,
-                    ),
-                ],
-                // `{"error": "..."}`: the API user, the key or the subscription key is wrong.
-                refusals: &[401],
-                kind: AuthFailure::InvalidCredentials,
-                message: |body| wire::error_body(body).message,
-                fallback: wire::map_error,
-            },
-        })
-    }
-}
-
-#[async_trait]
-impl TokenSource for MtnTokens {
-    type Extra = ();
-    const LABEL: &'static str = "MTN MoMo";
-
-    async fn request(
-        &self,
-        requester: &TokenRequester<'_>,
-        _current: Option<&Token<()>>,
-    ) -> Result<Token<()>, Error> {
+/// How MTN issues a token: `POST` with Basic auth (the API user and key) and the subscription
+/// key (`subscription`); a 401 is an auth failure.
+pub(super) fn source(
+    api_user: &SecretString,
+    api_key: &SecretString,
+    subscription: HeaderValue,
+) -> Result<BearerSource, Error> {
+    let basic = basic_auth(api_user.expose_secret().trim(), api_key.expose_secret())
+        .ok_or_else(|| Error::config("mtn_momo: the API user or key cannot be sent in a header"))?;
+    let subscription_key = HeaderName::from_static(SUBSCRIPTION_KEY_HEADER);
+    Ok(BearerSource {
+        label: "MTN MoMo",
         // A token request moves no money and may be repeated freely: a read for the retry policy.
-        let call = Call::post_empty("issue_token", TOKEN_PATH, Idempotency::Read);
-        let (reply, sent) = requester.send(&self.hooks, &call).await?;
-        token_answer(&call, reply.status, &reply.body, sent, requester.margin())
-    }
+        call: || Call::post_empty("issue_token", TOKEN_PATH, Idempotency::Read),
+        hooks: TokenCallHooks {
+            provider: PROVIDER,
+            headers: vec![(AUTHORIZATION, basic), (subscription_key, subscription)],
+            // `{"error": "..."}`: the API user, the key or the subscription key is wrong.
+            refusals: &[401],
+            kind: AuthFailure::InvalidCredentials,
+            message: |body| wire::error_body(body).message,
+            fallback: wire::map_error,
+        },
+        read,
+    })
 }
 
-/// Reads a 2xx answer to the token call (sent at Unix second `sent`) without ever putting its
-/// body into an error.
-fn token_answer(
-    call: &Call,
-    status: StatusCode,
-    body: &[u8],
-    sent: i64,
-    margin: Duration,
-) -> Result<Token<()>, Error> {
-    let response = access_token::decode::<TokenResponse>(PROVIDER, call, status, body)?;
-    let authorization = access_token::bearer(PROVIDER, status, &response.access_token)?;
+/// The access token and its lifetime (`expires_in`, else the documented hour) from a 2xx
+/// answer, without ever putting its body into an error.
+fn read(call: &Call, reply: &Reply) -> Result<(String, Duration), Error> {
+    let response =
+        access_token::decode::<TokenResponse>(PROVIDER, call, reply.status, &reply.body)?;
     let lifetime = response
         .expires_in
         .map_or(DEFAULT_LIFETIME, Duration::from_secs);
-    Ok(Token {
-        authorization: Some(authorization),
-        renew_at: access_token::renewal_point(sent, lifetime, margin),
-        extra: (),
-    })
+    Ok((response.access_token, lifetime))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
+
+    fn token_answer(
+        body: &[u8],
+        sent: i64,
+        margin: Duration,
+    ) -> Result<access_token::Token<()>, Error> {
+        let call = Call::post_empty("issue_token", TOKEN_PATH, Idempotency::Read);
+        let reply = Reply {
+            status: StatusCode::OK,
+            headers: Default::default(),
+            body: body.to_vec(),
+            attempts: 1,
+        };
+        access_token::bearer_token(PROVIDER, &call, &reply, sent, margin, read)
+    }
 
     #[test]
     fn token_answers_are_read_without_showing_the_token() {
-        let call = Call::post_empty("issue_token", TOKEN_PATH, Idempotency::Read);
         let token = token_answer(
-            &call,
-            StatusCode::OK,
             br#"{"access_token":"eyJ0.abc","token_type":"access_token","expires_in":3600}"#,
             100,
             Duration::from_secs(600),
@@ -132,9 +103,7 @@ mod tests {
             br#"{"access_token":""}"#,
             br#"{"access_token":"s3cret","expires_in":"x"}"#,
         ] {
-            let err = token_answer(&call, StatusCode::OK, body, 0, Duration::ZERO)
-                .err()
-                .unwrap();
+            let err = token_answer(body, 0, Duration::ZERO).err().unwrap();
             assert!(
                 matches!(&err, Error::Decode { snippet, .. } if snippet == "(token response withheld)"),
                 "{err:?}"
