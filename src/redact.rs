@@ -18,6 +18,9 @@ use std::fmt;
 /// client renders its credentials through this one value.
 pub(crate) const SECRET: Secret = Secret;
 
+/// The same as text (`Debug` shows it quoted), where a rendering has always shown it so.
+pub(crate) const SECRET_TEXT: &str = "** redacted **";
+
 /// A secret in a `Debug` rendering (see [`SECRET`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Secret;
@@ -49,7 +52,7 @@ macro_rules! redacted_debug {
         impl ::std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 #[allow(unused_imports)]
-                use $crate::redact::{SECRET, Url, url};
+                use $crate::redact::{SECRET, SECRET_TEXT, Url, url};
                 let $c = self;
                 f.debug_struct(::std::stringify!($ty))
                     $(.field(::std::stringify!($name), &$value))*

@@ -227,7 +227,8 @@ pub struct PayonifyConfig {
 }
 
 crate::redact::redacted_debug! { PayonifyConfig, |c| {
-    mode: c.mode().ok(), publishable_key: SECRET, secret_key: SECRET, settings: c.settings,
+    // Payonify's keys have always shown as quoted text (`"** redacted **"`).
+    mode: c.mode().ok(), publishable_key: SECRET_TEXT, secret_key: SECRET_TEXT, settings: c.settings,
     webhook_tolerance: c.webhook_tolerance, find_window_days: c.find_window_days,
 }}
 
