@@ -282,6 +282,24 @@ macro_rules! client_settings_builders {
     };
 }
 
+/// Gives a config or a query its own builders, one line each after its docs:
+/// `with_category(category: Category) => category = category;` makes a `#[must_use] pub fn`
+/// that sets the field to the value and returns the builder.
+macro_rules! setters {
+    ($ty:ty { $($(#[$doc:meta])* $name:ident($arg:ident: $arg_ty:ty) => $field:ident = $value:expr;)* }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, $arg: $arg_ty) -> Self {
+                    self.$field = $value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 /// Gives a token provider's config, which holds a `refresh_margin: Duration` field,
 /// `with_refresh_margin`.
 macro_rules! refresh_margin_builder {
@@ -332,6 +350,20 @@ macro_rules! from_env {
                 Self::from_vars(&$crate::config::EnvVars::new($prefix, &get))
             }
         }
+    };
+}
+
+/// [`require_secrets`] over the named secret fields of `$config` and then its webhook secret,
+/// named `callback_secret`: `check_secrets!(config, "jpay": app_key, app_secret)`.
+macro_rules! check_secrets {
+    ($config:expr, $provider:literal: $($field:ident),+) => {
+        $crate::config::require_secrets(
+            $provider,
+            &[
+                $((::std::stringify!($field), &$config.$field),)+
+                ("callback_secret", &$config.settings.webhook_secret),
+            ],
+        )
     };
 }
 
@@ -559,10 +591,12 @@ impl Environment {
     }
 }
 
+pub(crate) use check_secrets;
 pub(crate) use client_settings_builders;
 pub(crate) use confirm_callbacks_builder;
 pub(crate) use from_env;
 pub(crate) use refresh_margin_builder;
+pub(crate) use setters;
 
 #[cfg(test)]
 mod tests {

@@ -384,3 +384,19 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
         crate::settle::await_refund(self, refund, wait).await
     }
 }
+
+/// Inside an in-crate adapter's `impl PayoutProvider`: `id` answers `$provider`, and
+/// `capabilities` the client's `self.inner.capabilities`, the same way in every adapter.
+macro_rules! identity {
+    ($provider:expr) => {
+        fn id(&self) -> $crate::model::ProviderId {
+            $provider
+        }
+
+        fn capabilities(&self) -> &$crate::provider::Capabilities {
+            &self.inner.capabilities
+        }
+    };
+}
+
+pub(crate) use identity;

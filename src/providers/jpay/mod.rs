@@ -284,29 +284,17 @@ impl JpayConfig {
         }
         Ok(config)
     }
+}
 
+crate::config::setters! { JpayConfig {
     /// Sets the app code.
-    #[must_use]
-    pub fn with_app_code(mut self, app_code: u64) -> Self {
-        self.app_code = Some(app_code);
-        self
-    }
-
+    with_app_code(app_code: u64) => app_code = Some(app_code);
     /// Sets the default category.
-    #[must_use]
-    pub fn with_category(mut self, category: Category) -> Self {
-        self.category = category;
-        self
-    }
-
+    with_category(category: Category) => category = category;
     /// Sets the callback URL of payouts and refunds whose request names none (see
     /// [`JpayConfig::notification_url`]).
-    #[must_use]
-    pub fn with_notification_url(mut self, url: CallbackUrl) -> Self {
-        self.notification_url = Some(url);
-        self
-    }
-}
+    with_notification_url(url: CallbackUrl) => notification_url = Some(url);
+}}
 
 crate::config::from_env! {
 /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
@@ -404,14 +392,7 @@ fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
 impl JpayClient {
     /// A client for `config`. Refuses empty secrets and a refresh margin of 15 minutes or more.
     pub fn new(config: JpayConfig) -> Result<JpayClient, Error> {
-        crate::config::require_secrets(
-            "jpay",
-            &[
-                ("app_key", &config.app_key),
-                ("app_secret", &config.app_secret),
-                ("callback_secret", &config.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! { config, "jpay": app_key, app_secret }?;
         if config.refresh_margin >= token::ACCESS_LIFETIME {
             return Err(Error::config(
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
@@ -975,13 +956,7 @@ fn check_id(id: &str) -> Result<&str, Error> {
 
 #[async_trait]
 impl PayoutProvider for JpayClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
         let recipient = match destination {

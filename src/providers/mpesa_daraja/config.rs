@@ -213,35 +213,6 @@ impl DarajaConfig {
         Ok(config)
     }
 
-    /// Sets the command.
-    #[must_use]
-    pub fn with_command_id(mut self, command_id: CommandId) -> Self {
-        self.command_id = command_id;
-        self
-    }
-
-    /// Encrypts the initiator password under this PEM certificate or public key instead of the
-    /// shipped one (a rotated Safaricom certificate, or a test key).
-    #[must_use]
-    pub fn with_certificate_pem(mut self, pem: impl Into<String>) -> Self {
-        self.certificate_pem = Some(pem.into());
-        self
-    }
-
-    /// Sets how long `find_payout` and `balance` wait for their callback.
-    #[must_use]
-    pub fn with_result_wait(mut self, wait: Duration) -> Self {
-        self.result_wait = wait;
-        self
-    }
-
-    /// Sets the default `Remarks`.
-    #[must_use]
-    pub fn with_default_remarks(mut self, remarks: impl Into<String>) -> Self {
-        self.default_remarks = remarks.into();
-        self
-    }
-
     /// The PEM the SecurityCredential is encrypted under.
     pub(crate) fn certificate(&self) -> &str {
         match (&self.certificate_pem, &self.settings.environment) {
@@ -252,6 +223,18 @@ impl DarajaConfig {
         }
     }
 }
+
+crate::config::setters! { DarajaConfig {
+    /// Sets the command.
+    with_command_id(command_id: CommandId) => command_id = command_id;
+    /// Encrypts the initiator password under this PEM certificate or public key instead of the
+    /// shipped one (a rotated Safaricom certificate, or a test key).
+    with_certificate_pem(pem: impl Into<String>) => certificate_pem = Some(pem.into());
+    /// Sets how long `find_payout` and `balance` wait for their callback.
+    with_result_wait(wait: Duration) => result_wait = wait;
+    /// Sets the default `Remarks`.
+    with_default_remarks(remarks: impl Into<String>) => default_remarks = remarks.into();
+}}
 
 crate::config::from_env! {
 /// Reads `MPESA_DARAJA_CONSUMER_KEY`, `MPESA_DARAJA_CONSUMER_SECRET`,

@@ -218,15 +218,9 @@ impl DarajaClient {
     /// A client for `config`. Refuses empty secrets, a shortcode that is not 5–9 digits, default
     /// remarks outside 2–100 characters, and a certificate that gives no RSA key.
     pub fn new(config: DarajaConfig) -> Result<DarajaClient, Error> {
-        crate::config::require_secrets(
-            "mpesa_daraja",
-            &[
-                ("consumer_key", &config.consumer_key),
-                ("consumer_secret", &config.consumer_secret),
-                ("initiator_password", &config.initiator_password),
-                ("callback_secret", &config.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! {
+            config, "mpesa_daraja": consumer_key, consumer_secret, initiator_password
+        }?;
         if config.initiator_name.trim().is_empty() {
             return Err(Error::config("mpesa_daraja: initiator_name is empty"));
         }
@@ -469,13 +463,7 @@ pub(crate) fn ack_answer(call: &Call, status: StatusCode, body: &[u8]) -> Result
 
 #[async_trait]
 impl PayoutProvider for DarajaClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let call = self.payout_call(request)?;

@@ -318,34 +318,6 @@ impl MtnMomoConfig {
         Ok(config)
     }
 
-    /// Sets the target environment.
-    #[must_use]
-    pub fn with_target(mut self, target: TargetEnvironment) -> Self {
-        self.target = target;
-        self
-    }
-
-    /// Sets the currency (instead of the target environment's).
-    #[must_use]
-    pub fn with_currency(mut self, currency: Currency) -> Self {
-        self.currency = Some(currency);
-        self
-    }
-
-    /// Sets the registered callback host.
-    #[must_use]
-    pub fn with_callback_host(mut self, host: impl Into<String>) -> Self {
-        self.callback_host = Some(host.into());
-        self
-    }
-
-    /// Sets the payout mode.
-    #[must_use]
-    pub fn with_payout_mode(mut self, mode: PayoutMode) -> Self {
-        self.payout_mode = mode;
-        self
-    }
-
     /// The currency payouts are sent in.
     pub fn payout_currency(&self) -> Currency {
         self.currency.unwrap_or_else(|| self.target.currency())
@@ -354,15 +326,7 @@ impl MtnMomoConfig {
     /// Refuses empty secrets, an API user that is not a UUID, and a sandbox target on the
     /// production host (or a production target on the sandbox host).
     pub(super) fn check(&self) -> Result<(), Error> {
-        crate::config::require_secrets(
-            "mtn_momo",
-            &[
-                ("subscription_key", &self.subscription_key),
-                ("api_user", &self.api_user),
-                ("api_key", &self.api_key),
-                ("callback_secret", &self.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! { self, "mtn_momo": subscription_key, api_user, api_key }?;
         if !super::reference_id::is_uuid(self.api_user.expose_secret().trim()) {
             return Err(Error::config("mtn_momo: api_user must be a UUID"));
         }
@@ -387,6 +351,17 @@ impl MtnMomoConfig {
         Ok(())
     }
 }
+
+crate::config::setters! { MtnMomoConfig {
+    /// Sets the target environment.
+    with_target(target: TargetEnvironment) => target = target;
+    /// Sets the currency (instead of the target environment's).
+    with_currency(currency: Currency) => currency = Some(currency);
+    /// Sets the registered callback host.
+    with_callback_host(host: impl Into<String>) => callback_host = Some(host.into());
+    /// Sets the payout mode.
+    with_payout_mode(mode: PayoutMode) => payout_mode = mode;
+}}
 
 crate::config::from_env! {
 /// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);

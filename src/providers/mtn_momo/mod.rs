@@ -664,13 +664,7 @@ fn check_id(id: &str) -> Result<&str, Error> {
 
 #[async_trait]
 impl PayoutProvider for MtnMomoClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     /// The record's `payee.partyId` against the wallet's digits.
     fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {

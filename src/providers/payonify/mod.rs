@@ -272,21 +272,14 @@ impl PayonifyConfig {
                 Error::config("payonify: the secret key must start with sk_live_ or sk_test_")
             })
     }
-
-    /// Sets the webhook timestamp window (either way).
-    #[must_use]
-    pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
-        self.webhook_tolerance = tolerance;
-        self
-    }
-
-    /// Sets how many days back `find_payout` looks.
-    #[must_use]
-    pub fn with_find_window_days(mut self, days: u32) -> Self {
-        self.find_window_days = days;
-        self
-    }
 }
+
+crate::config::setters! { PayonifyConfig {
+    /// Sets the webhook timestamp window (either way).
+    with_webhook_tolerance(tolerance: Duration) => webhook_tolerance = tolerance;
+    /// Sets how many days back `find_payout` looks.
+    with_find_window_days(days: u32) => find_window_days = days;
+}}
 
 crate::config::from_env! {
 /// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
@@ -632,13 +625,7 @@ pub(crate) fn validation_answer(
 
 #[async_trait]
 impl PayoutProvider for PayonifyClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let call = payout_call(request)?;

@@ -191,55 +191,6 @@ impl VesicashConfig {
         Ok(config)
     }
 
-    /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
-    #[must_use]
-    pub fn with_auth_headers(mut self, headers: AuthHeaders) -> Self {
-        self.auth_headers = headers;
-        self
-    }
-
-    /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
-    #[must_use]
-    pub fn with_payout_path(mut self, path: impl Into<String>) -> Self {
-        self.payout_path = path.into();
-        self
-    }
-
-    /// Sets the refund path.
-    #[must_use]
-    pub fn with_refund_path(mut self, path: impl Into<String>) -> Self {
-        self.refund_path = path.into();
-        self
-    }
-
-    /// Sets the status path template; it must hold `{reference}`.
-    #[must_use]
-    pub fn with_status_path(mut self, template: impl Into<String>) -> Self {
-        self.status_path = template.into();
-        self
-    }
-
-    /// Sets the banks list's country query parameter.
-    #[must_use]
-    pub fn with_banks_country_param(mut self, name: impl Into<String>) -> Self {
-        self.banks_country_param = name.into();
-        self
-    }
-
-    /// Sets the `webhook_url` sent when a request names none.
-    #[must_use]
-    pub fn with_default_webhook_url(mut self, url: CallbackUrl) -> Self {
-        self.default_webhook_url = Some(url);
-        self
-    }
-
-    /// Sets how webhooks are authenticated.
-    #[must_use]
-    pub fn with_webhook_scheme(mut self, scheme: WebhookScheme) -> Self {
-        self.webhook = scheme;
-        self
-    }
-
     /// Checks what can be checked without the network.
     pub(crate) fn validate(&self) -> Result<(), Error> {
         use secrecy::ExposeSecret as _;
@@ -303,6 +254,23 @@ impl VesicashConfig {
         Ok(())
     }
 }
+
+crate::config::setters! { VesicashConfig {
+    /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
+    with_auth_headers(headers: AuthHeaders) => auth_headers = headers;
+    /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
+    with_payout_path(path: impl Into<String>) => payout_path = path.into();
+    /// Sets the refund path.
+    with_refund_path(path: impl Into<String>) => refund_path = path.into();
+    /// Sets the status path template; it must hold `{reference}`.
+    with_status_path(template: impl Into<String>) => status_path = template.into();
+    /// Sets the banks list's country query parameter.
+    with_banks_country_param(name: impl Into<String>) => banks_country_param = name.into();
+    /// Sets the `webhook_url` sent when a request names none.
+    with_default_webhook_url(url: CallbackUrl) => default_webhook_url = Some(url);
+    /// Sets how webhooks are authenticated.
+    with_webhook_scheme(scheme: WebhookScheme) => webhook = scheme;
+}}
 
 crate::config::from_env! {
 /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every

@@ -673,13 +673,7 @@ pub(crate) struct Opened {
 
 #[async_trait]
 impl PayoutProvider for VesicashClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         // Everything that can be refused without the network is refused first.
