@@ -485,6 +485,21 @@ impl<'a> EnvVars<'a> {
         self.required(name).map(SecretString::from)
     }
 
+    /// The required secrets `names`, read in order, and then the shared settings
+    /// ([`EnvVars::settings`]): what every adapter's `from_env` starts with.
+    pub(crate) fn secrets_and_settings<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<([SecretString; N], ClientSettings), Error> {
+        let mut secrets = Vec::with_capacity(N);
+        for name in names {
+            secrets.push(self.secret(name)?);
+        }
+        let secrets = <[SecretString; N]>::try_from(secrets)
+            .map_err(|_| Error::config("environment: a secret went missing while read"))?;
+        Ok((secrets, self.settings()?))
+    }
+
     /// The shared settings: `<P>_WEBHOOK_SECRET` (required; `<P>_CALLBACK_SECRET` is read when
     /// it is unset), `<P>_PREVIOUS_WEBHOOK_SECRET`, `<P>_BASE_URL` (`sandbox`, `live` or a URL;
     /// the sandbox when unset, so a missing variable never moves real money), `<P>_TIMEOUT_SECS`
@@ -597,6 +612,14 @@ pub(crate) use confirm_callbacks_builder;
 pub(crate) use from_env;
 pub(crate) use refresh_margin_builder;
 pub(crate) use setters;
+
+/// Looks variables up in `vars` instead of the environment (tests of `from_lookup`).
+#[cfg(test)]
+pub(crate) fn lookup_in(
+    vars: std::collections::HashMap<&'static str, &'static str>,
+) -> impl Fn(&str) -> Result<Option<String>, Error> {
+    move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+}
 
 #[cfg(test)]
 mod tests {

@@ -263,9 +263,8 @@ impl JpayConfig {
     }
 
     fn from_vars(env: &EnvVars<'_>) -> Result<JpayConfig, Error> {
-        let app_key = env.secret("APP_KEY")?;
-        let app_secret = env.secret("APP_SECRET")?;
-        let settings = env.settings()?;
+        let ([app_key, app_secret], settings) =
+            env.secrets_and_settings(["APP_KEY", "APP_SECRET"])?;
         let mut config = JpayConfig::new(app_key, app_secret, settings.webhook_secret.clone());
         config.settings = settings;
         if let Some(code) = env.optional("APP_CODE")? {
@@ -1104,9 +1103,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = JpayConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.notification_url, None);
         let mut notified = vars.clone();

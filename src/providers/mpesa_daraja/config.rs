@@ -282,9 +282,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = DarajaConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.consumer_key.expose_secret(), "ck");
         assert_eq!(config.shortcode, "600997");

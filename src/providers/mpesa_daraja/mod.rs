@@ -123,9 +123,7 @@ use crate::access_token::{BearerHooks, BearerSource, TokenManager};
 pub use crate::config::Environment;
 use crate::error::{Error, RejectCode};
 use crate::http::{AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks};
-use crate::model::{
-    Balance, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest, Status,
-};
+use crate::model::{Balance, Payout, PayoutRequest, ProviderId, Reference, Status};
 use crate::model::{FoundPayout, found_is_sent};
 use crate::money::Currency;
 use crate::phone::Country;
@@ -513,11 +511,6 @@ impl PayoutProvider for DarajaClient {
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         self.find(reference).await
-    }
-
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
-        let _ = request;
-        Err(Error::unsupported(PROVIDER, "create_refund"))
     }
 
     /// Authenticates a callback, records it for `find_payout` and `balance`, and normalizes it.

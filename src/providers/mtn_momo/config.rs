@@ -271,10 +271,8 @@ impl MtnMomoConfig {
     }
 
     fn from_vars(env: &EnvVars<'_>) -> Result<MtnMomoConfig, Error> {
-        let subscription_key = env.secret("SUBSCRIPTION_KEY")?;
-        let api_user = env.secret("API_USER")?;
-        let api_key = env.secret("API_KEY")?;
-        let settings = env.settings()?;
+        let ([subscription_key, api_user, api_key], settings) =
+            env.secrets_and_settings(["SUBSCRIPTION_KEY", "API_USER", "API_KEY"])?;
         let mut config = MtnMomoConfig::new(
             subscription_key,
             api_user,

@@ -846,9 +846,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = MtnMomoConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.subscription_key.expose_secret(), "sub");
         assert_eq!(config.api_user.expose_secret(), USER);

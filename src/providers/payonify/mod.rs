@@ -136,10 +136,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::{ClientSettings, EnvVars, Environment, ProviderUrls};
 use crate::error::Error;
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, basic_auth};
-use crate::model::{
-    Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
-    RefundRequest,
-};
+use crate::model::{Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference};
 use crate::money::Currency;
 use crate::phone::{Country, Network};
 use crate::provider::{
@@ -250,9 +247,8 @@ impl PayonifyConfig {
     }
 
     fn from_vars(env: &EnvVars<'_>) -> Result<PayonifyConfig, Error> {
-        let publishable_key = env.secret("PUBLISHABLE_KEY")?;
-        let secret_key = env.secret("SECRET_KEY")?;
-        let settings = env.settings()?;
+        let ([publishable_key, secret_key], settings) =
+            env.secrets_and_settings(["PUBLISHABLE_KEY", "SECRET_KEY"])?;
         let mut config =
             PayonifyConfig::new(publishable_key, secret_key, settings.webhook_secret.clone());
         config.settings = settings;
@@ -647,11 +643,6 @@ impl PayoutProvider for PayonifyClient {
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         self.find_by_reference(reference).await
-    }
-
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
-        let _ = request;
-        Err(Error::unsupported(PROVIDER, "create_refund"))
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {

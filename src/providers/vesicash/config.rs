@@ -178,9 +178,8 @@ impl VesicashConfig {
     }
 
     fn from_vars(env: &EnvVars<'_>) -> Result<VesicashConfig, Error> {
-        let secret_key = env.secret("SECRET_KEY")?;
-        let public_key = env.secret("PUBLIC_KEY")?;
-        let settings = env.settings()?;
+        let ([secret_key, public_key], settings) =
+            env.secrets_and_settings(["SECRET_KEY", "PUBLIC_KEY"])?;
         let mut config = VesicashConfig::new(
             secret_key,
             public_key,
