@@ -286,7 +286,9 @@ macro_rules! client_settings_builders {
 /// `with_category(category: Category) => category = category;` makes a `#[must_use] pub fn`
 /// that sets the field to the value and returns the builder.
 macro_rules! setters {
-    ($ty:ty { $($(#[$doc:meta])* $name:ident($arg:ident: $arg_ty:ty) => $field:ident = $value:expr;)* }) => {
+    ($ty:ty {
+        $($(#[$doc:meta])* $name:ident($arg:ident: $arg_ty:ty) => $field:ident = $value:expr;)*
+    }) => {
         impl $ty {
             $(
                 $(#[$doc])*

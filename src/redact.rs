@@ -38,7 +38,8 @@ impl fmt::Debug for Secret {
 ///
 /// ```ignore
 /// crate::redact::redacted_debug! { JpayConfig, |c| {
-///     app_key: SECRET, app_code: c.app_code, notification_url: url(c.notification_url.as_ref()),
+///     app_key: SECRET, app_code: c.app_code,
+///     notification_url: url(c.notification_url.as_ref().map(CallbackUrl::as_str)),
 /// }}
 /// ```
 macro_rules! redacted_debug {
@@ -64,9 +65,9 @@ macro_rules! redacted_debug {
 
 pub(crate) use redacted_debug;
 
-/// A callback URL as `Debug` shows it: its query values withheld.
-pub(crate) fn url(url: Option<&crate::model::CallbackUrl>) -> Option<Url<'_>> {
-    url.map(|u| Url(u.as_str()))
+/// An optional URL as `Debug` shows it: its query values withheld.
+pub(crate) fn url(url: Option<&str>) -> Option<Url<'_>> {
+    url.map(Url)
 }
 
 /// A digit run at least this long is masked.

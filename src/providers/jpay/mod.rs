@@ -240,7 +240,8 @@ pub struct JpayConfig {
 crate::redact::redacted_debug! { JpayConfig, |c| {
     app_key: SECRET, app_secret: SECRET, app_code: c.app_code, settings: c.settings,
     category: c.category, refresh_margin: c.refresh_margin,
-    confirm_callbacks: c.confirm_callbacks, notification_url: url(c.notification_url.as_ref()),
+    confirm_callbacks: c.confirm_callbacks,
+    notification_url: url(c.notification_url.as_ref().map(CallbackUrl::as_str)),
 }}
 
 impl JpayConfig {

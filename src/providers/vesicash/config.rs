@@ -152,7 +152,8 @@ crate::redact::redacted_debug! { VesicashConfig, |c| {
     secret_key: SECRET, public_key: SECRET, auth_headers: c.auth_headers, settings: c.settings,
     payout_path: c.payout_path, refund_path: c.refund_path, status_path: c.status_path,
     banks_country_param: c.banks_country_param,
-    default_webhook_url: url(c.default_webhook_url.as_ref()), webhook: c.webhook,
+    default_webhook_url: url(c.default_webhook_url.as_ref().map(CallbackUrl::as_str)),
+    webhook: c.webhook,
 }}
 
 impl VesicashConfig {
