@@ -282,6 +282,26 @@ macro_rules! client_settings_builders {
     };
 }
 
+/// Gives a config or a query its own builders, one line each after its docs:
+/// `with_category(category: Category) => category = category;` makes a `#[must_use] pub fn`
+/// that sets the field to the value and returns the builder.
+macro_rules! setters {
+    ($ty:ty {
+        $($(#[$doc:meta])* $name:ident($arg:ident: $arg_ty:ty) => $field:ident = $value:expr;)*
+    }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, $arg: $arg_ty) -> Self {
+                    self.$field = $value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 /// Gives a token provider's config, which holds a `refresh_margin: Duration` field,
 /// `with_refresh_margin`.
 macro_rules! refresh_margin_builder {
@@ -311,6 +331,41 @@ macro_rules! confirm_callbacks_builder {
                 self
             }
         }
+    };
+}
+
+/// Gives an adapter's config `from_env` (documented at the call) and, for tests, `from_lookup`,
+/// both reading the variables named `<PREFIX>_<NAME>` through [`EnvVars`] and the config's own
+/// `fn from_vars(env: &EnvVars<'_>) -> Result<Self, Error>`.
+macro_rules! from_env {
+    ($(#[$doc:meta])* $config:ident, $prefix:literal) => {
+        impl $config {
+            $(#[$doc])*
+            pub fn from_env() -> Result<$config, $crate::error::Error> {
+                Self::from_lookup($crate::config::env_optional)
+            }
+
+            /// [`Self::from_env`], each variable looked up by its full name through `get`.
+            pub(crate) fn from_lookup(
+                get: impl Fn(&str) -> Result<Option<String>, $crate::error::Error>,
+            ) -> Result<$config, $crate::error::Error> {
+                Self::from_vars(&$crate::config::EnvVars::new($prefix, &get))
+            }
+        }
+    };
+}
+
+/// [`require_secrets`] over the named secret fields of `$config` and then its webhook secret,
+/// named `callback_secret`: `check_secrets!(config, "jpay": app_key, app_secret)`.
+macro_rules! check_secrets {
+    ($config:expr, $provider:literal: $($field:ident),+) => {
+        $crate::config::require_secrets(
+            $provider,
+            &[
+                $((::std::stringify!($field), &$config.$field),)+
+                ("callback_secret", &$config.settings.webhook_secret),
+            ],
+        )
     };
 }
 
@@ -432,6 +487,21 @@ impl<'a> EnvVars<'a> {
         self.required(name).map(SecretString::from)
     }
 
+    /// The required secrets `names`, read in order, and then the shared settings
+    /// ([`EnvVars::settings`]): what every adapter's `from_env` starts with.
+    pub(crate) fn secrets_and_settings<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<([SecretString; N], ClientSettings), Error> {
+        let mut secrets = Vec::with_capacity(N);
+        for name in names {
+            secrets.push(self.secret(name)?);
+        }
+        let secrets = <[SecretString; N]>::try_from(secrets)
+            .map_err(|_| Error::config("environment: a secret went missing while read"))?;
+        Ok((secrets, self.settings()?))
+    }
+
     /// The shared settings: `<P>_WEBHOOK_SECRET` (required; `<P>_CALLBACK_SECRET` is read when
     /// it is unset), `<P>_PREVIOUS_WEBHOOK_SECRET`, `<P>_BASE_URL` (`sandbox`, `live` or a URL;
     /// the sandbox when unset, so a missing variable never moves real money), `<P>_TIMEOUT_SECS`
@@ -538,9 +608,20 @@ impl Environment {
     }
 }
 
+pub(crate) use check_secrets;
 pub(crate) use client_settings_builders;
 pub(crate) use confirm_callbacks_builder;
+pub(crate) use from_env;
 pub(crate) use refresh_margin_builder;
+pub(crate) use setters;
+
+/// Looks variables up in `vars` instead of the environment (tests of `from_lookup`).
+#[cfg(test)]
+pub(crate) fn lookup_in(
+    vars: std::collections::HashMap<&'static str, &'static str>,
+) -> impl Fn(&str) -> Result<Option<String>, Error> {
+    move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
+}
 
 #[cfg(test)]
 mod tests {

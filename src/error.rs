@@ -368,6 +368,30 @@ impl Error {
         }
     }
 
+    /// An [`Error::Auth`]: `provider` refused the credentials (`status` is `None` when the
+    /// refusal happened before any request was sent).
+    ///
+    /// ```
+    /// use disburse::{AuthFailure, Error, ProviderId};
+    ///
+    /// let err = Error::auth(ProviderId::JPAY, Some(401), AuthFailure::TokenExpired, "expired");
+    /// assert_eq!(err.http_status(), Some(401));
+    /// assert!(!Error::auth(ProviderId::JPAY, None, AuthFailure::InvalidCredentials, "").may_have_been_sent());
+    /// ```
+    pub fn auth(
+        provider: ProviderId,
+        status: Option<u16>,
+        kind: AuthFailure,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Auth {
+            provider,
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
     /// An [`Error::Unsupported`].
     pub fn unsupported(provider: ProviderId, operation: &'static str) -> Error {
         Error::Unsupported {
@@ -493,16 +517,16 @@ impl Error {
             param,
         } = refusal;
         match status {
-            401 | 403 => Error::Auth {
+            401 | 403 => Error::auth(
                 provider,
-                status: Some(status),
-                kind: if status == 401 {
+                Some(status),
+                if status == 401 {
                     AuthFailure::InvalidCredentials
                 } else {
                     AuthFailure::Forbidden
                 },
                 message,
-            },
+            ),
             429 => Error::RateLimited {
                 provider,
                 retry_after: None,

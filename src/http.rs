@@ -900,6 +900,17 @@ pub fn credential_header(text: &str) -> Option<HeaderValue> {
     Some(value)
 }
 
+/// The sensitive `Authorization` value of HTTP Basic auth (`Basic base64(user:password)`), or
+/// `None` when it cannot be a header value.
+pub fn basic_auth(user: &str, password: &str) -> Option<HeaderValue> {
+    use base64::Engine as _;
+    let pair = format!("{user}:{password}");
+    credential_header(&format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
+}
+
 /// How a provider's ids may be written, checked before one is put in a request path (so an id
 /// like `../balance` or `po_1?x=1` never reaches the URL).
 #[derive(Debug, Clone, Copy)]

@@ -131,6 +131,7 @@
 // Not under `docsrs` alone, which stable rustdoc also receives and where `doc(cfg)` is refused.
 #![cfg_attr(disburse_doc_cfg, feature(doc_cfg))]
 
+mod access_token;
 pub mod batch;
 pub mod config;
 pub mod error;

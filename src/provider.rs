@@ -207,7 +207,7 @@ impl Capabilities {
 /// async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error>;
 /// async fn get_payout(&self, id: &str) -> Result<Payout, Error>;
 /// async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error>;
-/// async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
+/// async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;              // default: Unsupported
 /// async fn validate_recipient(&self, destination: &Destination) -> Result<RecipientCheck, Error>; // default: Unsupported
 /// async fn balance(&self) -> Result<Balance, Error>;                                              // default: Unsupported
 /// async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error>;            // default: crate::settle
@@ -283,8 +283,12 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
         crate::reconcile::by_reference(self, request, evidence).await
     }
 
-    /// Gives money back for an earlier payment.
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error>;
+    /// Gives money back for an earlier payment. Unsupported by default (a provider without
+    /// refunds).
+    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
+        let _ = request;
+        Err(Error::unsupported(self.id(), "create_refund"))
+    }
 
     /// Looks a refund up by the provider's id ([`Refund::id`]). Unsupported by default (a
     /// provider without refunds).
@@ -384,3 +388,19 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
         crate::settle::await_refund(self, refund, wait).await
     }
 }
+
+/// Inside an in-crate adapter's `impl PayoutProvider`: `id` answers `$provider`, and
+/// `capabilities` the client's `self.inner.capabilities`, the same way in every adapter.
+macro_rules! identity {
+    ($provider:expr) => {
+        fn id(&self) -> $crate::model::ProviderId {
+            $provider
+        }
+
+        fn capabilities(&self) -> &$crate::provider::Capabilities {
+            &self.inner.capabilities
+        }
+    };
+}
+
+pub(crate) use identity;

@@ -18,6 +18,9 @@ use std::fmt;
 /// client renders its credentials through this one value.
 pub(crate) const SECRET: Secret = Secret;
 
+/// The same as text (`Debug` shows it quoted), where a rendering has always shown it so.
+pub(crate) const SECRET_TEXT: &str = "** redacted **";
+
 /// A secret in a `Debug` rendering (see [`SECRET`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Secret;
@@ -28,21 +31,43 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A token provider's client `Debug`: its name, base URL, the fields only it has, and its token
-/// manager's state (never a token), marked non-exhaustive. One rendering for every token client.
-pub(crate) fn debug_token_client(
-    f: &mut fmt::Formatter<'_>,
-    name: &str,
-    base_url: &str,
-    fields: &[(&str, &dyn fmt::Debug)],
-    tokens: &dyn fmt::Debug,
-) -> fmt::Result {
-    let mut out = f.debug_struct(name);
-    out.field("base_url", &base_url);
-    for (field, value) in fields {
-        out.field(field, value);
-    }
-    out.field("tokens", tokens).finish_non_exhaustive()
+/// Gives a config or client the one redacting `Debug` every adapter uses: its name, then each
+/// `name: value` in order, where `value` is written with the type's value bound to the closure
+/// argument and may use [`SECRET`] (a credential), [`url`] (a callback URL, its query withheld)
+/// and [`Url`]; a trailing `..` marks the rendering non-exhaustive.
+///
+/// ```ignore
+/// crate::redact::redacted_debug! { JpayConfig, |c| {
+///     app_key: SECRET, app_code: c.app_code,
+///     notification_url: url(c.notification_url.as_ref().map(CallbackUrl::as_str)),
+/// }}
+/// ```
+macro_rules! redacted_debug {
+    ($ty:ident, |$c:ident| { $($name:ident: $value:expr),* $(,)? }) => {
+        $crate::redact::redacted_debug!(@impl $ty, $c, finish, $($name: $value),*);
+    };
+    ($ty:ident, |$c:ident| { $($name:ident: $value:expr,)* .. }) => {
+        $crate::redact::redacted_debug!(@impl $ty, $c, finish_non_exhaustive, $($name: $value),*);
+    };
+    (@impl $ty:ident, $c:ident, $finish:ident, $($name:ident: $value:expr),*) => {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                #[allow(unused_imports)]
+                use $crate::redact::{SECRET, SECRET_TEXT, Url, url};
+                let $c = self;
+                f.debug_struct(::std::stringify!($ty))
+                    $(.field(::std::stringify!($name), &$value))*
+                    .$finish()
+            }
+        }
+    };
+}
+
+pub(crate) use redacted_debug;
+
+/// An optional URL as `Debug` shows it: its query values withheld.
+pub(crate) fn url(url: Option<&str>) -> Option<Url<'_>> {
+    url.map(Url)
 }
 
 /// A digit run at least this long is masked.

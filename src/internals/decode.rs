@@ -168,11 +168,11 @@ pub fn jpay_token(body: &[u8]) -> Result<JpayTokenAnswer, Error> {
     let margin: Duration = jpay::DEFAULT_REFRESH_MARGIN;
     let tokens = jpay::token::token_answer(&call, StatusCode::OK, body, 0, margin, None)?;
     Ok(JpayTokenAnswer {
-        app_code: tokens.app_code,
-        products: tokens.products,
+        app_code: tokens.extra.app_code,
+        products: tokens.extra.products,
         renew_after_secs: tokens.renew_at,
-        has_refresh_token: tokens.refresh.is_some(),
-        refresh_until_secs: tokens.refresh_until,
+        has_refresh_token: tokens.extra.refresh.is_some(),
+        refresh_until_secs: tokens.extra.refresh_until,
     })
 }
 

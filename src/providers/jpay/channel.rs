@@ -107,35 +107,18 @@ impl ChannelQuery {
     pub fn new() -> ChannelQuery {
         ChannelQuery::default()
     }
-
-    /// Only channels of `kind`.
-    #[must_use]
-    pub fn kind(mut self, kind: ChannelType) -> Self {
-        self.kind = Some(kind);
-        self
-    }
-
-    /// Only active (or only inactive) channels.
-    #[must_use]
-    pub fn active_only(mut self, active_only: bool) -> Self {
-        self.active_only = Some(active_only);
-        self
-    }
-
-    /// The page, from 1.
-    #[must_use]
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Channels per page.
-    #[must_use]
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
 }
+
+crate::config::setters! { ChannelQuery {
+    /// Only channels of `kind`.
+    kind(kind: ChannelType) => kind = Some(kind);
+    /// Only active (or only inactive) channels.
+    active_only(active_only: bool) => active_only = Some(active_only);
+    /// The page, from 1.
+    page(page: u32) => page = page;
+    /// Channels per page.
+    page_size(page_size: u32) => page_size = page_size;
+}}
 
 /// One page of channels.
 #[non_exhaustive]

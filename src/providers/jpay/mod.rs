@@ -103,13 +103,11 @@ mod channel;
 pub(crate) mod token;
 pub(crate) mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Serialize, Serializer};
@@ -117,12 +115,13 @@ use serde_json::Value;
 
 pub use channel::{Channel, ChannelPage, ChannelQuery, ChannelType};
 
-use self::token::TokenManager;
+use self::token::{JpayHooks, TokenManager};
 use self::wire::{BalanceWire, ChannelWire, PageWire, PayoutBody, PayoutWire};
+use crate::access_token::ErrorTable;
 pub use crate::config::Environment;
 use crate::config::{CallbackTokens, ClientSettings, EnvVars, ProviderUrls};
 use crate::error::{AuthFailure, Error, RejectCode};
-use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks};
+use crate::http::{Call, HttpClient, Idempotency, PathId};
 use crate::model::found_is_sent;
 use crate::model::{
     Balance, CallbackUrl, Destination, FoundPayout, Payout, PayoutRequest, ProviderId, Reference,
@@ -238,26 +237,12 @@ pub struct JpayConfig {
     pub notification_url: Option<CallbackUrl>,
 }
 
-impl fmt::Debug for JpayConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JpayConfig")
-            .field("app_key", &crate::redact::SECRET)
-            .field("app_secret", &crate::redact::SECRET)
-            .field("app_code", &self.app_code)
-            .field("settings", &self.settings)
-            .field("category", &self.category)
-            .field("refresh_margin", &self.refresh_margin)
-            .field("confirm_callbacks", &self.confirm_callbacks)
-            .field(
-                "notification_url",
-                &self
-                    .notification_url
-                    .as_ref()
-                    .map(|u| crate::redact::Url(u.as_str())),
-            )
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { JpayConfig, |c| {
+    app_key: SECRET, app_secret: SECRET, app_code: c.app_code, settings: c.settings,
+    category: c.category, refresh_margin: c.refresh_margin,
+    confirm_callbacks: c.confirm_callbacks,
+    notification_url: url(c.notification_url.as_ref().map(CallbackUrl::as_str)),
+}}
 
 impl JpayConfig {
     /// A sandbox configuration with default timeouts, category `other` and a 60 s margin.
@@ -278,23 +263,9 @@ impl JpayConfig {
         }
     }
 
-    /// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
-    /// `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and the variables every adapter
-    /// reads ([`crate::config`]): `JPAY_WEBHOOK_SECRET` (required; the callback-token secret,
-    /// also read as `JPAY_CALLBACK_SECRET`), `JPAY_PREVIOUS_WEBHOOK_SECRET`, `JPAY_BASE_URL`
-    /// (`sandbox`, `live` or a URL; the sandbox when unset), `JPAY_TIMEOUT_SECS`,
-    /// `JPAY_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<JpayConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<JpayConfig, Error> {
-        let env = EnvVars::new("JPAY", &get);
-        let app_key = env.secret("APP_KEY")?;
-        let app_secret = env.secret("APP_SECRET")?;
-        let settings = env.settings()?;
+    fn from_vars(env: &EnvVars<'_>) -> Result<JpayConfig, Error> {
+        let ([app_key, app_secret], settings) =
+            env.secrets_and_settings(["APP_KEY", "APP_SECRET"])?;
         let mut config = JpayConfig::new(app_key, app_secret, settings.webhook_secret.clone());
         config.settings = settings;
         if let Some(code) = env.optional("APP_CODE")? {
@@ -313,28 +284,26 @@ impl JpayConfig {
         }
         Ok(config)
     }
+}
 
+crate::config::setters! { JpayConfig {
     /// Sets the app code.
-    #[must_use]
-    pub fn with_app_code(mut self, app_code: u64) -> Self {
-        self.app_code = Some(app_code);
-        self
-    }
-
+    with_app_code(app_code: u64) => app_code = Some(app_code);
     /// Sets the default category.
-    #[must_use]
-    pub fn with_category(mut self, category: Category) -> Self {
-        self.category = category;
-        self
-    }
-
+    with_category(category: Category) => category = category;
     /// Sets the callback URL of payouts and refunds whose request names none (see
     /// [`JpayConfig::notification_url`]).
-    #[must_use]
-    pub fn with_notification_url(mut self, url: CallbackUrl) -> Self {
-        self.notification_url = Some(url);
-        self
-    }
+    with_notification_url(url: CallbackUrl) => notification_url = Some(url);
+}}
+
+crate::config::from_env! {
+/// Reads `JPAY_APP_KEY`, `JPAY_APP_SECRET` (required), `JPAY_APP_CODE` (an integer),
+/// `JPAY_NOTIFICATION_URL` ([`JpayConfig::notification_url`]) and the variables every adapter
+/// reads ([`crate::config`]): `JPAY_WEBHOOK_SECRET` (required; the callback-token secret,
+/// also read as `JPAY_CALLBACK_SECRET`), `JPAY_PREVIOUS_WEBHOOK_SECRET`, `JPAY_BASE_URL`
+/// (`sandbox`, `live` or a URL; the sandbox when unset), `JPAY_TIMEOUT_SECS`,
+/// `JPAY_STRICT_CALLBACK_URL`.
+    JpayConfig, "JPAY"
 }
 
 crate::config::client_settings_builders!(JpayConfig);
@@ -358,54 +327,10 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for JpayClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "JpayClient",
-            inner.http.base_url(),
-            &[
-                ("app_code", &inner.app_code),
-                ("category", &inner.category),
-                ("confirm_callbacks", &inner.callback.confirm),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
-
-/// Bearer auth from the token manager; JPay's error bodies.
-struct JpayHooks {
-    tokens: TokenManager,
-}
-
-#[async_trait]
-impl ProviderHooks for JpayHooks {
-    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let session = self.tokens.session().await?;
-        // A token that cannot be a header value cannot be sent: nothing leaves the process.
-        let authorization = session.authorization.clone().ok_or_else(|| Error::Auth {
-            provider: PROVIDER,
-            status: None,
-            kind: AuthFailure::InvalidCredentials,
-            message: "JPay's access token cannot be sent as an HTTP header value".into(),
-        })?;
-        headers.insert(AUTHORIZATION, authorization);
-        Ok(())
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_rejection(refused.get(AUTHORIZATION))
-            .await?;
-        Ok(true)
-    }
-
-    fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
-        wire::map_error(status, body)
-    }
-}
+crate::redact::redacted_debug! { JpayClient, |c| {
+    base_url: c.inner.http.base_url(), app_code: c.inner.app_code, category: c.inner.category,
+    confirm_callbacks: c.inner.callback.confirm, tokens: c.inner.hooks.tokens, ..
+}}
 
 /// A validated payout, ready to be sent once the app code is known.
 struct Draft {
@@ -467,14 +392,7 @@ fn payto_matches(recipient: &Recipient, existing: &Payout) -> Option<bool> {
 impl JpayClient {
     /// A client for `config`. Refuses empty secrets and a refresh margin of 15 minutes or more.
     pub fn new(config: JpayConfig) -> Result<JpayClient, Error> {
-        crate::config::require_secrets(
-            "jpay",
-            &[
-                ("app_key", &config.app_key),
-                ("app_secret", &config.app_secret),
-                ("callback_secret", &config.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! { config, "jpay": app_key, app_secret }?;
         if config.refresh_margin >= token::ACCESS_LIFETIME {
             return Err(Error::config(
                 "jpay: the refresh margin must be shorter than the 15-minute token lifetime",
@@ -484,15 +402,20 @@ impl JpayClient {
         let callback = CallbackTokens::new(&config.settings, config.confirm_callbacks);
         let tokens = TokenManager::new(
             http.clone(),
-            config.app_key,
-            config.app_secret,
+            token::JpayTokens {
+                app_key: config.app_key,
+                app_secret: config.app_secret,
+            },
             config.refresh_margin,
             config.settings.clock,
         );
         Ok(JpayClient {
             inner: Arc::new(Inner {
                 http,
-                hooks: JpayHooks { tokens },
+                hooks: JpayHooks {
+                    tokens,
+                    calls: ErrorTable(wire::map_error),
+                },
                 app_code: config.app_code,
                 category: config.category,
                 callback,
@@ -731,19 +654,20 @@ impl JpayClient {
     /// refund is a payout to the customer, and its errors name the refund); resolves a duplicate
     /// reference to the existing payout.
     async fn send_payout(&self, draft: &Draft, operation: &'static str) -> Result<Payout, Error> {
-        let session = self.inner.hooks.tokens.session().await?;
+        let token = self.inner.hooks.tokens.token().await?;
+        let session = &token.extra;
         if let Some(products) = &session.products
             && !wire::has_payouts(products)
         {
-            return Err(Error::Auth {
-                provider: PROVIDER,
-                status: None,
-                kind: AuthFailure::ProductNotEnabled,
-                message: format!(
+            return Err(Error::auth(
+                PROVIDER,
+                None,
+                AuthFailure::ProductNotEnabled,
+                format!(
                     "the JPay app's token lists the products {products:?}, without payouts: \
-                         enable the payouts product for this app; nothing was sent"
+                     enable the payouts product for this app; nothing was sent"
                 ),
-            });
+            ));
         }
         let app_code = self.inner.app_code.or(session.app_code).ok_or_else(|| {
             Error::config(
@@ -1032,13 +956,7 @@ fn check_id(id: &str) -> Result<&str, Error> {
 
 #[async_trait]
 impl PayoutProvider for JpayClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
         let recipient = match destination {
@@ -1186,9 +1104,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = JpayConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.notification_url, None);
         let mut notified = vars.clone();

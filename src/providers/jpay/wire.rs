@@ -423,12 +423,7 @@ pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
         message: message.clone(),
         param,
     };
-    let auth = |kind: AuthFailure| Error::Auth {
-        provider: PROVIDER,
-        status: Some(code),
-        kind,
-        message: message.clone(),
-    };
+    let auth = |kind: AuthFailure| Error::auth(PROVIDER, Some(code), kind, message.clone());
     if status.is_client_error() && is_duplicate_reference(&message, param.as_deref()) {
         return rejected(
             RejectCode::DuplicateReference,

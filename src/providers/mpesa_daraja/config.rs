@@ -1,6 +1,5 @@
 //! [`DarajaConfig`]: credentials, shortcode, initiator, environment, command and callback URLs.
 
-use std::fmt;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -102,28 +101,14 @@ pub struct DarajaConfig {
     pub default_remarks: String,
 }
 
-impl fmt::Debug for DarajaConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DarajaConfig")
-            .field("consumer_key", &crate::redact::SECRET)
-            .field("consumer_secret", &crate::redact::SECRET)
-            .field("shortcode", &self.shortcode)
-            .field("initiator_name", &self.initiator_name)
-            .field("initiator_password", &crate::redact::SECRET)
-            .field("result_url", &self.result_url.as_str())
-            .field("timeout_url", &self.timeout_url.as_str())
-            .field("settings", &self.settings)
-            .field("command_id", &self.command_id)
-            .field(
-                "certificate_pem",
-                &self.certificate_pem.as_ref().map(|_| "custom"),
-            )
-            .field("refresh_margin", &self.refresh_margin)
-            .field("result_wait", &self.result_wait)
-            .field("default_remarks", &self.default_remarks)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { DarajaConfig, |c| {
+    consumer_key: SECRET, consumer_secret: SECRET, shortcode: c.shortcode,
+    initiator_name: c.initiator_name, initiator_password: SECRET,
+    result_url: Url(c.result_url.as_str()), timeout_url: Url(c.timeout_url.as_str()),
+    settings: c.settings, command_id: c.command_id,
+    certificate_pem: c.certificate_pem.as_ref().map(|_| "custom"),
+    refresh_margin: c.refresh_margin, result_wait: c.result_wait, default_remarks: c.default_remarks,
+}}
 
 /// The credentials and names a [`DarajaConfig`] cannot do without.
 #[derive(Clone)]
@@ -164,14 +149,9 @@ impl DarajaCredentials {
     }
 }
 
-impl fmt::Debug for DarajaCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DarajaCredentials")
-            .field("shortcode", &self.shortcode)
-            .field("initiator_name", &self.initiator_name)
-            .finish_non_exhaustive()
-    }
-}
+crate::redact::redacted_debug! { DarajaCredentials, |c| {
+    shortcode: c.shortcode, initiator_name: c.initiator_name, ..
+}}
 
 impl DarajaConfig {
     /// A sandbox configuration: `BusinessPayment`, default timeouts, the shipped certificate.
@@ -197,23 +177,7 @@ impl DarajaConfig {
         }
     }
 
-    /// Reads `MPESA_DARAJA_CONSUMER_KEY`, `MPESA_DARAJA_CONSUMER_SECRET`,
-    /// `MPESA_DARAJA_SHORTCODE`, `MPESA_DARAJA_INITIATOR_NAME`,
-    /// `MPESA_DARAJA_INITIATOR_PASSWORD`, `MPESA_DARAJA_RESULT_URL`, `MPESA_DARAJA_TIMEOUT_URL`
-    /// (required), `MPESA_DARAJA_COMMAND_ID`, `MPESA_DARAJA_CERTIFICATE` (a path to a PEM
-    /// certificate or public key), and the variables every adapter reads ([`crate::config`]):
-    /// `MPESA_DARAJA_WEBHOOK_SECRET` (required; the callback-token secret, also read as
-    /// `MPESA_DARAJA_CALLBACK_SECRET`), `MPESA_DARAJA_PREVIOUS_WEBHOOK_SECRET`,
-    /// `MPESA_DARAJA_BASE_URL` (`sandbox`, `production` or a URL; the sandbox when unset),
-    /// `MPESA_DARAJA_TIMEOUT_SECS`, `MPESA_DARAJA_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<DarajaConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<DarajaConfig, Error> {
-        let env = EnvVars::new("MPESA_DARAJA", &get);
+    fn from_vars(env: &EnvVars<'_>) -> Result<DarajaConfig, Error> {
         let url = |name: &str| {
             CallbackUrl::parse(&env.required(name)?).map_err(|e| Error::Config {
                 message: format!("{} is not a callback URL", env.name(name)),
@@ -249,35 +213,6 @@ impl DarajaConfig {
         Ok(config)
     }
 
-    /// Sets the command.
-    #[must_use]
-    pub fn with_command_id(mut self, command_id: CommandId) -> Self {
-        self.command_id = command_id;
-        self
-    }
-
-    /// Encrypts the initiator password under this PEM certificate or public key instead of the
-    /// shipped one (a rotated Safaricom certificate, or a test key).
-    #[must_use]
-    pub fn with_certificate_pem(mut self, pem: impl Into<String>) -> Self {
-        self.certificate_pem = Some(pem.into());
-        self
-    }
-
-    /// Sets how long `find_payout` and `balance` wait for their callback.
-    #[must_use]
-    pub fn with_result_wait(mut self, wait: Duration) -> Self {
-        self.result_wait = wait;
-        self
-    }
-
-    /// Sets the default `Remarks`.
-    #[must_use]
-    pub fn with_default_remarks(mut self, remarks: impl Into<String>) -> Self {
-        self.default_remarks = remarks.into();
-        self
-    }
-
     /// The PEM the SecurityCredential is encrypted under.
     pub(crate) fn certificate(&self) -> &str {
         match (&self.certificate_pem, &self.settings.environment) {
@@ -287,6 +222,31 @@ impl DarajaConfig {
             (None, _) => super::credential::SANDBOX_CERTIFICATE,
         }
     }
+}
+
+crate::config::setters! { DarajaConfig {
+    /// Sets the command.
+    with_command_id(command_id: CommandId) => command_id = command_id;
+    /// Encrypts the initiator password under this PEM certificate or public key instead of the
+    /// shipped one (a rotated Safaricom certificate, or a test key).
+    with_certificate_pem(pem: impl Into<String>) => certificate_pem = Some(pem.into());
+    /// Sets how long `find_payout` and `balance` wait for their callback.
+    with_result_wait(wait: Duration) => result_wait = wait;
+    /// Sets the default `Remarks`.
+    with_default_remarks(remarks: impl Into<String>) => default_remarks = remarks.into();
+}}
+
+crate::config::from_env! {
+/// Reads `MPESA_DARAJA_CONSUMER_KEY`, `MPESA_DARAJA_CONSUMER_SECRET`,
+/// `MPESA_DARAJA_SHORTCODE`, `MPESA_DARAJA_INITIATOR_NAME`,
+/// `MPESA_DARAJA_INITIATOR_PASSWORD`, `MPESA_DARAJA_RESULT_URL`, `MPESA_DARAJA_TIMEOUT_URL`
+/// (required), `MPESA_DARAJA_COMMAND_ID`, `MPESA_DARAJA_CERTIFICATE` (a path to a PEM
+/// certificate or public key), and the variables every adapter reads ([`crate::config`]):
+/// `MPESA_DARAJA_WEBHOOK_SECRET` (required; the callback-token secret, also read as
+/// `MPESA_DARAJA_CALLBACK_SECRET`), `MPESA_DARAJA_PREVIOUS_WEBHOOK_SECRET`,
+/// `MPESA_DARAJA_BASE_URL` (`sandbox`, `production` or a URL; the sandbox when unset),
+/// `MPESA_DARAJA_TIMEOUT_SECS`, `MPESA_DARAJA_STRICT_CALLBACK_URL`.
+    DarajaConfig, "MPESA_DARAJA"
 }
 
 crate::config::client_settings_builders!(DarajaConfig);
@@ -322,9 +282,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = DarajaConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.consumer_key.expose_secret(), "ck");
         assert_eq!(config.shortcode, "600997");

@@ -100,12 +100,11 @@ mod token;
 mod validate;
 mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::callback::{FOR_PARAM, REF_PARAM, TOKEN_PARAM};
@@ -119,14 +118,12 @@ pub use self::validate::{
 
 use self::callback::Purpose;
 use self::results::{Entry, Key, ResultBook};
-use self::token::TokenManager;
 use self::wire::{Ack, B2cRequest, BalanceQuery, StatusQuery};
+use crate::access_token::{BearerHooks, BearerSource, TokenManager};
 pub use crate::config::Environment;
 use crate::error::{Error, RejectCode};
 use crate::http::{AnswerCheck, Call, HttpClient, Idempotency, PathId, ProviderHooks};
-use crate::model::{
-    Balance, Payout, PayoutRequest, ProviderId, Reference, Refund, RefundRequest, Status,
-};
+use crate::model::{Balance, Payout, PayoutRequest, ProviderId, Reference, Status};
 use crate::model::{FoundPayout, found_is_sent};
 use crate::money::Currency;
 use crate::phone::Country;
@@ -168,41 +165,22 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for DarajaClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "DarajaClient",
-            inner.http.base_url(),
-            &[
-                ("shortcode", &inner.shortcode),
-                ("initiator_name", &inner.initiator_name),
-                ("command_id", &inner.command_id),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
+crate::redact::redacted_debug! { DarajaClient, |c| {
+    base_url: c.inner.http.base_url(), shortcode: c.inner.shortcode,
+    initiator_name: c.inner.initiator_name, command_id: c.inner.command_id,
+    tokens: c.inner.hooks.tokens, ..
+}}
 
-/// Bearer auth from the token manager; Daraja's error bodies and token refusals.
-struct DarajaHooks {
-    tokens: TokenManager,
-}
+/// Bearer auth from the shared token cache; Daraja's error bodies, token refusals and answers.
+type DarajaHooks = BearerHooks<BearerSource, DarajaCalls>;
+
+/// How Daraja's calls read: its error bodies, its token refusals, its acknowledgements.
+struct DarajaCalls;
 
 #[async_trait]
-impl ProviderHooks for DarajaHooks {
-    async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let authorization = self.tokens.authorization().await?;
-        headers.insert(AUTHORIZATION, authorization);
+impl ProviderHooks for DarajaCalls {
+    async fn authorize(&self, _headers: &mut HeaderMap) -> Result<(), Error> {
         Ok(())
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_refusal(refused.get(AUTHORIZATION))
-            .await?;
-        Ok(true)
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
@@ -238,15 +216,9 @@ impl DarajaClient {
     /// A client for `config`. Refuses empty secrets, a shortcode that is not 5–9 digits, default
     /// remarks outside 2–100 characters, and a certificate that gives no RSA key.
     pub fn new(config: DarajaConfig) -> Result<DarajaClient, Error> {
-        crate::config::require_secrets(
-            "mpesa_daraja",
-            &[
-                ("consumer_key", &config.consumer_key),
-                ("consumer_secret", &config.consumer_secret),
-                ("initiator_password", &config.initiator_password),
-                ("callback_secret", &config.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! {
+            config, "mpesa_daraja": consumer_key, consumer_secret, initiator_password
+        }?;
         if config.initiator_name.trim().is_empty() {
             return Err(Error::config("mpesa_daraja: initiator_name is empty"));
         }
@@ -261,15 +233,17 @@ impl DarajaClient {
         let signer = HmacSigner::new(&config.settings.webhook_secret);
         let tokens = TokenManager::new(
             http.clone(),
-            &config.consumer_key,
-            &config.consumer_secret,
+            token::source(&config.consumer_key, &config.consumer_secret)?,
             config.refresh_margin,
             config.settings.clock,
-        )?;
+        );
         Ok(DarajaClient {
             inner: Arc::new(Inner {
                 http,
-                hooks: DarajaHooks { tokens },
+                hooks: DarajaHooks {
+                    tokens,
+                    calls: DarajaCalls,
+                },
                 shortcode: config.shortcode,
                 initiator_name: config.initiator_name,
                 security_credential,
@@ -487,13 +461,7 @@ pub(crate) fn ack_answer(call: &Call, status: StatusCode, body: &[u8]) -> Result
 
 #[async_trait]
 impl PayoutProvider for DarajaClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let call = self.payout_call(request)?;
@@ -543,11 +511,6 @@ impl PayoutProvider for DarajaClient {
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         self.find(reference).await
-    }
-
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
-        let _ = request;
-        Err(Error::unsupported(PROVIDER, "create_refund"))
     }
 
     /// Authenticates a callback, records it for `find_payout` and `balance`, and normalizes it.

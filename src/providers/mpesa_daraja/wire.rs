@@ -180,12 +180,8 @@ pub(crate) fn token_refused(status: StatusCode, body: &[u8]) -> bool {
 pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
     let (code, message) = error_text(body);
     let http = status.as_u16();
-    let auth = |kind: AuthFailure, message: String| Error::Auth {
-        provider: PROVIDER,
-        status: Some(http),
-        kind,
-        message,
-    };
+    let auth =
+        |kind: AuthFailure, message: String| Error::auth(PROVIDER, Some(http), kind, message);
     let reject = match code.as_deref() {
         Some(c) if TOKEN_REFUSED_CODES.contains(&c) => {
             return auth(AuthFailure::TokenExpired, message);

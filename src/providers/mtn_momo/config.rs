@@ -241,22 +241,12 @@ pub struct MtnMomoConfig {
     pub confirm_callbacks: bool,
 }
 
-impl fmt::Debug for MtnMomoConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MtnMomoConfig")
-            .field("subscription_key", &crate::redact::SECRET)
-            .field("api_user", &crate::redact::SECRET)
-            .field("api_key", &crate::redact::SECRET)
-            .field("target", &self.target)
-            .field("currency", &self.currency)
-            .field("settings", &self.settings)
-            .field("callback_host", &self.callback_host)
-            .field("payout_mode", &self.payout_mode)
-            .field("refresh_margin", &self.refresh_margin)
-            .field("confirm_callbacks", &self.confirm_callbacks)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { MtnMomoConfig, |c| {
+    subscription_key: SECRET, api_user: SECRET, api_key: SECRET, target: c.target,
+    currency: c.currency, settings: c.settings, callback_host: c.callback_host,
+    payout_mode: c.payout_mode, refresh_margin: c.refresh_margin,
+    confirm_callbacks: c.confirm_callbacks,
+}}
 
 impl MtnMomoConfig {
     /// A sandbox configuration (target `sandbox`, EUR, MTN's sandbox host, transfers).
@@ -280,26 +270,9 @@ impl MtnMomoConfig {
         }
     }
 
-    /// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);
-    /// `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when unset), `MTN_MOMO_CURRENCY` (required for a
-    /// target this crate does not name), `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE`
-    /// (`transfer`, `deposit-v1`, `deposit-v2`), and the variables every adapter reads
-    /// ([`crate::config`]): `MTN_MOMO_WEBHOOK_SECRET` (required; the callback-token secret, also
-    /// read as `MTN_MOMO_CALLBACK_SECRET`), `MTN_MOMO_PREVIOUS_WEBHOOK_SECRET`,
-    /// `MTN_MOMO_BASE_URL` (`sandbox`, `live`/`production` or a URL; the sandbox when unset),
-    /// `MTN_MOMO_TIMEOUT_SECS`, `MTN_MOMO_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<MtnMomoConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(super) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<MtnMomoConfig, Error> {
-        let env = EnvVars::new("MTN_MOMO", &get);
-        let subscription_key = env.secret("SUBSCRIPTION_KEY")?;
-        let api_user = env.secret("API_USER")?;
-        let api_key = env.secret("API_KEY")?;
-        let settings = env.settings()?;
+    fn from_vars(env: &EnvVars<'_>) -> Result<MtnMomoConfig, Error> {
+        let ([subscription_key, api_user, api_key], settings) =
+            env.secrets_and_settings(["SUBSCRIPTION_KEY", "API_USER", "API_KEY"])?;
         let mut config = MtnMomoConfig::new(
             subscription_key,
             api_user,
@@ -343,34 +316,6 @@ impl MtnMomoConfig {
         Ok(config)
     }
 
-    /// Sets the target environment.
-    #[must_use]
-    pub fn with_target(mut self, target: TargetEnvironment) -> Self {
-        self.target = target;
-        self
-    }
-
-    /// Sets the currency (instead of the target environment's).
-    #[must_use]
-    pub fn with_currency(mut self, currency: Currency) -> Self {
-        self.currency = Some(currency);
-        self
-    }
-
-    /// Sets the registered callback host.
-    #[must_use]
-    pub fn with_callback_host(mut self, host: impl Into<String>) -> Self {
-        self.callback_host = Some(host.into());
-        self
-    }
-
-    /// Sets the payout mode.
-    #[must_use]
-    pub fn with_payout_mode(mut self, mode: PayoutMode) -> Self {
-        self.payout_mode = mode;
-        self
-    }
-
     /// The currency payouts are sent in.
     pub fn payout_currency(&self) -> Currency {
         self.currency.unwrap_or_else(|| self.target.currency())
@@ -379,15 +324,7 @@ impl MtnMomoConfig {
     /// Refuses empty secrets, an API user that is not a UUID, and a sandbox target on the
     /// production host (or a production target on the sandbox host).
     pub(super) fn check(&self) -> Result<(), Error> {
-        crate::config::require_secrets(
-            "mtn_momo",
-            &[
-                ("subscription_key", &self.subscription_key),
-                ("api_user", &self.api_user),
-                ("api_key", &self.api_key),
-                ("callback_secret", &self.settings.webhook_secret),
-            ],
-        )?;
+        crate::config::check_secrets! { self, "mtn_momo": subscription_key, api_user, api_key }?;
         if !super::reference_id::is_uuid(self.api_user.expose_secret().trim()) {
             return Err(Error::config("mtn_momo: api_user must be a UUID"));
         }
@@ -411,6 +348,29 @@ impl MtnMomoConfig {
         }
         Ok(())
     }
+}
+
+crate::config::setters! { MtnMomoConfig {
+    /// Sets the target environment.
+    with_target(target: TargetEnvironment) => target = target;
+    /// Sets the currency (instead of the target environment's).
+    with_currency(currency: Currency) => currency = Some(currency);
+    /// Sets the registered callback host.
+    with_callback_host(host: impl Into<String>) => callback_host = Some(host.into());
+    /// Sets the payout mode.
+    with_payout_mode(mode: PayoutMode) => payout_mode = mode;
+}}
+
+crate::config::from_env! {
+/// Reads `MTN_MOMO_SUBSCRIPTION_KEY`, `MTN_MOMO_API_USER`, `MTN_MOMO_API_KEY` (required);
+/// `MTN_MOMO_TARGET_ENVIRONMENT` (`sandbox` when unset), `MTN_MOMO_CURRENCY` (required for a
+/// target this crate does not name), `MTN_MOMO_CALLBACK_HOST`, `MTN_MOMO_PAYOUT_MODE`
+/// (`transfer`, `deposit-v1`, `deposit-v2`), and the variables every adapter reads
+/// ([`crate::config`]): `MTN_MOMO_WEBHOOK_SECRET` (required; the callback-token secret, also
+/// read as `MTN_MOMO_CALLBACK_SECRET`), `MTN_MOMO_PREVIOUS_WEBHOOK_SECRET`,
+/// `MTN_MOMO_BASE_URL` (`sandbox`, `live`/`production` or a URL; the sandbox when unset),
+/// `MTN_MOMO_TIMEOUT_SECS`, `MTN_MOMO_STRICT_CALLBACK_URL`.
+    MtnMomoConfig, "MTN_MOMO"
 }
 
 crate::config::client_settings_builders!(MtnMomoConfig);

@@ -84,12 +84,11 @@ mod token;
 mod validate;
 pub(crate) mod wire;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::ExposeSecret;
 
 pub use self::config::{
@@ -97,11 +96,11 @@ pub use self::config::{
     TargetEnvironment, URLS,
 };
 use self::reference_id::IdKind;
-use self::token::TokenManager;
 pub use self::validate::MAX_NOTE_CHARS;
 use self::wire::{
     ActiveWire, BalanceWire, BasicUserInfoWire, PartyBody, RefundBody, TransferBody, TransferResult,
 };
+use crate::access_token::{BearerHooks, BearerSource, TokenManager};
 use crate::config::CallbackTokens;
 use crate::error::{Error, RejectCode};
 use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
@@ -159,46 +158,28 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for MtnMomoClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        crate::redact::debug_token_client(
-            f,
-            "MtnMomoClient",
-            inner.http.base_url(),
-            &[
-                ("target", &inner.target),
-                ("currency", &inner.currency),
-                ("payout_mode", &inner.payout_mode),
-                ("callback_host", &inner.callback_host),
-            ],
-            &inner.hooks.tokens,
-        )
-    }
-}
+crate::redact::redacted_debug! { MtnMomoClient, |c| {
+    base_url: c.inner.http.base_url(), target: c.inner.target, currency: c.inner.currency,
+    payout_mode: c.inner.payout_mode, callback_host: c.inner.callback_host,
+    tokens: c.inner.hooks.tokens, ..
+}}
 
-/// Bearer token, subscription key and target environment on every call; MTN's error bodies.
-struct MtnHooks {
-    tokens: TokenManager,
+/// Bearer token (the shared cache), subscription key and target environment on every call;
+/// MTN's error bodies.
+type MtnHooks = BearerHooks<BearerSource, MtnCalls>;
+
+/// What MTN's calls carry beside the token, and how its errors read.
+struct MtnCalls {
     subscription: HeaderValue,
     target: HeaderValue,
 }
 
 #[async_trait]
-impl ProviderHooks for MtnHooks {
+impl ProviderHooks for MtnCalls {
     async fn authorize(&self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let authorization = self.tokens.authorization().await?;
-        headers.insert(AUTHORIZATION, authorization);
         headers.insert(SUBSCRIPTION_KEY_HEADER, self.subscription.clone());
         headers.insert(TARGET_HEADER, self.target.clone());
         Ok(())
-    }
-
-    async fn renew_credentials(&self, refused: &HeaderMap) -> Result<bool, Error> {
-        self.tokens
-            .renew_after_rejection(refused.get(AUTHORIZATION))
-            .await?;
-        Ok(true)
     }
 
     fn map_error(&self, status: StatusCode, body: &[u8]) -> Error {
@@ -234,12 +215,10 @@ impl MtnMomoClient {
         })?;
         let tokens = TokenManager::new(
             http.clone(),
-            &config.api_user,
-            &config.api_key,
-            subscription.clone(),
+            token::source(&config.api_user, &config.api_key, subscription.clone())?,
             config.refresh_margin,
             Arc::clone(&config.settings.clock),
-        )?;
+        );
         let capabilities = Capabilities {
             countries: config.target.country().into_iter().collect(),
             currencies: vec![currency],
@@ -258,8 +237,10 @@ impl MtnMomoClient {
                 http,
                 hooks: MtnHooks {
                     tokens,
-                    subscription,
-                    target,
+                    calls: MtnCalls {
+                        subscription,
+                        target,
+                    },
                 },
                 api_user: config.api_user.expose_secret().trim().to_ascii_lowercase(),
                 target: config.target,
@@ -683,13 +664,7 @@ fn check_id(id: &str) -> Result<&str, Error> {
 
 #[async_trait]
 impl PayoutProvider for MtnMomoClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     /// The record's `payee.partyId` against the wallet's digits.
     fn recipient_matches(&self, destination: &Destination, found: &Payout) -> Option<bool> {
@@ -871,9 +846,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let lookup = |vars: HashMap<&'static str, &'static str>| {
-            move |name: &str| Ok(vars.get(name).map(|v| (*v).to_owned()))
-        };
+        let lookup = crate::config::lookup_in;
         let config = MtnMomoConfig::from_lookup(lookup(vars.clone())).unwrap();
         assert_eq!(config.subscription_key.expose_secret(), "sub");
         assert_eq!(config.api_user.expose_secret(), USER);

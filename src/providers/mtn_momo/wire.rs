@@ -284,12 +284,8 @@ pub(super) fn map_code(http: u16, code: &str, message: &str) -> Option<Error> {
         message: message.to_owned(),
         param: param.map(str::to_owned),
     };
-    let auth = |kind: AuthFailure| Error::Auth {
-        provider: PROVIDER,
-        status: Some(http),
-        kind,
-        message: format!("{code}: {message}"),
-    };
+    let auth =
+        |kind: AuthFailure| Error::auth(PROVIDER, Some(http), kind, format!("{code}: {message}"));
     let server = || Error::ServerError {
         provider: PROVIDER,
         status: http,
@@ -331,12 +327,8 @@ pub(super) fn map_code(http: u16, code: &str, message: &str) -> Option<Error> {
 /// caller's IP), else the shared status table ([`Error::from_status`]).
 fn map_status(http: u16, code: Option<String>, message: String) -> Error {
     let upper = message.to_ascii_uppercase();
-    let auth = |kind: AuthFailure, message: String| Error::Auth {
-        provider: PROVIDER,
-        status: Some(http),
-        kind,
-        message,
-    };
+    let auth =
+        |kind: AuthFailure, message: String| Error::auth(PROVIDER, Some(http), kind, message);
     match http {
         401 if !(upper.contains("SUBSCRIPTION KEY") || upper.contains("CREDENTIAL")) => {
             auth(AuthFailure::TokenExpired, message)

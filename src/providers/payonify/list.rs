@@ -67,48 +67,6 @@ impl ListParams {
         ListParams::default()
     }
 
-    /// Sets the page size (1–100).
-    #[must_use]
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Filters by status.
-    #[must_use]
-    pub fn status(mut self, status: StatusFilter) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Filters by currency (USD or ZWG).
-    #[must_use]
-    pub fn currency(mut self, currency: Currency) -> Self {
-        self.currency = Some(currency);
-        self
-    }
-
-    /// Only payouts created on or after `date`.
-    #[must_use]
-    pub fn start_date(mut self, date: NaiveDate) -> Self {
-        self.start_date = Some(date);
-        self
-    }
-
-    /// Only payouts created on or before `date`.
-    #[must_use]
-    pub fn end_date(mut self, date: NaiveDate) -> Self {
-        self.end_date = Some(date);
-        self
-    }
-
-    /// Continues after `cursor`.
-    #[must_use]
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.after = Some(cursor.into());
-        self
-    }
-
     /// The `GET /v1/payouts` call for these parameters, or why they are refused.
     fn to_call(&self) -> Result<Call, Error> {
         let mut call = Call::get("list_payouts", "/v1/payouts");
@@ -150,6 +108,21 @@ impl ListParams {
         Ok(call)
     }
 }
+
+crate::config::setters! { ListParams {
+    /// Sets the page size (1–100).
+    limit(limit: u32) => limit = Some(limit);
+    /// Filters by status.
+    status(status: StatusFilter) => status = Some(status);
+    /// Filters by currency (USD or ZWG).
+    currency(currency: Currency) => currency = Some(currency);
+    /// Only payouts created on or after `date`.
+    start_date(date: NaiveDate) => start_date = Some(date);
+    /// Only payouts created on or before `date`.
+    end_date(date: NaiveDate) => end_date = Some(date);
+    /// Continues after `cursor`.
+    after(cursor: impl Into<String>) => after = Some(cursor.into());
+}}
 
 /// One page of payouts, newest first.
 #[non_exhaustive]

@@ -126,22 +126,17 @@ pub(crate) mod webhook;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{ClientSettings, EnvVars, Environment, ProviderUrls};
 use crate::error::Error;
-use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, credential_header};
-use crate::model::{
-    Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference, Refund,
-    RefundRequest,
-};
+use crate::http::{Call, HttpClient, Idempotency, PathId, ProviderHooks, basic_auth};
+use crate::model::{Destination, Payout, PayoutRequest, ProviderId, RecipientCheck, Reference};
 use crate::money::Currency;
 use crate::phone::{Country, Network};
 use crate::provider::{
@@ -228,19 +223,11 @@ pub struct PayonifyConfig {
     pub find_window_days: u32,
 }
 
-impl fmt::Debug for PayonifyConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const REDACTED: &str = "** redacted **";
-        f.debug_struct("PayonifyConfig")
-            .field("mode", &self.mode().ok())
-            .field("publishable_key", &REDACTED)
-            .field("secret_key", &REDACTED)
-            .field("settings", &self.settings)
-            .field("webhook_tolerance", &self.webhook_tolerance)
-            .field("find_window_days", &self.find_window_days)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { PayonifyConfig, |c| {
+    // Payonify's keys have always shown as quoted text (`"** redacted **"`).
+    mode: c.mode().ok(), publishable_key: SECRET_TEXT, secret_key: SECRET_TEXT, settings: c.settings,
+    webhook_tolerance: c.webhook_tolerance, find_window_days: c.find_window_days,
+}}
 
 impl PayonifyConfig {
     /// A configuration with the given keys and every default: [`DEFAULT_BASE_URL`], default
@@ -259,21 +246,9 @@ impl PayonifyConfig {
         }
     }
 
-    /// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
-    /// every adapter reads ([`crate::config`]): `PAYONIFY_WEBHOOK_SECRET` (required),
-    /// `PAYONIFY_PREVIOUS_WEBHOOK_SECRET`, `PAYONIFY_BASE_URL`, `PAYONIFY_TIMEOUT_SECS`,
-    /// `PAYONIFY_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<PayonifyConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<PayonifyConfig, Error> {
-        let env = EnvVars::new("PAYONIFY", &get);
-        let publishable_key = env.secret("PUBLISHABLE_KEY")?;
-        let secret_key = env.secret("SECRET_KEY")?;
-        let settings = env.settings()?;
+    fn from_vars(env: &EnvVars<'_>) -> Result<PayonifyConfig, Error> {
+        let ([publishable_key, secret_key], settings) =
+            env.secrets_and_settings(["PUBLISHABLE_KEY", "SECRET_KEY"])?;
         let mut config =
             PayonifyConfig::new(publishable_key, secret_key, settings.webhook_secret.clone());
         config.settings = settings;
@@ -293,20 +268,21 @@ impl PayonifyConfig {
                 Error::config("payonify: the secret key must start with sk_live_ or sk_test_")
             })
     }
+}
 
+crate::config::setters! { PayonifyConfig {
     /// Sets the webhook timestamp window (either way).
-    #[must_use]
-    pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
-        self.webhook_tolerance = tolerance;
-        self
-    }
-
+    with_webhook_tolerance(tolerance: Duration) => webhook_tolerance = tolerance;
     /// Sets how many days back `find_payout` looks.
-    #[must_use]
-    pub fn with_find_window_days(mut self, days: u32) -> Self {
-        self.find_window_days = days;
-        self
-    }
+    with_find_window_days(days: u32) => find_window_days = days;
+}}
+
+crate::config::from_env! {
+/// Reads `PAYONIFY_PUBLISHABLE_KEY`, `PAYONIFY_SECRET_KEY` (required) and the variables
+/// every adapter reads ([`crate::config`]): `PAYONIFY_WEBHOOK_SECRET` (required),
+/// `PAYONIFY_PREVIOUS_WEBHOOK_SECRET`, `PAYONIFY_BASE_URL`, `PAYONIFY_TIMEOUT_SECS`,
+/// `PAYONIFY_STRICT_CALLBACK_URL`.
+    PayonifyConfig, "PAYONIFY"
 }
 
 crate::config::client_settings_builders!(PayonifyConfig);
@@ -334,16 +310,10 @@ struct Inner {
     capabilities: Capabilities,
 }
 
-impl fmt::Debug for PayonifyClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PayonifyClient")
-            .field("mode", &self.inner.mode)
-            .field("http", &self.inner.http)
-            .field("verifier", &self.inner.verifier)
-            .field("find_window_days", &self.inner.find_window_days)
-            .finish_non_exhaustive()
-    }
-}
+crate::redact::redacted_debug! { PayonifyClient, |c| {
+    mode: c.inner.mode, http: c.inner.http, verifier: c.inner.verifier,
+    find_window_days: c.inner.find_window_days, ..
+}}
 
 /// Basic auth, and Payonify's error bodies.
 struct Hooks {
@@ -381,12 +351,8 @@ impl PayonifyClient {
                 "payonify: the publishable key must not contain ':'",
             ));
         }
-        let credentials = format!("{publishable}:{}", config.secret_key.expose_secret());
-        let authorization = credential_header(&format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        ))
-        .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
+        let authorization = basic_auth(publishable, config.secret_key.expose_secret())
+            .ok_or_else(|| Error::config("payonify: the API keys are not valid header text"))?;
         let http = config.settings.http_client(PROVIDER, &URLS)?;
         let verifier = config
             .settings
@@ -655,13 +621,7 @@ pub(crate) fn validation_answer(
 
 #[async_trait]
 impl PayoutProvider for PayonifyClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         let call = payout_call(request)?;
@@ -683,11 +643,6 @@ impl PayoutProvider for PayonifyClient {
 
     async fn find_payout(&self, reference: &Reference) -> Result<Option<Payout>, Error> {
         self.find_by_reference(reference).await
-    }
-
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, Error> {
-        let _ = request;
-        Err(Error::unsupported(PROVIDER, "create_refund"))
     }
 
     fn parse_webhook(&self, delivery: &WebhookRequest<'_>) -> Result<WebhookEvent, Error> {

@@ -312,12 +312,12 @@ pub(crate) fn map_error(status: StatusCode, body: &[u8]) -> Error {
         return rejected(code, RejectCode::NotFound, provider_code, message, param);
     }
     match error.kind.as_deref() {
-        Some("authentication_error") => Error::Auth {
-            provider: PROVIDER,
-            status: Some(code),
-            kind: AuthFailure::InvalidCredentials,
+        Some("authentication_error") => Error::auth(
+            PROVIDER,
+            Some(code),
+            AuthFailure::InvalidCredentials,
             message,
-        },
+        ),
         Some("rate_limit_error") => Error::RateLimited {
             provider: PROVIDER,
             retry_after: None,

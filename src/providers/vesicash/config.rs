@@ -3,8 +3,6 @@
 //! Every path and header name the documentation leaves open is a constant here and a field of
 //! [`VesicashConfig`], so a documented alternative is one setter away.
 
-use std::fmt;
-
 use secrecy::SecretString;
 
 pub use crate::config::Environment;
@@ -150,25 +148,13 @@ pub struct VesicashConfig {
     pub webhook: WebhookScheme,
 }
 
-impl fmt::Debug for VesicashConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VesicashConfig")
-            .field("secret_key", &crate::redact::SECRET)
-            .field("public_key", &crate::redact::SECRET)
-            .field("auth_headers", &self.auth_headers)
-            .field("settings", &self.settings)
-            .field("payout_path", &self.payout_path)
-            .field("refund_path", &self.refund_path)
-            .field("status_path", &self.status_path)
-            .field("banks_country_param", &self.banks_country_param)
-            .field(
-                "default_webhook_url",
-                &self.default_webhook_url.as_ref().map(CallbackUrl::as_str),
-            )
-            .field("webhook", &self.webhook)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { VesicashConfig, |c| {
+    secret_key: SECRET, public_key: SECRET, auth_headers: c.auth_headers, settings: c.settings,
+    payout_path: c.payout_path, refund_path: c.refund_path, status_path: c.status_path,
+    banks_country_param: c.banks_country_param,
+    default_webhook_url: url(c.default_webhook_url.as_ref().map(CallbackUrl::as_str)),
+    webhook: c.webhook,
+}}
 
 impl VesicashConfig {
     /// A configuration for `environment` with the documented defaults.
@@ -192,22 +178,9 @@ impl VesicashConfig {
         }
     }
 
-    /// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every
-    /// adapter reads ([`crate::config`]): `VESICASH_WEBHOOK_SECRET` (required),
-    /// `VESICASH_PREVIOUS_WEBHOOK_SECRET`, `VESICASH_BASE_URL` (`sandbox`, `live` or a URL;
-    /// unset means the sandbox, so a missing variable never moves real money),
-    /// `VESICASH_TIMEOUT_SECS`, `VESICASH_STRICT_CALLBACK_URL`.
-    pub fn from_env() -> Result<VesicashConfig, Error> {
-        Self::from_lookup(crate::config::env_optional)
-    }
-
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Result<Option<String>, Error>,
-    ) -> Result<VesicashConfig, Error> {
-        let env = EnvVars::new("VESICASH", &get);
-        let secret_key = env.secret("SECRET_KEY")?;
-        let public_key = env.secret("PUBLIC_KEY")?;
-        let settings = env.settings()?;
+    fn from_vars(env: &EnvVars<'_>) -> Result<VesicashConfig, Error> {
+        let ([secret_key, public_key], settings) =
+            env.secrets_and_settings(["SECRET_KEY", "PUBLIC_KEY"])?;
         let mut config = VesicashConfig::new(
             secret_key,
             public_key,
@@ -216,55 +189,6 @@ impl VesicashConfig {
         );
         config.settings = settings;
         Ok(config)
-    }
-
-    /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
-    #[must_use]
-    pub fn with_auth_headers(mut self, headers: AuthHeaders) -> Self {
-        self.auth_headers = headers;
-        self
-    }
-
-    /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
-    #[must_use]
-    pub fn with_payout_path(mut self, path: impl Into<String>) -> Self {
-        self.payout_path = path.into();
-        self
-    }
-
-    /// Sets the refund path.
-    #[must_use]
-    pub fn with_refund_path(mut self, path: impl Into<String>) -> Self {
-        self.refund_path = path.into();
-        self
-    }
-
-    /// Sets the status path template; it must hold `{reference}`.
-    #[must_use]
-    pub fn with_status_path(mut self, template: impl Into<String>) -> Self {
-        self.status_path = template.into();
-        self
-    }
-
-    /// Sets the banks list's country query parameter.
-    #[must_use]
-    pub fn with_banks_country_param(mut self, name: impl Into<String>) -> Self {
-        self.banks_country_param = name.into();
-        self
-    }
-
-    /// Sets the `webhook_url` sent when a request names none.
-    #[must_use]
-    pub fn with_default_webhook_url(mut self, url: CallbackUrl) -> Self {
-        self.default_webhook_url = Some(url);
-        self
-    }
-
-    /// Sets how webhooks are authenticated.
-    #[must_use]
-    pub fn with_webhook_scheme(mut self, scheme: WebhookScheme) -> Self {
-        self.webhook = scheme;
-        self
     }
 
     /// Checks what can be checked without the network.
@@ -329,6 +253,32 @@ impl VesicashConfig {
         }
         Ok(())
     }
+}
+
+crate::config::setters! { VesicashConfig {
+    /// Sets the header names the keys are sent under (e.g. [`AuthHeaders::sdk`]).
+    with_auth_headers(headers: AuthHeaders) => auth_headers = headers;
+    /// Sets the payout path (e.g. the docs' `/v1/payment/payouts/process`).
+    with_payout_path(path: impl Into<String>) => payout_path = path.into();
+    /// Sets the refund path.
+    with_refund_path(path: impl Into<String>) => refund_path = path.into();
+    /// Sets the status path template; it must hold `{reference}`.
+    with_status_path(template: impl Into<String>) => status_path = template.into();
+    /// Sets the banks list's country query parameter.
+    with_banks_country_param(name: impl Into<String>) => banks_country_param = name.into();
+    /// Sets the `webhook_url` sent when a request names none.
+    with_default_webhook_url(url: CallbackUrl) => default_webhook_url = Some(url);
+    /// Sets how webhooks are authenticated.
+    with_webhook_scheme(scheme: WebhookScheme) => webhook = scheme;
+}}
+
+crate::config::from_env! {
+/// Reads `VESICASH_SECRET_KEY`, `VESICASH_PUBLIC_KEY` (required) and the variables every
+/// adapter reads ([`crate::config`]): `VESICASH_WEBHOOK_SECRET` (required),
+/// `VESICASH_PREVIOUS_WEBHOOK_SECRET`, `VESICASH_BASE_URL` (`sandbox`, `live` or a URL;
+/// unset means the sandbox, so a missing variable never moves real money),
+/// `VESICASH_TIMEOUT_SECS`, `VESICASH_STRICT_CALLBACK_URL`.
+    VesicashConfig, "VESICASH"
 }
 
 crate::config::client_settings_builders!(VesicashConfig);

@@ -122,7 +122,6 @@ pub(crate) mod webhook;
 pub(crate) mod wire;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -212,14 +211,9 @@ struct Inner {
     banks: Mutex<HashMap<String, BanksCell>>,
 }
 
-impl fmt::Debug for VesicashClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VesicashClient")
-            .field("base_url", &self.inner.http.base_url())
-            .field("config", &self.inner.config)
-            .finish_non_exhaustive()
-    }
-}
+crate::redact::redacted_debug! { VesicashClient, |c| {
+    base_url: c.inner.http.base_url(), config: c.inner.config, ..
+}}
 
 impl VesicashClient {
     /// A client for `config`; refuses empty keys, a bad base URL and malformed paths.
@@ -679,13 +673,7 @@ pub(crate) struct Opened {
 
 #[async_trait]
 impl PayoutProvider for VesicashClient {
-    fn id(&self) -> ProviderId {
-        PROVIDER
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.inner.capabilities
-    }
+    crate::provider::identity!(PROVIDER);
 
     async fn create_payout(&self, request: &PayoutRequest) -> Result<Payout, Error> {
         // Everything that can be refused without the network is refused first.
