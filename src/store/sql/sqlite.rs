@@ -17,10 +17,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 impl Store {
     /// Opens (or creates) the store in an SQLite file. The file is locked for this process
-    /// until the store is closed ([`Store::close`]) or dropped: a second process gets a clear error instead of a shared
-    /// ledger (several processes need PostgreSQL). Refuses a file that is not an SQLite
-    /// database, an SQLite database that is not a `disburse` store, and a schema newer than
-    /// this version of the crate, before anything is sent.
+    /// until the store is closed ([`Store::close`]) or dropped: a second process gets a clear
+    /// error instead of a shared ledger (several processes need PostgreSQL). Refuses a file
+    /// that is not an SQLite database, an SQLite database that is not a `disburse` store, and
+    /// a schema newer than this version of the crate, before anything is sent.
     pub async fn sqlite(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
