@@ -33,12 +33,6 @@ enum Backend {
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
 /// A store on a fresh database and what keeps it alive.
-/// A test store's address, and what keeps it alive, once the store itself is gone.
-struct Url {
-    url: String,
-    _keep: (tempfile::TempDir, Option<pg_support::TestDb>),
-}
-
 struct TestStore {
     store: Arc<Store>,
     url: String,
@@ -443,43 +437,95 @@ async fn an_sqlite_file_that_is_not_ours_or_is_in_use_is_refused_before_anything
         "{err:?}"
     );
     first.close().await;
-    drop(first);
     Store::sqlite(&ours)
         .await
-        .expect("free again once the first is closed");
+        .expect("free again once the first is closed (not dropped)");
+}
+
+/// `Store::close` frees an SQLite file before it returns: right after it, with the closed store
+/// still alive (not dropped), a plain connection and a new store open the same file and write,
+/// at once (no retry: a file still locked fails the test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_sqlite_store_frees_its_file_at_once() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("payouts.db");
+    let sandbox = sandbox().await;
+    let provider = Counting::new(Arc::new(sandbox.payonify_client().expect("client")));
+    let requests = payonify_batch("close", 20);
+
+    for round in 0..3 {
+        let first = Arc::new(Store::sqlite(&path).await.expect("open"));
+        // Every path that holds the connection has held it: the commit group (claims,
+        // intents, outcomes, the worker's heartbeat) and the reads, the last one just before
+        // closing.
+        let runner = BatchRunner::new(provider.clone(), first.clone()).batch("close");
+        let items = by_reference(collect(runner.run_iter(requests.clone())).await);
+        let expected = if round == 0 { "sent" } else { "already_done" };
+        assert_eq!(tally(&items), [(expected, 20)].into(), "round {round}");
+        let stored = first.items("close", None).await.expect("items");
+        assert_eq!(stored.len(), 20);
+        first.close().await;
+
+        // A plain connection, locking the file as the store does, writes at once.
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive)
+            .busy_timeout(Duration::ZERO)
+            .connect()
+            .await
+            .expect("connect right after close");
+        sqlx::query("INSERT INTO workers (id, heartbeat_at) VALUES ('probe', 1)")
+            .execute(&mut c)
+            .await
+            .expect("write right after close");
+        c.close().await.expect("close the plain connection");
+
+        // A new store opens it and writes (a status change) at once.
+        let second = Store::sqlite(&path)
+            .await
+            .expect("the file is free once the first store is closed");
+        let applied = second
+            .record_status(&StatusChange::new(
+                ProviderId::PAYONIFY,
+                Some(requests[0].reference.as_str().to_owned()),
+                None,
+                &disburse::Status::Succeeded,
+                disburse::store::ChangeSource::Poll,
+            ))
+            .await
+            .expect("write through the new store");
+        assert_eq!(applied, Applied::Applied { matched: true });
+        second.close().await;
+
+        // The closed store refuses calls with a typed error naming its file.
+        let err = first
+            .item(ProviderId::PAYONIFY, &requests[0].reference)
+            .await
+            .expect_err("closed");
+        assert!(
+            matches!(&err, Error::Store { message, .. }
+                if message.starts_with(&format!("{}: reading an item: ", path.display()))),
+            "{err:?}"
+        );
+        // Only now is the first store dropped.
+        drop(first);
+    }
+    assert_eq!(provider.creates.load(Ordering::SeqCst), 20);
+    assert_paid_exactly_once(&sandbox, ProviderId::PAYONIFY, &requests);
 }
 
 /// Marks `url`'s schema as migrated by a later version of the crate.
-async fn add_future_migration(store: Arc<Store>, url: &str) {
+async fn add_future_migration(store: &Store, url: &str) {
     store.close().await;
-    // Dropped, not only closed: a connection the pool's upkeep opened while it was closing sits
-    // in the pool, holding SQLite's exclusive lock, until the pool itself goes.
-    drop(Arc::try_unwrap(store).expect("the only handle on the store"));
     let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
                execution_time) VALUES (99, 'from the future', TRUE, X'00', 1)";
+    use sqlx::Connection;
     if url.starts_with("sqlite") {
-        use sqlx::Connection;
-        // The closed store's connection lets go of the file's lock on its own thread: retry
-        // while it is still locked.
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-            match sqlx::query(sql).execute(&mut c).await {
-                Ok(_) => {
-                    c.close().await.expect("close");
-                    break;
-                }
-                Err(e)
-                    if e.to_string().contains("locked") && std::time::Instant::now() < deadline =>
-                {
-                    drop(c);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => panic!("insert: {e:?}"),
-            }
-        }
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query(sql).execute(&mut c).await.expect("insert");
+        c.close().await.expect("close");
     } else {
-        use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
         sqlx::query(&sql.replace("X'00'", "'\\x00'::bytea"))
             .execute(&mut c)
@@ -492,18 +538,9 @@ async fn add_future_migration(store: Arc<Store>, url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_newer_than_this_crate_is_refused_before_anything_is_sent() {
     for backend in BACKENDS {
-        let TestStore {
-            store,
-            url,
-            _dir: dir,
-            _pg: pg,
-        } = test_store(backend, "future").await;
-        let t = (url, dir, pg);
-        add_future_migration(store, &t.0).await;
-        let t = Url {
-            url: t.0,
-            _keep: (t.1, t.2),
-        };
+        let t = test_store(backend, "future").await;
+        // Closed, not dropped: the file is free once `close` returns.
+        add_future_migration(&t.store, &t.url).await;
         let err = Store::open(&t.url).await.expect_err("newer schema");
         let name = match backend {
             Backend::Sqlite => t.url.trim_start_matches("sqlite://").to_owned(),

@@ -16,6 +16,8 @@ use crate::error::Error;
 use crate::model::{ProviderId, Reference};
 
 #[cfg(feature = "sqlite")]
+mod batched;
+#[cfg(feature = "sqlite")]
 mod group;
 mod ops;
 #[cfg(feature = "postgres")]
@@ -43,7 +45,7 @@ pub struct Store {
 
 enum Pool {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlite::SqliteDb),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
 }
@@ -135,10 +137,16 @@ macro_rules! on_pool {
     ($store:expr, |$pool:ident, $q:ident| $body:expr) => {
         match &$store.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite($pool) => {
+            Pool::Sqlite(db) => {
                 let $q: &Queries = &SQLITE;
                 let _ = $q;
-                $body
+                match db.acquire().await {
+                    Ok(mut held) => {
+                        let $pool = &mut *held;
+                        $body
+                    }
+                    Err(e) => Err(e),
+                }
             }
             #[cfg(feature = "postgres")]
             Pool::Postgres($pool) => {
@@ -263,9 +271,15 @@ impl Store {
         move |e| Error::store_with_source(format!("{}: {what}: {e}", self.name), e)
     }
 
-    /// Closes the connections (waits for calls in progress).
+    /// Closes the connections (waits for calls in progress). On SQLite the file is closed, and
+    /// free for another opener, when this returns; later calls fail.
     pub async fn close(&self) {
-        on_pool!(self, |pool, _q| pool.close().await)
+        match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(db) => db.close().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// The stored item of `reference` at `provider`, if any.
@@ -373,7 +387,7 @@ macro_rules! write_op {
         let args = $args;
         match &$store.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => match $store.group.run(pool, group::Op::$variant(args)).await {
+            Pool::Sqlite(db) => match $store.group.run(db, group::Op::$variant(args)).await {
                 Ok(group::Reply::$variant(value)) => Ok(value),
                 Ok(_) => Err(group::mismatch()),
                 Err(e) => Err(e),
@@ -504,9 +518,9 @@ impl PayoutStore for Store {
         let (provider, worker) = (provider.as_str(), worker.as_str());
         let n: Result<i64, sqlx::Error> = match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite(db) => {
                 async {
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = db.acquire().await?;
                     ops::sqlite_ops::held_elsewhere(&mut conn, batch, provider, worker).await
                 }
                 .await

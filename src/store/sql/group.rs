@@ -1,18 +1,25 @@
 //! SQLite's commit group: the writes that arrive while a commit is being made are committed
-//! together, each in a savepoint of its own (one failing leaves the others), so one fsync covers
-//! them all. The file journal this store replaced shared its fsyncs the same way.
+//! together, so one fsync covers them all (the file journal this store replaced shared its
+//! fsyncs the same way). The group's claims, intents and outcomes are written a kind at a time
+//! ([`super::batched`]); every other write, and any the batched statements leave open, on its
+//! own, in a savepoint of its own where it has several statements: one failing leaves the
+//! others.
 
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
-use sqlx::{Acquire, SqliteConnection, SqlitePool};
+use sqlx::{Acquire, SqliteConnection};
 use tokio::sync::oneshot;
 
 use super::super::{Applied, Claim};
+use super::batched;
 use super::ops::sqlite_ops;
 use super::ops::{
     AbandonedArgs, AbandonedRow, ClaimArgs, DeferredArgs, DeferredRow, IntentArgs, OutcomeArgs,
     StatusArgs,
 };
+use super::sqlite::SqliteDb;
 
 /// A write.
 pub(super) enum Op {
@@ -76,7 +83,7 @@ pub(super) fn mismatch() -> sqlx::Error {
 
 impl Group {
     /// Queues `op` and returns once a commit holding it is durable (or failed).
-    pub(super) async fn run(&self, pool: &SqlitePool, op: Op) -> Result<Reply, sqlx::Error> {
+    pub(super) async fn run(&self, db: &SqliteDb, op: Op) -> Result<Reply, sqlx::Error> {
         let (reply, mut answer) = oneshot::channel();
         lock(&self.queue).push((op, reply));
         {
@@ -89,7 +96,7 @@ impl Group {
             if !waiting.is_empty() {
                 // In a task of its own: a caller that stops waiting cannot cut a commit that
                 // holds other callers' writes in half.
-                let _ = tokio::spawn(commit(pool.clone(), waiting)).await;
+                let _ = tokio::spawn(commit(db.clone(), waiting)).await;
             }
         }
         answer
@@ -98,9 +105,9 @@ impl Group {
     }
 }
 
-async fn commit(pool: SqlitePool, waiting: Vec<Waiting>) {
+async fn commit(db: SqliteDb, waiting: Vec<Waiting>) {
     let mut unanswered = Vec::with_capacity(waiting.len());
-    if let Err(e) = run_all(&pool, waiting, &mut unanswered).await {
+    if let Err(e) = run_all(&db, waiting, &mut unanswered).await {
         let message = e.to_string();
         for (_, reply) in unanswered {
             let _ = reply.send(Err(other(&message)));
@@ -112,6 +119,9 @@ async fn commit(pool: SqlitePool, waiting: Vec<Waiting>) {
     }
 }
 
+/// A write waiting in the group, with its place in it.
+type Queued<A> = (usize, A, Answer);
+
 /// Runs the writes in one transaction. A claim is answered as soon as it is decided; every
 /// other write waits in `unanswered` for the commit.
 ///
@@ -122,37 +132,139 @@ async fn commit(pool: SqlitePool, waiting: Vec<Waiting>) {
 /// intent updates nothing, and [`record_intent`](super::super::PayoutStore::record_intent)
 /// fails: nothing is sent. A crash before this commit leaves no row, which is "not sent" too.
 /// This saves each payout one of its three waits for an fsync.
+///
+/// The order: claims, intents, outcomes, then the other writes as they came. Any order is one
+/// the callers could have seen: the writes of one group are all still waiting for their answer,
+/// and a caller makes its next write only once its last is answered (a claim answered early here
+/// is followed by an intent in a later group). Claims keep their order among themselves, so of
+/// two claims of one reference the first is the one that registers the row.
 async fn run_all(
-    pool: &SqlitePool,
+    db: &SqliteDb,
     waiting: Vec<Waiting>,
     unanswered: &mut Vec<(Result<Reply, sqlx::Error>, Answer)>,
 ) -> Result<(), sqlx::Error> {
-    let mut connection = pool.acquire().await?;
+    let mut connection = db.acquire().await?;
     let mut transaction = connection.begin().await?;
-    for (op, reply) in waiting {
-        let early = matches!(op, Op::Claim(_));
-        // A write of one statement is atomic on its own (SQLite undoes a failed statement and
-        // keeps the transaction); only one of several statements needs a savepoint.
-        let result = if op.writes_once() {
-            execute(&mut transaction, op).await
-        } else {
-            let mut savepoint = transaction.begin().await?;
-            let result = execute(&mut savepoint, op).await;
-            if result.is_ok() {
-                savepoint.commit().await?;
-            } else {
-                savepoint.rollback().await?;
-            }
-            result
-        };
-        if early {
-            let _ = reply.send(result);
-        } else {
-            unanswered.push((result, reply));
+    let (mut claims, mut intents, mut outcomes, mut others) = (vec![], vec![], vec![], vec![]);
+    for (place, (op, reply)) in waiting.into_iter().enumerate() {
+        match op {
+            Op::Claim(a) => claims.push((place, a, reply)),
+            Op::Intent(a) => intents.push((place, a, reply)),
+            Op::Outcome(a) => outcomes.push((place, a, reply)),
+            op => others.push((op, reply)),
         }
+    }
+
+    let (first, mut left) = firsts(claims, |a| (a.provider, a.reference.clone()));
+    if !first.is_empty() {
+        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
+        let inserted = batched::claims(&mut transaction, &args).await;
+        drop(args);
+        match inserted {
+            Ok(inserted) => {
+                for (queued, inserted) in first.into_iter().zip(inserted) {
+                    if inserted {
+                        let _ = queued.2.send(Ok(Reply::Claim(Claim::Send)));
+                    } else {
+                        left.push(queued);
+                    }
+                }
+            }
+            // Each on its own below, with its own error.
+            Err(_) => left.extend(first),
+        }
+    }
+    left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in left {
+        let _ = reply.send(one(&mut transaction, Op::Claim(a)).await?);
+    }
+
+    let (first, left) = firsts(intents, |a| {
+        (a.provider, a.reference.clone(), a.worker.clone())
+    });
+    let mut left = left;
+    if !first.is_empty() {
+        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
+        let updated = batched::intents(&mut transaction, &args).await;
+        drop(args);
+        match updated {
+            Ok(updated) => unanswered.extend(
+                first
+                    .into_iter()
+                    .zip(updated)
+                    .map(|((_, _, reply), updated)| (Ok(Reply::Intent(u64::from(updated))), reply)),
+            ),
+            Err(_) => left.extend(first),
+        }
+    }
+    left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in left {
+        unanswered.push((one(&mut transaction, Op::Intent(a)).await?, reply));
+    }
+
+    let (first, left) = firsts(outcomes, |a| {
+        (a.provider, a.reference.clone(), a.worker.clone())
+    });
+    let mut left = left;
+    if !first.is_empty() {
+        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
+        let updated = batched::outcomes(&mut transaction, &args).await?;
+        drop(args);
+        match updated {
+            Ok(updated) => unanswered.extend(
+                first
+                    .into_iter()
+                    .zip(updated)
+                    .map(|((_, _, reply), updated)| {
+                        (Ok(Reply::Outcome(u64::from(updated))), reply)
+                    }),
+            ),
+            Err(_) => left.extend(first),
+        }
+    }
+    left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in left {
+        unanswered.push((one(&mut transaction, Op::Outcome(a)).await?, reply));
+    }
+
+    for (op, reply) in others {
+        unanswered.push((one(&mut transaction, op).await?, reply));
     }
     transaction.commit().await?;
     Ok(())
+}
+
+/// Splits writes into the first of each key and the repeats (both in their order): a batched
+/// statement changes a row once, a repeat runs on its own after it.
+fn firsts<A, K: Eq + Hash>(
+    writes: Vec<Queued<A>>,
+    key: impl Fn(&A) -> K,
+) -> (Vec<Queued<A>>, Vec<Queued<A>>) {
+    let mut seen = HashSet::with_capacity(writes.len());
+    writes
+        .into_iter()
+        .partition(|(_, a, _)| seen.insert(key(a)))
+}
+
+/// Runs one write on its own: its result, or (the outer error) a savepoint that failed, which
+/// ends the transaction.
+async fn one(
+    transaction: &mut SqliteConnection,
+    op: Op,
+) -> Result<Result<Reply, sqlx::Error>, sqlx::Error> {
+    // A write of one statement is atomic on its own (SQLite undoes a failed statement and
+    // keeps the transaction); only one of several statements needs a savepoint.
+    if op.writes_once() {
+        return Ok(execute(transaction, op).await);
+    }
+    let mut savepoint = transaction.begin().await?;
+    let result = execute(&mut savepoint, op).await;
+    if result.is_ok() {
+        savepoint.commit().await?;
+    } else {
+        savepoint.rollback().await?;
+    }
+    Ok(result)
 }
 
 async fn execute(conn: &mut SqliteConnection, op: Op) -> Result<Reply, sqlx::Error> {
