@@ -20,6 +20,17 @@
 //! 3. the rows found busy are remembered in one statement (already remembered: the input repeats
 //!    them, [`Claim::Repeat`]).
 //!
+//! The transaction is committed without waiting for its WAL flush (`synchronous_commit = off`
+//! for it alone), as SQLite's commit group answers a claim before its commit: a claim promises
+//! nothing that must survive a crash of the server. What must be durable before a request
+//! leaves is its intent, a later statement whose synchronous commit flushes the WAL up to it,
+//! the claim's commit included (the WAL is written in order). Should the server crash before
+//! that, the row is not there, the intent updates nothing, and nothing is sent. Anything
+//! another worker decided on the claim (a row found held, remembered in `deferred_items`) was
+//! committed after it in the WAL, so it is lost with it or kept with it. This takes a flush
+//! off each payout's path, and a group's transaction no longer holds the next group back for
+//! a flush.
+//!
 //! A group holds a (provider, reference) once; a second claim of it (two workers of one process)
 //! waits for the next group. A deadlock or serialization failure is retried: the transaction
 //! rolled back whole, so nothing was decided.
@@ -213,6 +224,10 @@ enum Pending {
 async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let conn: &mut PgConnection = &mut transaction;
+    // Committed without waiting for its flush: see the module docs.
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *conn)
+        .await?;
     let column = |f: fn(&ClaimArgs) -> String| args.iter().map(f).collect::<Vec<String>>();
     let inserted: Vec<(String, String)> = sqlx::query_as(INSERT_MANY)
         .bind(column(|a| a.provider.to_owned()))
