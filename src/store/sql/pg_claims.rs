@@ -1,6 +1,6 @@
-//! PostgreSQL's claim group: the claims that arrive while a claim transaction is under way are
-//! decided together in the next one, with a few multi-row statements instead of a transaction
-//! of three to five round trips each.
+//! PostgreSQL's claim group: the claims that arrive while a group is being decided are decided
+//! together in the next one, with a few multi-row statements instead of a transaction of three
+//! to five round trips each.
 //!
 //! Why: several workers reading one input meet each other's rows, and every row each worker
 //! reads is claimed (most of them found held by another worker: [`Claim::Busy`]). Claimed one
@@ -9,9 +9,9 @@
 //!
 //! Each claim is decided exactly as [`ops::decide`] decides it on its own, by the same rules:
 //!
-//! 1. every request is inserted as pending (`ON CONFLICT DO NOTHING`), in (provider, reference)
-//!    order so that two groups wait for each other's new rows in one order; an inserted row is
-//!    [`Claim::Send`];
+//! 1. every request is inserted as pending (`ON CONFLICT DO NOTHING`, one statement), in
+//!    (provider, reference) order so that two groups wait for each other's new rows in one
+//!    order; an inserted row is [`Claim::Send`];
 //! 2. the existing rows are read (no lock) and decided. An answer that writes nothing but the
 //!    worker's own `deferred_items` (done, conflict, repeat, busy) needs no lock: a final state
 //!    stays final, and a row found busy is reported at the end of the run from what it then
@@ -20,20 +20,17 @@
 //! 3. the rows found busy are remembered in one statement (already remembered: the input repeats
 //!    them, [`Claim::Repeat`]).
 //!
-//! The transaction is committed without waiting for its WAL flush (`synchronous_commit = off`
-//! for it alone), as SQLite's commit group answers a claim before its commit: a claim promises
-//! nothing that must survive a crash of the server. What must be durable before a request
-//! leaves is its intent, a later statement whose synchronous commit flushes the WAL up to it,
-//! the claim's commit included (the WAL is written in order). Should the server crash before
-//! that, the row is not there, the intent updates nothing, and nothing is sent. Anything
-//! another worker decided on the claim (a row found held, remembered in `deferred_items`) was
-//! committed after it in the WAL, so it is lost with it or kept with it. This takes a flush
-//! off each payout's path, and a group's transaction no longer holds the next group back for
-//! a flush.
+//! Each statement but the takeover is committed on its own, so a group's new rows are locked
+//! only while its insert runs, not for the round trips of a transaction: another worker's group
+//! inserting the same rows waits that long at most. Nothing needs them together: each insert,
+//! read and remembered row stands on its own, and a group that fails half-way (the database
+//! stopped) fails every claim in it, the batch stops, and the rows it inserted are pending
+//! under this worker, taken over by the next claimer once its lease runs out, as after a
+//! crash.
 //!
 //! A group holds a (provider, reference) once; a second claim of it (two workers of one process)
-//! waits for the next group. A deadlock or serialization failure is retried: the transaction
-//! rolled back whole, so nothing was decided.
+//! waits for the next group. A deadlock or serialization failure in the takeover transaction is
+//! retried: it rolled back whole, so nothing was taken.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
@@ -158,8 +155,8 @@ impl ClaimGroup {
     }
 }
 
-/// Decides the claims whose keys are distinct in one transaction (tried again on a deadlock)
-/// and answers them; returns the claims left for the next group.
+/// Decides the claims whose keys are distinct and answers them; returns the claims left for
+/// the next group.
 async fn decide_group(pool: PgPool, waiting: Vec<Waiting>) -> Vec<Waiting> {
     let mut keys = HashSet::new();
     let (mut group, mut left) = (Vec::new(), Vec::new());
@@ -172,14 +169,7 @@ async fn decide_group(pool: PgPool, waiting: Vec<Waiting>) -> Vec<Waiting> {
     }
     group.sort_by(|a, b| (a.0.provider, &a.0.reference).cmp(&(b.0.provider, &b.0.reference)));
     let (args, answers): (Vec<ClaimArgs>, Vec<Answer>) = group.into_iter().unzip();
-    let mut attempt = 1;
-    let result = loop {
-        match decide_once(&pool, &args).await {
-            Err(e) if attempt < ATTEMPTS && is_retryable(&e) => attempt += 1,
-            result => break result,
-        }
-    };
-    match result {
+    match decide_once(&pool, &args).await {
         Ok(claims) => {
             for (claim, answer) in claims.into_iter().zip(answers) {
                 let _ = answer.send(Ok(claim));
@@ -222,13 +212,8 @@ enum Pending {
 }
 
 async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sqlx::Error> {
-    let mut transaction = pool.begin().await?;
-    let conn: &mut PgConnection = &mut transaction;
-    // Committed without waiting for its flush: see the module docs.
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *conn)
-        .await?;
     let column = |f: fn(&ClaimArgs) -> String| args.iter().map(f).collect::<Vec<String>>();
+    // One statement, its own transaction: the new rows' locks last only while it runs.
     let inserted: Vec<(String, String)> = sqlx::query_as(INSERT_MANY)
         .bind(column(|a| a.provider.to_owned()))
         .bind(column(|a| a.reference.clone()))
@@ -240,7 +225,7 @@ async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sq
         .bind(column(|a| a.currency.to_owned()))
         .bind(column(|a| a.worker.clone()))
         .bind(args.iter().map(|a| a.now).collect::<Vec<i64>>())
-        .fetch_all(&mut *conn)
+        .fetch_all(pool)
         .await?;
     let inserted: HashSet<(String, String)> = inserted.into_iter().collect();
     let key = |a: &ClaimArgs| (a.provider.to_owned(), a.reference.clone());
@@ -256,7 +241,8 @@ async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sq
     // The rest, read without a lock and decided.
     let rest: Vec<usize> = (0..args.len()).filter(|&i| pending[i].is_none()).collect();
     if !rest.is_empty() {
-        let mut rows = existing(conn, args, &rest, EXISTING_MANY).await?;
+        let mut conn = pool.acquire().await?;
+        let mut rows = existing(&mut conn, args, &rest, EXISTING_MANY).await?;
         for i in rest {
             let a = &args[i];
             let row = rows
@@ -270,29 +256,21 @@ async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sq
         }
     }
 
-    // Rows to take over or replace: locked, decided again on what the lock sees, written.
+    // Rows to take over or replace: locked, decided again on what the lock sees, written, in
+    // one transaction (tried again on a deadlock: it rolled back whole).
     let locked: Vec<usize> = (0..args.len())
         .filter(|&i| matches!(pending[i], Some(Pending::Lock)))
         .collect();
     if !locked.is_empty() {
-        let mut rows = existing(conn, args, &locked, EXISTING_MANY_LOCKED).await?;
-        for i in locked {
-            let a = &args[i];
-            let row = rows
-                .remove(&key(a))
-                .ok_or_else(|| other(&format!("{} vanished while being claimed", a.reference)))?;
-            pending[i] = Some(match ops::decide(&a.worker, &a.fingerprint, row)? {
-                Decision::Answer(Claim::Busy) => Pending::Defer,
-                Decision::Answer(claim) => Pending::Decided(claim),
-                Decision::Take(state, claim) => {
-                    take(conn, a, state).await?;
-                    Pending::Decided(claim)
-                }
-                Decision::Replace => {
-                    replace(conn, a).await?;
-                    Pending::Decided(Claim::Send)
-                }
-            });
+        let mut attempt = 1;
+        let decided = loop {
+            match take_over(pool, args, &locked).await {
+                Err(e) if attempt < ATTEMPTS && is_retryable(&e) => attempt += 1,
+                result => break result?,
+            }
+        };
+        for (i, now) in locked.into_iter().zip(decided) {
+            pending[i] = Some(now);
         }
     }
 
@@ -319,11 +297,10 @@ async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sq
                     .map(|&i| args[i].index)
                     .collect::<Vec<i64>>(),
             )
-            .fetch_all(&mut *conn)
+            .fetch_all(pool)
             .await?;
         remembered.extend(rows);
     }
-    transaction.commit().await?;
     Ok(args
         .iter()
         .zip(pending)
@@ -334,6 +311,39 @@ async fn decide_once(pool: &PgPool, args: &[ClaimArgs]) -> Result<Vec<Claim>, sq
             _ => Claim::Busy,
         })
         .collect())
+}
+
+/// Locks the rows of `args[i]` for `i` in `which`, decides each again on what the lock sees,
+/// takes over or replaces those still to take, and commits.
+async fn take_over(
+    pool: &PgPool,
+    args: &[ClaimArgs],
+    which: &[usize],
+) -> Result<Vec<Pending>, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let conn: &mut PgConnection = &mut transaction;
+    let mut rows = existing(conn, args, which, EXISTING_MANY_LOCKED).await?;
+    let mut decided = Vec::with_capacity(which.len());
+    for &i in which {
+        let a = &args[i];
+        let row = rows
+            .remove(&(a.provider.to_owned(), a.reference.clone()))
+            .ok_or_else(|| other(&format!("{} vanished while being claimed", a.reference)))?;
+        decided.push(match ops::decide(&a.worker, &a.fingerprint, row)? {
+            Decision::Answer(Claim::Busy) => Pending::Defer,
+            Decision::Answer(claim) => Pending::Decided(claim),
+            Decision::Take(state, claim) => {
+                take(conn, a, state).await?;
+                Pending::Decided(claim)
+            }
+            Decision::Replace => {
+                replace(conn, a).await?;
+                Pending::Decided(Claim::Send)
+            }
+        });
+    }
+    transaction.commit().await?;
+    Ok(decided)
 }
 
 /// The existing rows of `args[i]` for `i` in `which`, by key.
