@@ -28,6 +28,14 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// [`ItemState::NotSent`], so the next run sends it.
 pub const MAX_THROTTLED_ATTEMPTS: u32 = 10;
 
+/// How often, at most, a worker that finished its input checks whether other workers still hold
+/// items of the batch.
+const SWEEP_POLL: Duration = Duration::from_millis(100);
+
+/// How many rows found held elsewhere are handed back per call at the end of a run (at least;
+/// the concurrency when larger): small records, a few round trips for thousands of rows.
+const DEFERRED_PAGE: usize = 256;
+
 /// Sends many payouts through one provider; see the [module docs](super) for the rules.
 #[derive(Clone)]
 pub struct BatchRunner {
@@ -324,8 +332,11 @@ impl Run {
     /// worker holds any.
     fn sweep(self: Arc<Self>, concurrency: usize) -> impl Stream<Item = BatchItem> + Send {
         let limit = u32::try_from(concurrency).unwrap_or(u32::MAX);
-        let poll =
-            (self.store.lease() / 5).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        // What is usually awaited here is other workers finishing their last requests, a
+        // request's latency away: checked every 100 ms at most (one count each), not every
+        // fifth of the lease, so a worker does not idle long after the batch is done. A dead
+        // worker's items come free only when its lease runs out, whatever the pace.
+        let poll = (self.store.lease() / 5).clamp(Duration::from_millis(20), SWEEP_POLL);
         let processing = Arc::clone(&self);
         stream::unfold(self, move |run| async move {
             loop {
@@ -384,7 +395,7 @@ impl Run {
     /// [`BatchOutcome::Elsewhere`] each, from the store, a page at a time; then retires the
     /// worker.
     fn deferred(self: Arc<Self>, page: usize) -> impl Stream<Item = BatchItem> + Send {
-        let page = u32::try_from(page.max(64)).unwrap_or(u32::MAX);
+        let page = u32::try_from(page.max(DEFERRED_PAGE)).unwrap_or(u32::MAX);
         stream::unfold(Some(self), move |run| async move {
             let run = run?;
             if run.is_halted() {

@@ -21,6 +21,10 @@ mod batched;
 mod group;
 mod ops;
 #[cfg(feature = "postgres")]
+mod pg_claims;
+#[cfg(feature = "postgres")]
+mod pg_writes;
+#[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -41,6 +45,9 @@ pub struct Store {
     /// SQLite's commit group (unused on PostgreSQL).
     #[cfg(feature = "sqlite")]
     group: group::Group,
+    /// PostgreSQL's claim group (unused on SQLite).
+    #[cfg(feature = "postgres")]
+    claims: pg_claims::ClaimGroup,
 }
 
 enum Pool {
@@ -227,6 +234,8 @@ impl Store {
             lease: DEFAULT_LEASE,
             #[cfg(feature = "sqlite")]
             group: group::Group::default(),
+            #[cfg(feature = "postgres")]
+            claims: pg_claims::ClaimGroup::default(),
         }
     }
 
@@ -441,8 +450,14 @@ impl PayoutStore for Store {
             now: now_ms(),
             lease: lease_ms(self.lease),
         };
-        write_op!(self, Claim, claim, args)
-            .map_err(self.err(&format!("claiming {}", request.reference)))
+        let claimed = match &self.pool {
+            // Claims made at once are decided together (see `pg_claims`).
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => self.claims.claim(pool, args).await,
+            #[allow(unreachable_patterns)]
+            _ => write_op!(self, Claim, claim, args),
+        };
+        claimed.map_err(self.err(&format!("claiming {}", request.reference)))
     }
 
     async fn claim_abandoned(
@@ -550,8 +565,14 @@ impl PayoutStore for Store {
             worker: worker.as_str().to_owned(),
             now: now_ms(),
         };
-        let updated = write_op!(self, Intent, intent, args)
-            .map_err(self.err(&format!("recording the intent of {reference}; not sent")))?;
+        let updated = match &self.pool {
+            // One statement, committed on its own: one round trip (see `pg_writes`).
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => pg_writes::intent(pool, &args).await,
+            #[allow(unreachable_patterns)]
+            _ => write_op!(self, Intent, intent, args),
+        }
+        .map_err(self.err(&format!("recording the intent of {reference}; not sent")))?;
         if updated != 1 {
             return Err(Error::store(format!(
                 "{}: {reference} is no longer held by worker {worker} (its lease ran out and \
@@ -582,8 +603,14 @@ impl PayoutStore for Store {
             source: source.as_str(),
             now: now_ms(),
         };
-        let updated = write_op!(self, Outcome, outcome, args)
-            .map_err(self.err(&format!("recording the outcome of {reference}")))?;
+        let updated = match &self.pool {
+            // One statement, committed on its own: one round trip (see `pg_writes`).
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => pg_writes::outcome(pool, &args).await,
+            #[allow(unreachable_patterns)]
+            _ => write_op!(self, Outcome, outcome, args),
+        }
+        .map_err(self.err(&format!("recording the outcome of {reference}")))?;
         if updated != 1 {
             return Err(Error::store(format!(
                 "{}: {reference} is no longer held by worker {worker}; its outcome ({}) was not \
