@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use sqlx::{Acquire, SqliteConnection};
 use tokio::sync::oneshot;
@@ -17,7 +17,7 @@ use super::batched;
 use super::ops::sqlite_ops;
 use super::ops::{
     AbandonedArgs, AbandonedRow, ClaimArgs, DeferredArgs, DeferredRow, IntentArgs, OutcomeArgs,
-    StatusArgs,
+    StatusArgs, lock, other,
 };
 use super::sqlite::SqliteDb;
 
@@ -64,16 +64,6 @@ type Waiting = (Op, Answer);
 pub(super) struct Group {
     queue: Mutex<Vec<Waiting>>,
     leader: tokio::sync::Mutex<()>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn other(message: &str) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(message.to_owned()))
 }
 
 /// A reply of another write's kind (cannot happen: each op is answered by its own variant).

@@ -2,6 +2,8 @@
 //! once and instantiated per backend (`sqlite_ops`, `postgres_ops`). Their arguments are owned,
 //! so a write can wait in SQLite's commit group ([`super::group`]).
 
+use std::sync::{Mutex, MutexGuard};
+
 use super::super::{Applied, Claim, ItemRecord, ItemState};
 use super::{ExistingRow, Queries, state_of};
 
@@ -96,6 +98,19 @@ pub(super) enum Decision {
     Take(ItemState, Claim),
     /// A not-sent item whose request changed: the new request replaces it, to be sent.
     Replace,
+}
+
+/// Locks a commit group's queue (a panic while it was held left nothing half-done: the queue
+/// is a list of waiting writes, each answered on its own).
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// An error of the store's own making, in sqlx's type.
+pub(super) fn other(message: &str) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(message.to_owned()))
 }
 
 /// Decides a claim on an existing row: a repeat within this worker's run first, then a changed
@@ -234,35 +249,54 @@ macro_rules! backend_ops {
                     }
                     Decision::Answer(claim) => Ok(claim),
                     Decision::Take(state, claim) => {
-                        sqlx::query(TAKE_ITEM)
-                            .bind(a.provider)
-                            .bind(&a.reference)
-                            .bind(&a.worker)
-                            .bind(state.as_str())
-                            .bind(&a.batch)
-                            .bind(a.index)
-                            .bind(a.now)
-                            .execute(&mut *conn)
-                            .await?;
+                        take(conn, a, state).await?;
                         Ok(claim)
                     }
                     Decision::Replace => {
-                        sqlx::query(REPLACE_ITEM)
-                            .bind(a.provider)
-                            .bind(&a.reference)
-                            .bind(&a.worker)
-                            .bind(&a.batch)
-                            .bind(a.index)
-                            .bind(&a.fingerprint)
-                            .bind(&a.request)
-                            .bind(&a.amount)
-                            .bind(a.currency)
-                            .bind(a.now)
-                            .execute(&mut *conn)
-                            .await?;
+                        replace(conn, a).await?;
                         Ok(Claim::Send)
                     }
                 }
+            }
+
+            /// Takes an existing row over for the claiming worker, in `state`.
+            pub(in super::super) async fn take(
+                conn: &mut $conn,
+                a: &ClaimArgs,
+                state: ItemState,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(TAKE_ITEM)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(&a.worker)
+                    .bind(state.as_str())
+                    .bind(&a.batch)
+                    .bind(a.index)
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            /// Puts a changed request in the place of a not-sent row, pending for the worker.
+            pub(in super::super) async fn replace(
+                conn: &mut $conn,
+                a: &ClaimArgs,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(REPLACE_ITEM)
+                    .bind(a.provider)
+                    .bind(&a.reference)
+                    .bind(&a.worker)
+                    .bind(&a.batch)
+                    .bind(a.index)
+                    .bind(&a.fingerprint)
+                    .bind(&a.request)
+                    .bind(&a.amount)
+                    .bind(a.currency)
+                    .bind(a.now)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
             }
 
             /// Rows updated: 1 when the worker holds the item.

@@ -33,14 +33,14 @@
 //! retried: it rolled back whole, so nothing was taken.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
 
-use super::super::{Claim, ItemState};
+use super::super::Claim;
 use super::ExistingRow;
-use super::ops::{self, ClaimArgs, Decision};
+use super::ops::{self, ClaimArgs, Decision, lock, other};
 
 /// The database's clock in milliseconds (as in [`super::POSTGRES`]).
 macro_rules! now_ms {
@@ -84,12 +84,6 @@ const DEFER_MANY: &str = "INSERT INTO deferred_items (worker, provider, referenc
      item_index) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
      $5::bigint[]) ON CONFLICT (worker, provider, reference) DO NOTHING \
      RETURNING provider, reference";
-const TAKE: &str = "UPDATE payout_items SET worker = $3, state = $4, batch = $5, \
-     item_index = $6, updated_at = $7 WHERE provider = $1 AND reference = $2";
-const REPLACE: &str = "UPDATE payout_items SET worker = $3, state = 'pending', batch = $4, \
-     item_index = $5, fingerprint = $6, request = $7, amount = $8, currency = $9, \
-     payout_id = NULL, status = NULL, detail = NULL, updated_at = $10 \
-     WHERE provider = $1 AND reference = $2 AND state = 'not_sent'";
 
 /// How many times a group is tried when PostgreSQL breaks a deadlock or a serialization
 /// conflict by rolling it back.
@@ -103,16 +97,6 @@ type Waiting = (ClaimArgs, Answer);
 pub(super) struct ClaimGroup {
     queue: Mutex<Vec<Waiting>>,
     leader: tokio::sync::Mutex<()>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn other(message: &str) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(message.to_owned()))
 }
 
 impl ClaimGroup {
@@ -333,11 +317,11 @@ async fn take_over(
             Decision::Answer(Claim::Busy) => Pending::Defer,
             Decision::Answer(claim) => Pending::Decided(claim),
             Decision::Take(state, claim) => {
-                take(conn, a, state).await?;
+                ops::postgres_ops::take(conn, a, state).await?;
                 Pending::Decided(claim)
             }
             Decision::Replace => {
-                replace(conn, a).await?;
+                ops::postgres_ops::replace(conn, a).await?;
                 Pending::Decided(Claim::Send)
             }
         });
@@ -373,35 +357,4 @@ async fn existing(
         .into_iter()
         .map(|r| ((r.provider, r.reference), r.row))
         .collect())
-}
-
-async fn take(conn: &mut PgConnection, a: &ClaimArgs, state: ItemState) -> Result<(), sqlx::Error> {
-    sqlx::query(TAKE)
-        .bind(a.provider)
-        .bind(&a.reference)
-        .bind(&a.worker)
-        .bind(state.as_str())
-        .bind(&a.batch)
-        .bind(a.index)
-        .bind(a.now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-async fn replace(conn: &mut PgConnection, a: &ClaimArgs) -> Result<(), sqlx::Error> {
-    sqlx::query(REPLACE)
-        .bind(a.provider)
-        .bind(&a.reference)
-        .bind(&a.worker)
-        .bind(&a.batch)
-        .bind(a.index)
-        .bind(&a.fingerprint)
-        .bind(&a.request)
-        .bind(&a.amount)
-        .bind(a.currency)
-        .bind(a.now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
