@@ -12,8 +12,8 @@ use crate::model::{
 };
 use crate::money::Currency;
 use crate::phone::Country;
-use crate::reconcile::{Evidence, Reconciliation};
-use crate::settle::{Awaited, Wait};
+use crate::reconcile::verdict::{self, Evidence, Reconciliation};
+use crate::settle::poll::{self, Awaited, Wait};
 use crate::webhook::{WebhookEvent, WebhookRequest};
 
 /// How a provider handles refunds.
@@ -280,7 +280,10 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
         request: &PayoutRequest,
         evidence: &Evidence,
     ) -> Result<Reconciliation, Error> {
-        crate::reconcile::by_reference(self, request, evidence).await
+        let found = self.find_payout(&request.reference).await;
+        verdict::of_lookup(self.id(), request, evidence, found, |payout| {
+            self.recipient_matches(&request.destination, payout)
+        })
     }
 
     /// Gives money back for an earlier payment. Unsupported by default (a provider without
@@ -378,14 +381,16 @@ pub trait PayoutProvider: Send + Sync + fmt::Debug {
     /// # fn main() {}
     /// ```
     async fn await_final(&self, payout: &Payout, wait: &Wait) -> Result<Awaited, Error> {
-        crate::settle::await_final(self, payout, wait).await
+        let id = payout.id.as_str();
+        poll::payout_final(self.id(), payout, wait, || self.get_payout(id)).await
     }
 
     /// Waits until `refund` is final or the wait's deadline passes, polling
     /// [`PayoutProvider::get_refund`] under the same rules as
     /// [`await_final`](PayoutProvider::await_final).
     async fn await_refund(&self, refund: &Refund, wait: &Wait) -> Result<Awaited<Refund>, Error> {
-        crate::settle::await_refund(self, refund, wait).await
+        let id = refund.id.as_str();
+        poll::refund_final(self.id(), refund, wait, || self.get_refund(id)).await
     }
 }
 

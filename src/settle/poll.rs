@@ -1,45 +1,5 @@
-//! Waiting for a payout's (or a refund's) final status.
-//!
-//! The answer to a create is almost never final: mobile-money rails settle seconds to minutes
-//! later. [`await_final`] (also [`PayoutProvider::await_final`]) polls
-//! [`PayoutProvider::get_payout`] with exponential backoff until the payout is
-//! [final](crate::Status::is_final) or a deadline passes, and wakes at once when the merchant's
-//! webhook handler feeds it the provider's event through an [`EventFeed`].
-//!
-//! ```no_run
-//! # use std::sync::Arc;
-//! # use std::time::Duration;
-//! # use disburse::{Error, Payout, PayoutProvider, WebhookEvent};
-//! use disburse::settle::{Awaited, EventFeed, Wait};
-//!
-//! # async fn run(provider: Arc<dyn PayoutProvider>, payout: Payout) -> Result<(), Error> {
-//! // One feed per process; the webhook handler publishes every verified event into it.
-//! let feed = EventFeed::new();
-//! # let event: Option<WebhookEvent> = None;
-//! # if let Some(event) = event { feed.publish(&event); }
-//!
-//! let wait = Wait::new().timeout(Duration::from_secs(120)).events(&feed);
-//! match provider.await_final(&payout, &wait).await? {
-//!     Awaited::Final(done) => println!("{} is {:?}", done.id, done.status),
-//!     Awaited::DeadlineReached(last) => println!("{} still {:?}; keep waiting", last.id, last.status),
-//!     _ => {}
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! Rules:
-//! - The first poll happens after [`Wait::first_delay`]; each later one waits
-//!   [`Wait::factor`] times longer, capped at [`Wait::max_delay`], and never past the deadline.
-//!   One last poll is made at the deadline.
-//! - A published event that matches the payout (same provider, and the payout's id or merchant
-//!   reference) triggers a poll at once. If that poll is still not final but the event is, the
-//!   event wins: it was authenticated by [`PayoutProvider::parse_webhook`], and providers often
-//!   update their read endpoint after they send the webhook. The returned record is the polled
-//!   one with the event's status.
-//! - A poll that fails with a retryable error ([`Error::is_retryable`]) is retried on the
-//!   schedule; any other error is returned at once. If the deadline passes and no poll ever
-//!   succeeded, the last error is returned.
-//! - Nothing here sends money: it only reads.
+//! The waiting itself, with no provider in it: [`Awaited`], [`Wait`], [`EventFeed`] and the
+//! poll-and-wake loop; [`super`] ties it to [`PayoutProvider`](crate::PayoutProvider).
 
 use std::time::Duration;
 
@@ -49,13 +9,12 @@ use tracing::Instrument as _;
 
 use crate::error::Error;
 use crate::model::{Payout, ProviderId, Reference, Refund, Status};
-use crate::provider::PayoutProvider;
 use crate::webhook::{EventObject, WebhookEvent};
 
 /// How many published events a slow waiter may fall behind before it simply polls.
 const FEED_CAPACITY: usize = 1024;
 
-/// What [`await_final`] (a payout) or [`await_refund`] (a refund) ended with.
+/// What [`await_final`](super::await_final) (a payout) or [`await_refund`](super::await_refund) (a refund) ended with.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Awaited<T = Payout> {
@@ -126,7 +85,7 @@ impl EventFeed {
         EventFeed { sender }
     }
 
-    /// Publishes one event, already verified by [`PayoutProvider::parse_webhook`].
+    /// Publishes one event, already verified by [`PayoutProvider::parse_webhook`](crate::PayoutProvider::parse_webhook).
     pub fn publish(&self, event: &WebhookEvent) {
         // An error only means nobody is waiting right now.
         let _ = self.sender.send(event.clone());
@@ -215,50 +174,49 @@ impl Default for Wait {
     }
 }
 
-/// Waits until `payout` is final or `wait.timeout` passes; see the [module docs](self).
-///
-/// A payout that is already final is returned at once, without a request.
-pub async fn await_final<P>(provider: &P, payout: &Payout, wait: &Wait) -> Result<Awaited, Error>
+/// Waits until `payout` is final, polling with `get` (the provider's `get_payout` for its id):
+/// [`super::await_final`] and [`PayoutProvider::await_final`](crate::PayoutProvider::await_final)'s
+/// default, in one span.
+pub(crate) async fn payout_final<F, Fut>(
+    provider: ProviderId,
+    payout: &Payout,
+    wait: &Wait,
+    get: F,
+) -> Result<Awaited, Error>
 where
-    P: PayoutProvider + ?Sized,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Payout, Error>>,
 {
-    let id = payout.id.as_str();
     // Every poll (its HTTP span included) carries the provider, the merchant reference and the
     // provider's payout id: never an amount, a number or a secret.
     let span = tracing::info_span!(
         "disburse.await_final",
-        provider = %provider.id(),
+        provider = %provider,
         reference = payout.reference.as_ref().map(Reference::as_str),
         payout = %payout.id,
     );
-    settle(payout, wait, || provider.get_payout(id))
-        .instrument(span)
-        .await
+    settle(payout, wait, get).instrument(span).await
 }
 
-/// Waits until `refund` is final or `wait.timeout` passes, polling
-/// [`PayoutProvider::get_refund`] and waking on a matching event, under the same rules as
-/// [`await_final`] (see the [module docs](self)).
-///
-/// A refund that is already final is returned at once, without a request.
-pub async fn await_refund<P>(
-    provider: &P,
+/// Waits until `refund` is final, polling with `get` (the provider's `get_refund` for its id),
+/// in one span.
+pub(crate) async fn refund_final<F, Fut>(
+    provider: ProviderId,
     refund: &Refund,
     wait: &Wait,
+    get: F,
 ) -> Result<Awaited<Refund>, Error>
 where
-    P: PayoutProvider + ?Sized,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Refund, Error>>,
 {
-    let id = refund.id.as_str();
     let span = tracing::info_span!(
         "disburse.await_final",
-        provider = %provider.id(),
+        provider = %provider,
         reference = refund.reference.as_ref().map(Reference::as_str),
         refund = %refund.id,
     );
-    settle(refund, wait, || provider.get_refund(id))
-        .instrument(span)
-        .await
+    settle(refund, wait, get).instrument(span).await
 }
 
 /// A record [`settle`] can wait on: a payout or a refund.

@@ -1,51 +1,15 @@
-//! Reconciling a payout whose outcome is unknown ([`Error::OutcomeUnknown`]), the same way on
-//! every provider: [`PayoutProvider::reconcile`] answers found, not found, or cannot tell (with
-//! the reason and what an operator needs to settle it by hand).
-//!
-//! ```no_run
-//! # use disburse::{Error, PayoutProvider, PayoutRequest};
-//! use disburse::reconcile::{Evidence, Reconciliation};
-//!
-//! # async fn run(provider: &dyn PayoutProvider, request: PayoutRequest, sent_at: chrono::DateTime<chrono::Utc>) -> Result<(), Error> {
-//! match provider.create_payout(&request).await {
-//!     Err(Error::OutcomeUnknown { .. }) => {
-//!         // Later (a webhook may have arrived in between): the verified events received since.
-//!         let evidence = Evidence::new(sent_at);
-//!         match provider.reconcile(&request, &evidence).await? {
-//!             Reconciliation::Found(payout) => println!("it went through: {}", payout.id),
-//!             Reconciliation::NotFound => println!("nothing was sent: safe to send again"),
-//!             Reconciliation::CannotTell(why) => println!("ask an operator: {why}"),
-//!             _ => {}
-//!         }
-//!     }
-//!     other => { other?; }
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! How each answer is reached:
-//! - Where the provider looks payouts up by merchant reference
-//!   ([`PayoutProvider::find_payout`]: JPay, Payonify), that lookup decides. A payout found
-//!   under the reference with another amount than the request's is not taken for it: that is
-//!   [`Reconciliation::CannotTell`] (the reference was reused).
-//! - Where it cannot (Vesicash never receives the merchant reference), the adapter matches the
-//!   request against what the provider sent back since: the verified webhook events in the
-//!   [`Evidence`]. One payout event with the request's amount, received after the request was
-//!   sent and not already claimed by a known payout, is [`Reconciliation::Found`]; none or
-//!   several are [`Reconciliation::CannotTell`], saying which. Such a provider never answers
-//!   [`Reconciliation::NotFound`]: no answer it gives proves that nothing was paid.
-//! - Nothing here sends money.
+//! The answers of a reconciliation and how they are reached from what a provider said, with no
+//! provider in it; [`super`] ties it to [`PayoutProvider`](crate::PayoutProvider).
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::Error;
-use crate::model::{FoundPayout, Payout, PayoutRequest, found_is_sent};
-use crate::provider::PayoutProvider;
+use crate::model::{FoundPayout, Payout, PayoutRequest, ProviderId, found_is_sent};
 use crate::webhook::WebhookEvent;
 
-/// The answer of [`PayoutProvider::reconcile`].
+/// The answer of [`PayoutProvider::reconcile`](crate::PayoutProvider::reconcile).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reconciliation {
@@ -88,7 +52,7 @@ impl fmt::Display for CannotTell {
 pub struct ReceivedEvent {
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// The event, as [`PayoutProvider::parse_webhook`] returned it.
+    /// The event, as [`PayoutProvider::parse_webhook`](crate::PayoutProvider::parse_webhook) returned it.
     pub event: WebhookEvent,
 }
 
@@ -146,49 +110,42 @@ fn operator_hint(provider: &str, request: &PayoutRequest, sent_at: DateTime<Utc>
     )
 }
 
-/// Reconciles through [`PayoutProvider::find_payout`]: the default of
-/// [`PayoutProvider::reconcile`].
-pub async fn by_reference<P>(
-    provider: &P,
+/// The verdict on what the provider's `find_payout` answered for `request`
+/// (`recipient_matches` is its hook for the found payout's recipient): [`super::by_reference`]
+/// and [`PayoutProvider::reconcile`](crate::PayoutProvider::reconcile)(crate::PayoutProvider::reconcile)'s default.
+pub(crate) fn of_lookup(
+    provider: ProviderId,
     request: &PayoutRequest,
     evidence: &Evidence,
-) -> Result<Reconciliation, Error>
-where
-    P: PayoutProvider + ?Sized,
-{
-    match provider.find_payout(&request.reference).await {
+    found: Result<Option<Payout>, Error>,
+    recipient_matches: impl FnOnce(&Payout) -> Option<bool>,
+) -> Result<Reconciliation, Error> {
+    match found {
         Ok(Some(payout)) => {
-            let recipient = provider.recipient_matches(&request.destination, &payout);
+            let recipient = recipient_matches(&payout);
             let why = match found_is_sent(&request.amount, &payout, recipient) {
                 FoundPayout::Differs { why } => format!(
                     "{} holds {why} under reference {}: the reference was used for another \
                      payout",
-                    provider.id(),
-                    request.reference
+                    provider, request.reference
                 ),
                 FoundPayout::CannotTell => format!(
                     "{} holds payout {} under reference {}, with no amount to compare with the \
                      request's {}",
-                    provider.id(),
-                    payout.id,
-                    request.reference,
-                    request.amount
+                    provider, payout.id, request.reference, request.amount
                 ),
                 _ => return Ok(Reconciliation::Found(payout)),
             };
             Ok(Reconciliation::CannotTell(CannotTell {
                 reason: why,
-                operator: operator_hint(provider.id().as_str(), request, evidence.sent_at),
+                operator: operator_hint(provider.as_str(), request, evidence.sent_at),
                 candidates: vec![payout.id],
             }))
         }
         Ok(None) => Ok(Reconciliation::NotFound),
         Err(Error::Unsupported { .. }) => Ok(Reconciliation::CannotTell(CannotTell {
-            reason: format!(
-                "{} cannot look a payout up by merchant reference",
-                provider.id()
-            ),
-            operator: operator_hint(provider.id().as_str(), request, evidence.sent_at),
+            reason: format!("{} cannot look a payout up by merchant reference", provider),
+            operator: operator_hint(provider.as_str(), request, evidence.sent_at),
             candidates: Vec::new(),
         })),
         Err(e) => Err(e),
