@@ -573,7 +573,9 @@ async fn a_payout_request_reads_back_whole_from_both_backends() {
             t.store.clone(),
         )
         .batch("rb");
+        let before = chrono::Utc::now().timestamp_millis();
         collect(runner.run_iter([request.clone()])).await;
+        let after = chrono::Utc::now().timestamp_millis();
         let stored = t
             .store
             .items("rb", Some(ItemState::Sent))
@@ -583,6 +585,13 @@ async fn a_payout_request_reads_back_whole_from_both_backends() {
         assert_eq!(stored[0].request, request, "{backend:?}");
         assert_eq!(stored[0].provider, "jpay");
         assert_eq!(stored[0].attempts, 1);
+        // When it was claimed, read back as it was written (milliseconds): the lower bound
+        // `disburse reconcile` gives an operator for when it may have been sent.
+        let claimed = stored[0].claimed_at.timestamp_millis();
+        assert!(
+            (before..=after).contains(&claimed),
+            "{backend:?}: claimed at {claimed}, run from {before} to {after}"
+        );
         assert_eq!(
             t.store.count_by_state("rb").await.expect("counts"),
             [("sent".to_owned(), 1)].into()

@@ -202,6 +202,9 @@ pub struct StoredItem {
     pub attempts: u32,
     /// The worker that last took it.
     pub worker: Option<String>,
+    /// When it was first claimed: no request for it left before then, so an operator looking
+    /// for its payout looks from then on.
+    pub claimed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A worker: one run of the batch engine, holding the items it took while its heartbeat is

@@ -166,7 +166,7 @@ macro_rules! on_pool {
 }
 
 const ITEM_COLUMNS: &str = "provider, reference, fingerprint, batch, item_index, request, state, \
-     worker, attempts, payout_id, status, detail";
+     worker, attempts, payout_id, status, detail, created_at";
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -182,6 +182,8 @@ struct ItemRow {
     payout_id: Option<String>,
     status: Option<String>,
     detail: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    created_at: i64,
 }
 
 /// An existing row, as a claim reads it.
@@ -376,6 +378,7 @@ fn stored_item(row: ItemRow) -> Result<StoredItem, Error> {
         },
         attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
         worker: row.worker,
+        claimed_at: chrono::DateTime::from_timestamp_millis(row.created_at).unwrap_or_default(),
     })
 }
 

@@ -77,7 +77,9 @@ pub async fn run(args: ReconcileArgs) -> Result<ExitCode, Error> {
         if claim != Claim::Reconcile {
             continue;
         }
-        let evidence = Evidence::new(chrono::Utc::now());
+        // No request for it left before its first claim: the provider's records are searched, and
+        // an operator told to look, from then on.
+        let evidence = Evidence::new(item.claimed_at);
         let (record, line) = match provider.reconcile(request, &evidence).await {
             Ok(Reconciliation::Found(payout)) => {
                 found += 1;
