@@ -802,3 +802,76 @@ async fn a_row_held_by_another_worker_is_reported_once_whether_taken_over_or_fin
         }
     }
 }
+
+/// Every table's columns as the migrations built them: (table, column) → (not null, position in
+/// the primary key, 0 when not in it). The migration bookkeeping table is left out.
+type Schema = BTreeMap<(String, String), (bool, i64)>;
+
+const SQLITE_COLUMNS: &str = "SELECT m.name, p.name, p.\"notnull\", p.pk FROM sqlite_master m \
+     JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+     AND m.name <> '_sqlx_migrations'";
+
+const POSTGRES_COLUMNS: &str = "SELECT c.table_name::text, c.column_name::text, \
+     CAST(CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END AS BIGINT), \
+     CAST(COALESCE((SELECT k.ordinal_position FROM information_schema.table_constraints t \
+     JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name \
+     AND k.table_schema = t.table_schema AND k.table_name = t.table_name \
+     WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema \
+     AND t.table_name = c.table_name AND k.column_name = c.column_name), 0) AS BIGINT) \
+     FROM information_schema.columns c WHERE c.table_schema = current_schema() \
+     AND c.table_name <> '_sqlx_migrations'";
+
+/// The columns of `rows`; a primary-key column is not null whatever SQLite's pragma says
+/// (PostgreSQL makes it so; SQLite only refuses NULL where the column says NOT NULL).
+fn schema(rows: Vec<(String, String, i64, i64)>) -> Schema {
+    rows.into_iter()
+        .map(|(table, column, not_null, pk)| ((table, column), (not_null != 0 || pk > 0, pk)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_and_postgres_migrations_build_the_same_tables_columns_and_keys() {
+    use sqlx::Connection as _;
+    let mut schemas = Vec::new();
+    for backend in BACKENDS {
+        let t = test_store(backend, "schema_parity").await;
+        t.store.close().await;
+        let rows: Vec<(String, String, i64, i64)> = match backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&t.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query_as(SQLITE_COLUMNS)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("sqlite columns")
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&t.url).await.expect("postgres");
+                sqlx::query_as(POSTGRES_COLUMNS)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("postgres columns")
+            }
+        };
+        schemas.push(schema(rows));
+    }
+    let (sqlite, postgres) = (&schemas[0], &schemas[1]);
+    assert!(
+        sqlite.contains_key(&("payout_items".to_owned(), "reference".to_owned())),
+        "the migrations ran: {sqlite:?}"
+    );
+    let only = |a: &Schema, b: &Schema| -> Vec<String> {
+        a.iter()
+            .filter(|(k, v)| b.get(*k) != Some(*v))
+            .map(|((table, column), (not_null, pk))| {
+                format!("{table}.{column} (not null {not_null}, key {pk})")
+            })
+            .collect()
+    };
+    assert_eq!(
+        (only(sqlite, postgres), only(postgres, sqlite)),
+        (Vec::<String>::new(), Vec::<String>::new()),
+        "columns that differ: (SQLite's, PostgreSQL's)"
+    );
+}
