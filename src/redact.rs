@@ -54,6 +54,7 @@ macro_rules! redacted_debug {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 #[allow(unused_imports)]
                 use $crate::redact::{SECRET, SECRET_TEXT, Url, url};
+                #[allow(unused_variables)]
                 let $c = self;
                 f.debug_struct(::std::stringify!($ty))
                     $(.field(::std::stringify!($name), &$value))*

@@ -1,7 +1,6 @@
 //! JPay's own types: the simulator's marker type, the fields its ledger entries carry, and
 //! its constants. A leaf: every other file of the folder may import it.
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::sandbox::details::EntryDetails;
@@ -50,15 +49,4 @@ pub const JPAY_CREDENTIALS: JpayCredentials = JpayCredentials {
     callback_secret: "jpay_sandbox_callback_secret_e05a7f",
 };
 
-const REDACTED: &str = "** redacted **";
-
-impl fmt::Debug for JpayCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JpayCredentials")
-            .field("app_key", &self.app_key)
-            .field("app_secret", &REDACTED)
-            .field("app_code", &self.app_code)
-            .field("callback_secret", &REDACTED)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { JpayCredentials, |c| { app_key: c.app_key, app_secret: SECRET_TEXT, app_code: c.app_code, callback_secret: SECRET_TEXT, } }

@@ -1,7 +1,6 @@
 //! M-Pesa Daraja's own types: the simulator's marker type, the fields its ledger entries carry, and
 //! its constants. A leaf: every other file of the folder may import it.
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::sandbox::details::EntryDetails;
@@ -32,15 +31,7 @@ pub struct MpesaDarajaCredentials {
     pub callback_secret: &'static str,
 }
 
-impl fmt::Debug for MpesaDarajaCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MpesaDarajaCredentials")
-            .field("consumer_key", &self.consumer_key)
-            .field("shortcode", &self.shortcode)
-            .field("initiator_name", &self.initiator_name)
-            .finish_non_exhaustive()
-    }
-}
+crate::redact::redacted_debug! { MpesaDarajaCredentials, |c| { consumer_key: c.consumer_key, shortcode: c.shortcode, initiator_name: c.initiator_name, .. } }
 
 /// The credentials the simulated Daraja accepts.
 pub const MPESA_DARAJA_CREDENTIALS: MpesaDarajaCredentials = MpesaDarajaCredentials {

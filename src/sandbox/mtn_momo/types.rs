@@ -1,7 +1,6 @@
 //! MTN MoMo's own types: the simulator's marker type, the fields its ledger entries carry, and
 //! its constants. A leaf: every other file of the folder may import it.
 
-use std::fmt;
 use std::time::Duration;
 
 use super::Operation;
@@ -50,15 +49,4 @@ pub const MTN_MOMO_CREDENTIALS: MtnMomoCredentials = MtnMomoCredentials {
     callback_secret: "mtn_sandbox_callback_secret_51c0",
 };
 
-const REDACTED: &str = "** redacted **";
-
-impl fmt::Debug for MtnMomoCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MtnMomoCredentials")
-            .field("subscription_key", &REDACTED)
-            .field("api_user", &REDACTED)
-            .field("api_key", &REDACTED)
-            .field("callback_secret", &REDACTED)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { MtnMomoCredentials, |c| { subscription_key: SECRET_TEXT, api_user: SECRET_TEXT, api_key: SECRET_TEXT, callback_secret: SECRET_TEXT, } }

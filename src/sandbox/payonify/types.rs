@@ -2,7 +2,6 @@
 //! its constants. A leaf: every other file of the folder may import it.
 
 use crate::sandbox::details::EntryDetails;
-use std::fmt;
 
 /// The simulated Payonify.
 #[derive(Debug)]
@@ -45,14 +44,4 @@ pub const PAYONIFY_CREDENTIALS: PayonifyCredentials = PayonifyCredentials {
     webhook_secret: "whsec_sandbox_9f8e7d6c5b4a3f2e",
 };
 
-const REDACTED: &str = "** redacted **";
-
-impl fmt::Debug for PayonifyCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PayonifyCredentials")
-            .field("publishable_key", &self.publishable_key)
-            .field("secret_key", &REDACTED)
-            .field("webhook_secret", &REDACTED)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { PayonifyCredentials, |c| { publishable_key: c.publishable_key, secret_key: SECRET_TEXT, webhook_secret: SECRET_TEXT, } }

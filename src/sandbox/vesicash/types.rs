@@ -2,7 +2,6 @@
 //! its constants. A leaf: every other file of the folder may import it.
 
 use crate::sandbox::details::EntryDetails;
-use std::fmt;
 
 /// The simulated Vesicash.
 #[derive(Debug)]
@@ -51,14 +50,4 @@ pub const VESICASH_CREDENTIALS: VesicashCredentials = VesicashCredentials {
     webhook_secret: "v_sandbox_whsec_3b9f0c27d1e8",
 };
 
-const REDACTED: &str = "** redacted **";
-
-impl fmt::Debug for VesicashCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VesicashCredentials")
-            .field("secret_key", &REDACTED)
-            .field("public_key", &self.public_key)
-            .field("webhook_secret", &REDACTED)
-            .finish()
-    }
-}
+crate::redact::redacted_debug! { VesicashCredentials, |c| { secret_key: SECRET_TEXT, public_key: c.public_key, webhook_secret: SECRET_TEXT, } }
