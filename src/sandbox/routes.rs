@@ -1,7 +1,12 @@
 //! The endpoints each simulated provider serves, as data: one constant per provider builds its
 //! router and is what [`routes`](crate::sandbox::routes) reports.
 
-use axum::routing::MethodFilter;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{MethodFilter, MethodRouter};
+
+use crate::sandbox::state::Shared;
 
 /// One endpoint: a method and a path relative to the provider's base URL (`{name}` is a path
 /// parameter).
@@ -35,4 +40,20 @@ impl Endpoint {
             MethodFilter::GET
         }
     }
+}
+
+/// A simulator's routes: each endpoint of `routes` served, under its method, by the handler
+/// `handler` names for its operation. The simulator adds its not-found answer and its state.
+pub(crate) fn router<O>(
+    routes: &[(Endpoint, O)],
+    handler: impl Fn(&O, MethodFilter) -> MethodRouter<Arc<Shared>>,
+) -> Router<Arc<Shared>> {
+    routes.iter().fold(Router::new(), |router, (endpoint, op)| {
+        router.route(endpoint.path, handler(op, endpoint.filter()))
+    })
+}
+
+/// The endpoints of a simulator's `routes`.
+pub(crate) fn endpoints<O>(routes: &[(Endpoint, O)]) -> Vec<Endpoint> {
+    routes.iter().map(|(endpoint, _)| *endpoint).collect()
 }

@@ -47,20 +47,17 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    for (endpoint, op) in ROUTES {
-        let method_router = match op {
-            Op::AppToken => on(endpoint.filter(), token::app_token),
-            Op::Refresh => on(endpoint.filter(), token::refresh),
-            Op::Initiate => on(endpoint.filter(), payout::initiate),
-            Op::Get => on(endpoint.filter(), query::get),
-            Op::List => on(endpoint.filter(), query::list),
-            Op::Channels => on(endpoint.filter(), channel_list::list),
-            Op::Balance => on(endpoint.filter(), wallet::balance),
-        };
-        router = router.route(endpoint.path, method_router);
-    }
-    router.fallback(not_found).with_state(shared)
+    crate::sandbox::routes::router(ROUTES, |op, filter| match op {
+        Op::AppToken => on(filter, token::app_token),
+        Op::Refresh => on(filter, token::refresh),
+        Op::Initiate => on(filter, payout::initiate),
+        Op::Get => on(filter, query::get),
+        Op::List => on(filter, query::list),
+        Op::Channels => on(filter, channel_list::list),
+        Op::Balance => on(filter, wallet::balance),
+    })
+    .fallback(not_found)
+    .with_state(shared)
 }
 
 async fn not_found() -> Response {

@@ -28,7 +28,7 @@ impl Simulator for Jpay {
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
-        ROUTES.iter().map(|(e, _)| *e).collect()
+        crate::sandbox::routes::endpoints(ROUTES)
     }
 
     fn router(&self, shared: Arc<Shared>) -> Router {

@@ -43,17 +43,14 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    for (endpoint, op) in ROUTES {
-        let method_router = match op {
-            Op::Token => on(endpoint.filter(), auth::token),
-            Op::Payment => on(endpoint.filter(), b2c::payment_request),
-            Op::Status => on(endpoint.filter(), query::transaction_status),
-            Op::Balance => on(endpoint.filter(), query::account_balance),
-        };
-        router = router.route(endpoint.path, method_router);
-    }
-    router.fallback(not_found).with_state(shared)
+    crate::sandbox::routes::router(ROUTES, |op, filter| match op {
+        Op::Token => on(filter, auth::token),
+        Op::Payment => on(filter, b2c::payment_request),
+        Op::Status => on(filter, query::transaction_status),
+        Op::Balance => on(filter, query::account_balance),
+    })
+    .fallback(not_found)
+    .with_state(shared)
 }
 
 async fn not_found() -> Response {

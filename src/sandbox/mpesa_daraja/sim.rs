@@ -29,7 +29,7 @@ impl Simulator for MpesaDaraja {
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
-        ROUTES.iter().map(|(e, _)| *e).collect()
+        crate::sandbox::routes::endpoints(ROUTES)
     }
 
     fn router(&self, shared: Arc<Shared>) -> Router {

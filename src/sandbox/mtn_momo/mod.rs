@@ -111,26 +111,23 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    for (endpoint, op) in ROUTES {
-        let method_router = match op {
-            Op::Token => on(endpoint.filter(), auth::token),
-            Op::Create(Operation::Transfer) => on(endpoint.filter(), transfer::transfer),
-            Op::Create(Operation::DepositV1) => on(endpoint.filter(), transfer::deposit_v1),
-            Op::Create(Operation::DepositV2) => on(endpoint.filter(), transfer::deposit_v2),
-            Op::Create(Operation::RefundV1) => on(endpoint.filter(), transfer::refund_v1),
-            Op::Create(Operation::RefundV2) => on(endpoint.filter(), transfer::refund_v2),
-            Op::GetTransfer => on(endpoint.filter(), query::transfer),
-            Op::GetDeposit => on(endpoint.filter(), query::deposit),
-            Op::GetRefund => on(endpoint.filter(), query::refund),
-            Op::Balance => on(endpoint.filter(), account::balance),
-            Op::BalanceIn => on(endpoint.filter(), account::balance_in),
-            Op::Active => on(endpoint.filter(), account::active),
-            Op::BasicUserInfo => on(endpoint.filter(), account::basic_user_info),
-        };
-        router = router.route(endpoint.path, method_router);
-    }
-    router.fallback(not_found).with_state(shared)
+    crate::sandbox::routes::router(ROUTES, |op, filter| match op {
+        Op::Token => on(filter, auth::token),
+        Op::Create(Operation::Transfer) => on(filter, transfer::transfer),
+        Op::Create(Operation::DepositV1) => on(filter, transfer::deposit_v1),
+        Op::Create(Operation::DepositV2) => on(filter, transfer::deposit_v2),
+        Op::Create(Operation::RefundV1) => on(filter, transfer::refund_v1),
+        Op::Create(Operation::RefundV2) => on(filter, transfer::refund_v2),
+        Op::GetTransfer => on(filter, query::transfer),
+        Op::GetDeposit => on(filter, query::deposit),
+        Op::GetRefund => on(filter, query::refund),
+        Op::Balance => on(filter, account::balance),
+        Op::BalanceIn => on(filter, account::balance_in),
+        Op::Active => on(filter, account::active),
+        Op::BasicUserInfo => on(filter, account::basic_user_info),
+    })
+    .fallback(not_found)
+    .with_state(shared)
 }
 
 async fn not_found() -> Response {

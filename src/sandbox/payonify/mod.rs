@@ -41,17 +41,14 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    for (endpoint, op) in ROUTES {
-        let method_router = match op {
-            Op::Validate => on(endpoint.filter(), validate::validate),
-            Op::Create => on(endpoint.filter(), create::create),
-            Op::Retrieve => on(endpoint.filter(), list::retrieve),
-            Op::List => on(endpoint.filter(), list::list),
-        };
-        router = router.route(endpoint.path, method_router);
-    }
-    router.fallback(not_found).with_state(shared)
+    crate::sandbox::routes::router(ROUTES, |op, filter| match op {
+        Op::Validate => on(filter, validate::validate),
+        Op::Create => on(filter, create::create),
+        Op::Retrieve => on(filter, list::retrieve),
+        Op::List => on(filter, list::list),
+    })
+    .fallback(not_found)
+    .with_state(shared)
 }
 
 async fn not_found(request: Request) -> Response {

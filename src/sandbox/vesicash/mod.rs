@@ -47,18 +47,15 @@ pub(crate) const ROUTES: &[(Endpoint, Op)] = &[
 ];
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    for (endpoint, op) in ROUTES {
-        let method_router = match op {
-            Op::Countries => on(endpoint.filter(), catalog::countries),
-            Op::Banks => on(endpoint.filter(), catalog::banks),
-            Op::Payout => on(endpoint.filter(), payout::create),
-            Op::Refund => on(endpoint.filter(), refund::create),
-            Op::Status => on(endpoint.filter(), status::lookup),
-        };
-        router = router.route(endpoint.path, method_router);
-    }
-    router.fallback(not_found).with_state(shared)
+    crate::sandbox::routes::router(ROUTES, |op, filter| match op {
+        Op::Countries => on(filter, catalog::countries),
+        Op::Banks => on(filter, catalog::banks),
+        Op::Payout => on(filter, payout::create),
+        Op::Refund => on(filter, refund::create),
+        Op::Status => on(filter, status::lookup),
+    })
+    .fallback(not_found)
+    .with_state(shared)
 }
 
 async fn not_found() -> Response {
