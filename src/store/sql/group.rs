@@ -7,10 +7,11 @@
 
 use std::collections::HashSet;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sqlx::{Acquire, SqliteConnection};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use super::super::{Applied, Claim};
 use super::batched;
@@ -19,7 +20,7 @@ use super::ops::{
     AbandonedArgs, AbandonedRow, ClaimArgs, DeferredArgs, DeferredRow, IntentArgs, OutcomeArgs,
     StatusArgs, lock, other,
 };
-use super::sqlite::SqliteDb;
+use super::sqlite::{SqliteDb, WeakSqliteDb};
 
 /// A write.
 pub(super) enum Op {
@@ -59,11 +60,44 @@ pub(super) enum Reply {
 type Answer = oneshot::Sender<Result<Reply, sqlx::Error>>;
 type Waiting = (Op, Answer);
 
-/// The writes waiting for the next commit, and who makes it.
-#[derive(Default)]
+/// The writes waiting for the next commit, and the task that makes the commits.
+///
+/// One task writes: while it commits a group, the writes that arrive queue for the next, and it
+/// takes them as soon as the commit returns. A caller that stops waiting cannot cut a commit
+/// that holds other callers' writes in half: the task, not the caller, makes it.
 pub(super) struct Group {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     queue: Mutex<Vec<Waiting>>,
-    leader: tokio::sync::Mutex<()>,
+    /// Wakes the writer when a write is queued (a permit is kept if it is busy).
+    queued: Notify,
+    /// True while a writer task runs. It clears this when it ends, however it ends, so a write
+    /// after a runtime shut down (dropping its tasks) starts another on the caller's runtime.
+    writing: AtomicBool,
+    /// Set when the store is dropped: the writer ends once the queue is empty.
+    dropped: AtomicBool,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Vec::new()),
+                queued: Notify::new(),
+                writing: AtomicBool::new(false),
+                dropped: AtomicBool::new(false),
+            }),
+        }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.shared.dropped.store(true, Ordering::SeqCst);
+        self.shared.queued.notify_one();
+    }
 }
 
 /// A reply of another write's kind (cannot happen: each op is answered by its own variant).
@@ -74,27 +108,53 @@ pub(super) fn mismatch() -> sqlx::Error {
 impl Group {
     /// Queues `op` and returns once a commit holding it is durable (or failed).
     pub(super) async fn run(&self, db: &SqliteDb, op: Op) -> Result<Reply, sqlx::Error> {
-        let (reply, mut answer) = oneshot::channel();
-        lock(&self.queue).push((op, reply));
-        {
-            let _leader = self.leader.lock().await;
-            // The previous leader's commit may have held this write.
-            if let Ok(result) = answer.try_recv() {
-                return result;
-            }
-            let waiting = std::mem::take(&mut *lock(&self.queue));
-            if !waiting.is_empty() {
-                // In a task of its own: a caller that stops waiting cannot cut a commit that
-                // holds other callers' writes in half.
-                let _ = tokio::spawn(commit(db.clone(), waiting)).await;
-            }
+        let (reply, answer) = oneshot::channel();
+        lock(&self.shared.queue).push((op, reply));
+        if !self.shared.writing.swap(true, Ordering::SeqCst) {
+            tokio::spawn(write(Arc::clone(&self.shared), db.downgrade()));
         }
+        self.shared.queued.notify_one();
         answer
             .await
             .unwrap_or_else(|_| Err(other("the commit holding this write was lost")))
     }
 }
 
+/// Clears [`Shared::writing`] when the writer ends.
+struct Writing(Arc<Shared>);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.writing.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The writer: commits what is queued, a group at a time, until the store is dropped. It holds
+/// the connection only while it commits, so dropping the store closes it.
+async fn write(shared: Arc<Shared>, db: WeakSqliteDb) {
+    let writing = Writing(shared);
+    let shared = &writing.0;
+    loop {
+        let waiting = std::mem::take(&mut *lock(&shared.queue));
+        if waiting.is_empty() {
+            if shared.dropped.load(Ordering::SeqCst) {
+                return;
+            }
+            shared.queued.notified().await;
+            continue;
+        }
+        match db.upgrade() {
+            Some(db) => commit(db, waiting).await,
+            None => {
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(sqlx::Error::PoolClosed));
+                }
+            }
+        }
+    }
+}
+
+/// Commits one group and answers its writes.
 async fn commit(db: SqliteDb, waiting: Vec<Waiting>) {
     let mut unanswered = Vec::with_capacity(waiting.len());
     if let Err(e) = run_all(&db, waiting, &mut unanswered).await {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
@@ -97,12 +97,28 @@ async fn prepare(conn: &mut SqliteConnection, name: &str) -> Result<(), Error> {
 #[derive(Clone)]
 pub(super) struct SqliteDb(Arc<Mutex<Option<SqliteConnection>>>);
 
+/// The store's connection without keeping it open: [`super::group`]'s writer holds this, so
+/// dropping the store closes the file.
+pub(super) struct WeakSqliteDb(Weak<Mutex<Option<SqliteConnection>>>);
+
+impl WeakSqliteDb {
+    /// The connection, unless the store was dropped.
+    pub(super) fn upgrade(&self) -> Option<SqliteDb> {
+        self.0.upgrade().map(SqliteDb)
+    }
+}
+
 /// The connection, held by one call.
 pub(super) type Held = OwnedMappedMutexGuard<Option<SqliteConnection>, SqliteConnection>;
 
 impl SqliteDb {
     fn new(conn: SqliteConnection) -> SqliteDb {
         SqliteDb(Arc::new(Mutex::new(Some(conn))))
+    }
+
+    /// The connection without keeping it open.
+    pub(super) fn downgrade(&self) -> WeakSqliteDb {
+        WeakSqliteDb(Arc::downgrade(&self.0))
     }
 
     /// The connection, once the call before has done with it; [`sqlx::Error::PoolClosed`] once
