@@ -1,21 +1,23 @@
 //! SQLite's commit group writes the engine's three writes per payout (claim, intent, outcome)
-//! for a whole group at once: two statements for the group's claims (which rows exist, then the
-//! insert), one for its intents, two for its outcomes, instead of one to three per write, each a round trip to sqlx's SQLite
-//! thread. The writes travel as one JSON array bound to one parameter and read back with
-//! `json_each`, so each statement's text is the same for any number of writes and stays
-//! prepared.
+//! for a whole group at once, in one round trip to sqlx's SQLite thread instead of one to
+//! three per write: one script ([`SCRIPT`]) of a statement for the group's claims, one for its
+//! intents, two for its outcomes, in a savepoint. The writes of each kind travel as one JSON
+//! array bound to one parameter and read back with `json_each`, so the script's text is the
+//! same for any number of writes and stays prepared.
 //!
-//! No statement returns a row per write: sqlx hands each row from its SQLite thread to the
-//! caller as a message of its own (a thread wake-up each). A claim learns which of its rows
-//! exist from one query answering one text (their positions in the array); an intent or an
-//! outcome from its statement's count of changed rows, which says every write changed its row
-//! unless a worker lost an item, and only then does one such query name those that did.
+//! Only the claims' query returns a row (one text of the positions of the claims whose row
+//! exists): sqlx hands each row back as a message of its own, a thread wake-up each. Each
+//! statement's count of changed rows says whether every intent and outcome changed its row,
+//! as they do unless a worker lost an item; only then does one query name those that did.
 //!
-//! Each function takes writes of distinct keys and says, per write, whether it changed its row;
-//! [`super::group`] answers the rest on their own, and runs every write on its own again when a
-//! statement fails, so one bad write still fails alone, with its own error.
+//! The writes passed are of distinct keys; [`super::group`] answers the rest on their own, and
+//! runs every write on its own when the script fails (it is rolled back whole), so one bad write
+//! still fails alone, with its own error.
 
-use sqlx::{Acquire, SqliteConnection};
+use std::sync::LazyLock;
+
+use futures_util::TryStreamExt;
+use sqlx::{Either, SqliteConnection};
 
 use super::ops::{ClaimArgs, IntentArgs, OutcomeArgs, other};
 
@@ -51,28 +53,40 @@ const OUTCOMES: &str = "UPDATE payout_items SET state = j.value->>3, \
 /// worker as it was).
 const RECORDED: &str = "SELECT group_concat(j.key) FROM json_each($1) AS j JOIN payout_items p \
      ON p.provider = j.value->>0 AND p.reference = j.value->>1 WHERE p.worker = j.value->>2";
-/// The status changes of the outcomes that changed their row and carry a status.
+/// The status changes of the outcomes that changed their row (those whose worker holds it, as
+/// [`RECORDED`] says) and carry a status.
 const CHANGES: &str = "INSERT INTO status_changes (provider, reference, payout_id, status, \
-     detail, source, event_id, recorded_at) SELECT value->>0, value->>1, value->>2, value->>3, \
-     value->>4, value->>5, NULL, value->>6 FROM json_each($1) WHERE true \
+     detail, source, event_id, recorded_at) SELECT j.value->>0, j.value->>1, j.value->>4, \
+     j.value->>5, j.value->>6, j.value->>8, NULL, j.value->>7 FROM json_each($3) AS j \
+     JOIN payout_items p ON p.provider = j.value->>0 AND p.reference = j.value->>1 \
+     WHERE p.worker = j.value->>2 AND j.value->>5 IS NOT NULL \
      ON CONFLICT (provider, event_id) DO NOTHING";
+
+/// The group's statements, in one script: the claims ($1), the intents ($2), the outcomes
+/// ($3), in a savepoint that [`group`] rolls back when one fails.
+static SCRIPT: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SAVEPOINT disburse_batched",
+        EXISTING,
+        CLAIMS,
+        &INTENTS.replace("$1", "$2"),
+        &OUTCOMES.replace("$1", "$3"),
+        CHANGES,
+        "RELEASE disburse_batched",
+    ]
+    .join(";\n")
+});
+
+/// The script's statements that change rows, in order, after the claims' query.
+const CHANGING: usize = 6;
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))
 }
 
-/// Per write of `rows` (`n` of them, a JSON array): true when it is at one of the positions
-/// `query` names (`group_concat` of `json_each`'s keys; `NULL` for none).
-async fn at_positions(
-    conn: &mut SqliteConnection,
-    query: &'static str,
-    rows: &str,
-    n: usize,
-) -> Result<Vec<bool>, sqlx::Error> {
-    let (positions,): (Option<String>,) = sqlx::query_as(query)
-        .bind(rows)
-        .fetch_one(&mut *conn)
-        .await?;
+/// Per write (`n` of them): true when it is at one of `positions` (`group_concat` of
+/// `json_each`'s keys; `None` for none).
+fn positions(positions: Option<String>, n: usize) -> Result<Vec<bool>, sqlx::Error> {
     let mut at = vec![false; n];
     for position in positions.iter().flat_map(|p| p.split(',')) {
         let slot = position
@@ -97,7 +111,11 @@ async fn changed_rows(
     if changed == n as u64 {
         return Ok(vec![true; n]);
     }
-    let at = at_positions(conn, query, rows, n).await?;
+    let (named,): (Option<String>,) = sqlx::query_as(query)
+        .bind(rows)
+        .fetch_one(&mut *conn)
+        .await?;
+    let at = positions(named, n)?;
     if at.iter().filter(|changed| **changed).count() as u64 != changed {
         return Err(other(
             "a batched write's changed rows do not match its statement's count",
@@ -106,12 +124,88 @@ async fn changed_rows(
     Ok(at)
 }
 
-/// Per claim: true when it inserted its row (the claim is [`Claim::Send`](super::super::Claim)).
-pub(super) async fn claims(
+/// What the group's writes changed: per write, true when it changed its row (a claim inserted
+/// it: [`Claim::Send`](super::super::Claim); an intent or an outcome found its worker holding
+/// it).
+pub(super) struct Changed {
+    pub claims: Vec<bool>,
+    pub intents: Vec<bool>,
+    pub outcomes: Vec<bool>,
+}
+
+/// Writes the group's claims, intents and outcomes (each of distinct keys) with [`SCRIPT`]. The
+/// inner error is the script's: it changed nothing (rolled back to its savepoint). The outer
+/// one is the rollback's own: the transaction cannot go on.
+pub(super) async fn group(
     conn: &mut SqliteConnection,
     claims: &[&ClaimArgs],
-) -> Result<Vec<bool>, sqlx::Error> {
-    let rows: Vec<_> = claims
+    intents: &[&IntentArgs],
+    outcomes: &[&OutcomeArgs],
+) -> Result<Result<Changed, sqlx::Error>, sqlx::Error> {
+    let result = async {
+        let (claim_rows, intent_rows, outcome_rows) = rows(claims, intents, outcomes)?;
+        // Multi-statement prepared queries are deprecated in sqlx (only its SQLite driver runs
+        // them); `raw_sql` would take the writes as literals in the SQL text instead of bound
+        // parameters, and parse it anew each time.
+        #[allow(deprecated)]
+        let results: Vec<_> = sqlx::query(&SCRIPT)
+            .bind(&claim_rows)
+            .bind(&intent_rows)
+            .bind(&outcome_rows)
+            .fetch_many(&mut *conn)
+            .try_collect()
+            .await?;
+        let mut existing = None;
+        let mut changes = Vec::with_capacity(CHANGING + 1);
+        for result in results {
+            match result {
+                Either::Left(done) => changes.push(done.rows_affected()),
+                Either::Right(row) => {
+                    existing = Some(sqlx::Row::try_get::<Option<String>, _>(&row, 0)?)
+                }
+            }
+        }
+        // SAVEPOINT, the claims' query, its insert, the intents, the outcomes, the changes, RELEASE.
+        let [_, _, inserted, intended, recorded, _, _] = changes[..] else {
+            return Err(other(
+                "the group's script answered another number of statements",
+            ));
+        };
+        let existing = positions(existing.flatten(), claims.len())?;
+        let claimed: Vec<bool> = existing.iter().map(|exists| !exists).collect();
+        if claimed.iter().filter(|new| **new).count() as u64 != inserted {
+            return Err(other(
+                "a batched claim inserted other rows than those found missing",
+            ));
+        }
+        let intents = changed_rows(conn, INTENDED, &intent_rows, intents.len(), intended).await?;
+        let outcomes =
+            changed_rows(conn, RECORDED, &outcome_rows, outcomes.len(), recorded).await?;
+        Ok(Changed {
+            claims: claimed,
+            intents,
+            outcomes,
+        })
+    }
+    .await;
+    if result.is_err() {
+        sqlx::query("ROLLBACK TO disburse_batched")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("RELEASE disburse_batched")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(result)
+}
+
+/// The writes as the script's three JSON arrays.
+fn rows(
+    claims: &[&ClaimArgs],
+    intents: &[&IntentArgs],
+    outcomes: &[&OutcomeArgs],
+) -> Result<(String, String, String), sqlx::Error> {
+    let claims: Vec<_> = claims
         .iter()
         .map(|a| {
             (
@@ -128,48 +222,11 @@ pub(super) async fn claims(
             )
         })
         .collect();
-    let rows = json(&rows)?;
-    let existing = at_positions(conn, EXISTING, &rows, claims.len()).await?;
-    let inserted = sqlx::query(CLAIMS)
-        .bind(&rows)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    let new: Vec<bool> = existing.iter().map(|exists| !exists).collect();
-    if new.iter().filter(|new| **new).count() as u64 != inserted {
-        return Err(other(
-            "a batched claim inserted other rows than those found missing",
-        ));
-    }
-    Ok(new)
-}
-
-/// Per intent: true when it updated its row (its worker holds the item).
-pub(super) async fn intents(
-    conn: &mut SqliteConnection,
-    intents: &[&IntentArgs],
-) -> Result<Vec<bool>, sqlx::Error> {
-    let rows: Vec<_> = intents
+    let intents: Vec<_> = intents
         .iter()
         .map(|a| (a.provider, &a.reference, &a.worker, a.now))
         .collect();
-    let rows = json(&rows)?;
-    let updated = sqlx::query(INTENTS)
-        .bind(&rows)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    changed_rows(conn, INTENDED, &rows, intents.len(), updated).await
-}
-
-/// Per outcome: true when it updated its row (its worker holds the item); the status changes of
-/// those with a status are recorded with them, all or none (in a savepoint). The outer error is
-/// the savepoint's own: the transaction cannot go on.
-pub(super) async fn outcomes(
-    conn: &mut SqliteConnection,
-    outcomes: &[&OutcomeArgs],
-) -> Result<Result<Vec<bool>, sqlx::Error>, sqlx::Error> {
-    let rows: Vec<_> = outcomes
+    let outcomes: Vec<_> = outcomes
         .iter()
         .map(|a| {
             let r = &a.record;
@@ -182,55 +239,9 @@ pub(super) async fn outcomes(
                 &r.status,
                 &r.detail,
                 a.now,
+                a.source,
             )
         })
         .collect();
-    let rows = json(&rows);
-    let mut savepoint = conn.begin().await?;
-    let result = async {
-        let rows = rows?;
-        let updated = sqlx::query(OUTCOMES)
-            .bind(&rows)
-            .execute(&mut *savepoint)
-            .await?
-            .rows_affected();
-        let updated =
-            changed_rows(&mut savepoint, RECORDED, &rows, outcomes.len(), updated).await?;
-        let changes: Vec<_> = outcomes
-            .iter()
-            .zip(&updated)
-            .filter(|(_, updated)| **updated)
-            .filter_map(|(a, _)| {
-                let r = &a.record;
-                let status = r.status.as_deref()?;
-                Some((
-                    a.provider,
-                    &a.reference,
-                    &r.payout_id,
-                    status,
-                    &r.detail,
-                    a.source,
-                    a.now,
-                ))
-            })
-            .collect();
-        if !changes.is_empty() {
-            sqlx::query(CHANGES)
-                .bind(json(&changes)?)
-                .execute(&mut *savepoint)
-                .await?;
-        }
-        Ok::<_, sqlx::Error>(updated)
-    }
-    .await;
-    match result {
-        Ok(updated) => {
-            savepoint.commit().await?;
-            Ok(Ok(updated))
-        }
-        Err(e) => {
-            savepoint.rollback().await?;
-            Ok(Err(e))
-        }
-    }
+    Ok((json(&claims)?, json(&intents)?, json(&outcomes)?))
 }

@@ -1,9 +1,9 @@
 //! SQLite's commit group: the writes that arrive while a commit is being made are committed
 //! together, so one fsync covers them all (the file journal this store replaced shared its
-//! fsyncs the same way). The group's claims, intents and outcomes are written a kind at a time
-//! ([`super::batched`]); every other write, and any the batched statements leave open, on its
-//! own, in a savepoint of its own where it has several statements: one failing leaves the
-//! others.
+//! fsyncs the same way). One task makes the commits, one group after another. The group's
+//! claims, intents and outcomes are written together, by one script ([`super::batched`]);
+//! every other write, and any the script leaves open, on its own, in a savepoint of its own
+//! where it has several statements: one failing leaves the others.
 
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -183,11 +183,14 @@ type Queued<A> = (usize, A, Answer);
 /// fails: nothing is sent. A crash before this commit leaves no row, which is "not sent" too.
 /// This saves each payout one of its three waits for an fsync.
 ///
-/// The order: claims, intents, outcomes, then the other writes as they came. Any order is one
-/// the callers could have seen: the writes of one group are all still waiting for their answer,
-/// and a caller makes its next write only once its last is answered (a claim answered early here
-/// is followed by an intent in a later group). Claims keep their order among themselves, so of
-/// two claims of one reference the first is the one that registers the row.
+/// The order: the script (the first claim, intent and outcome of each key: new rows inserted,
+/// intents, outcomes), then the claims left (rows that exist, repeated keys), the intents and
+/// outcomes left (repeated keys, or all of them when the script failed), then the other writes
+/// as they came. Any order is one the callers could have seen: the writes of one group are all
+/// still waiting for their answer, and a caller makes its next write only once its last is
+/// answered (a claim answered early here is followed by an intent in a later group). Claims
+/// keep their order among themselves, so of two claims of one reference the first is the one
+/// that registers the row.
 async fn run_all(
     db: &SqliteDb,
     waiting: Vec<Waiting>,
@@ -205,75 +208,57 @@ async fn run_all(
         }
     }
 
-    let (first, mut left) = firsts(claims, |a| (a.provider, a.reference.clone()));
-    if !first.is_empty() {
-        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
-        let inserted = batched::claims(&mut transaction, &args).await;
-        drop(args);
-        match inserted {
-            Ok(inserted) => {
-                for (queued, inserted) in first.into_iter().zip(inserted) {
+    let (claims, mut claims_left) = firsts(claims, |a| (a.provider, a.reference.clone()));
+    let (intents, mut intents_left) = firsts(intents, |a| {
+        (a.provider, a.reference.clone(), a.worker.clone())
+    });
+    let (outcomes, mut outcomes_left) = firsts(outcomes, |a| {
+        (a.provider, a.reference.clone(), a.worker.clone())
+    });
+    if !(claims.is_empty() && intents.is_empty() && outcomes.is_empty()) {
+        let changed = {
+            batched::group(
+                &mut transaction,
+                &args(&claims),
+                &args(&intents),
+                &args(&outcomes),
+            )
+            .await?
+        };
+        match changed {
+            Ok(changed) => {
+                for (queued, inserted) in claims.into_iter().zip(changed.claims) {
                     if inserted {
                         let _ = queued.2.send(Ok(Reply::Claim(Claim::Send)));
                     } else {
-                        left.push(queued);
+                        claims_left.push(queued);
                     }
                 }
+                unanswered.extend(intents.into_iter().zip(changed.intents).map(
+                    |((_, _, reply), updated)| (Ok(Reply::Intent(u64::from(updated))), reply),
+                ));
+                unanswered.extend(outcomes.into_iter().zip(changed.outcomes).map(
+                    |((_, _, reply), updated)| (Ok(Reply::Outcome(u64::from(updated))), reply),
+                ));
             }
             // Each on its own below, with its own error.
-            Err(_) => left.extend(first),
+            Err(_) => {
+                claims_left.extend(claims);
+                intents_left.extend(intents);
+                outcomes_left.extend(outcomes);
+            }
         }
     }
-    left.sort_by_key(|(place, _, _)| *place);
-    for (_, a, reply) in left {
+    claims_left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in claims_left {
         let _ = reply.send(one(&mut transaction, Op::Claim(a)).await?);
     }
-
-    let (first, left) = firsts(intents, |a| {
-        (a.provider, a.reference.clone(), a.worker.clone())
-    });
-    let mut left = left;
-    if !first.is_empty() {
-        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
-        let updated = batched::intents(&mut transaction, &args).await;
-        drop(args);
-        match updated {
-            Ok(updated) => unanswered.extend(
-                first
-                    .into_iter()
-                    .zip(updated)
-                    .map(|((_, _, reply), updated)| (Ok(Reply::Intent(u64::from(updated))), reply)),
-            ),
-            Err(_) => left.extend(first),
-        }
-    }
-    left.sort_by_key(|(place, _, _)| *place);
-    for (_, a, reply) in left {
+    intents_left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in intents_left {
         unanswered.push((one(&mut transaction, Op::Intent(a)).await?, reply));
     }
-
-    let (first, left) = firsts(outcomes, |a| {
-        (a.provider, a.reference.clone(), a.worker.clone())
-    });
-    let mut left = left;
-    if !first.is_empty() {
-        let args: Vec<_> = first.iter().map(|(_, a, _)| a).collect();
-        let updated = batched::outcomes(&mut transaction, &args).await?;
-        drop(args);
-        match updated {
-            Ok(updated) => unanswered.extend(
-                first
-                    .into_iter()
-                    .zip(updated)
-                    .map(|((_, _, reply), updated)| {
-                        (Ok(Reply::Outcome(u64::from(updated))), reply)
-                    }),
-            ),
-            Err(_) => left.extend(first),
-        }
-    }
-    left.sort_by_key(|(place, _, _)| *place);
-    for (_, a, reply) in left {
+    outcomes_left.sort_by_key(|(place, _, _)| *place);
+    for (_, a, reply) in outcomes_left {
         unanswered.push((one(&mut transaction, Op::Outcome(a)).await?, reply));
     }
 
@@ -282,6 +267,11 @@ async fn run_all(
     }
     transaction.commit().await?;
     Ok(())
+}
+
+/// The writes' arguments.
+fn args<A>(writes: &[Queued<A>]) -> Vec<&A> {
+    writes.iter().map(|(_, a, _)| a).collect()
 }
 
 /// Splits writes into the first of each key and the repeats (both in their order): a batched
@@ -328,4 +318,97 @@ async fn execute(conn: &mut SqliteConnection, op: Op) -> Result<Reply, sqlx::Err
         Op::Abandoned(a) => Reply::Abandoned(sqlite_ops::abandoned(conn, &a).await?),
         Op::Deferred(a) => Reply::Deferred(sqlite_ops::deferred(conn, &a).await?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ItemRecord, ItemState};
+
+    fn claim(reference: &str) -> Op {
+        Op::Claim(ClaimArgs {
+            provider: "payonify",
+            reference: reference.to_owned(),
+            fingerprint: "f".to_owned(),
+            batch: "b".to_owned(),
+            index: 0,
+            request: "{}".to_owned(),
+            amount: "1.00".to_owned(),
+            currency: "USD",
+            worker: "w".to_owned(),
+            now: 1,
+            lease: 30_000,
+        })
+    }
+
+    fn intent(reference: &str) -> Op {
+        Op::Intent(IntentArgs {
+            provider: "payonify",
+            reference: reference.to_owned(),
+            worker: "w".to_owned(),
+            now: 2,
+        })
+    }
+
+    fn outcome(reference: &str, source: &'static str) -> Op {
+        Op::Outcome(OutcomeArgs {
+            provider: "payonify",
+            reference: reference.to_owned(),
+            worker: "w".to_owned(),
+            record: ItemRecord {
+                state: ItemState::Sent,
+                payout_id: Some(format!("po-{reference}")),
+                status: Some("pending".to_owned()),
+                detail: None,
+            },
+            source,
+            now: 3,
+        })
+    }
+
+    async fn state(db: &SqliteDb, reference: &str) -> (String, i64) {
+        let mut conn = db.acquire().await.unwrap();
+        sqlx::query_as("SELECT state, attempts FROM payout_items WHERE reference = $1")
+            .bind(reference)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    }
+
+    /// Writes queued together are written by the group's one script; when a write makes it
+    /// fail (here a status change whose source the table's check refuses), the script is rolled
+    /// back and every write runs on its own: the bad one fails alone, the others are written.
+    #[tokio::test]
+    async fn a_write_that_fails_the_groups_script_fails_alone() {
+        let file = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::sqlite(file.path().join("group.db"))
+            .await
+            .unwrap();
+        let (group, db) = match &store.pool {
+            super::super::Pool::Sqlite(db) => (&store.group, db),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        };
+        let (a, b) = tokio::join!(group.run(db, claim("a")), group.run(db, claim("b")));
+        assert!(matches!(a.unwrap(), Reply::Claim(Claim::Send)));
+        assert!(matches!(b.unwrap(), Reply::Claim(Claim::Send)));
+        let (c, a, b, b_out) = tokio::join!(
+            group.run(db, claim("c")),
+            group.run(db, intent("a")),
+            group.run(db, intent("b")),
+            group.run(db, outcome("b", "nowhere")),
+        );
+        assert!(matches!(c.unwrap(), Reply::Claim(Claim::Send)));
+        assert!(matches!(a.unwrap(), Reply::Intent(1)));
+        assert!(matches!(b.unwrap(), Reply::Intent(1)));
+        let refused = b_out.err().expect("the status change's source is refused");
+        assert!(refused.to_string().contains("CHECK"), "{refused}");
+        assert_eq!(state(db, "a").await, ("in_flight".to_owned(), 1));
+        assert_eq!(state(db, "b").await, ("in_flight".to_owned(), 1));
+        assert_eq!(state(db, "c").await, ("pending".to_owned(), 0));
+        // A good outcome then goes through the script, with its status change.
+        let sent = group.run(db, outcome("b", "send")).await.unwrap();
+        assert!(matches!(sent, Reply::Outcome(1)));
+        assert_eq!(state(db, "b").await, ("sent".to_owned(), 1));
+    }
 }
