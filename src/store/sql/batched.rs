@@ -1,7 +1,8 @@
 //! SQLite's commit group writes the engine's three writes per payout (claim, intent, outcome)
 //! for a whole group at once, in one round trip to sqlx's SQLite thread instead of one to
 //! three per write: one script ([`SCRIPT`]) of a statement for the group's claims, one for its
-//! intents, two for its outcomes, in a savepoint. The writes of each kind travel as one JSON
+//! intents, two for its outcomes, a transaction of its own (`SAVEPOINT` … `RELEASE`, so the
+//! round trip includes the commit). The writes of each kind travel as one JSON
 //! array bound to one parameter and read back with `json_each`, so the script's text is the
 //! same for any number of writes and stays prepared.
 //!
@@ -63,7 +64,8 @@ const CHANGES: &str = "INSERT INTO status_changes (provider, reference, payout_i
      ON CONFLICT (provider, event_id) DO NOTHING";
 
 /// The group's statements, in one script: the claims ($1), the intents ($2), the outcomes
-/// ($3), in a savepoint that [`group`] rolls back when one fails.
+/// ($3). Outside a transaction, its savepoint begins one and its release commits it: one round
+/// trip writes the group durably; [`group`] rolls it back when a statement fails.
 static SCRIPT: LazyLock<String> = LazyLock::new(|| {
     [
         "SAVEPOINT disburse_batched",
@@ -133,70 +135,70 @@ pub(super) struct Changed {
     pub outcomes: Vec<bool>,
 }
 
-/// Writes the group's claims, intents and outcomes (each of distinct keys) with [`SCRIPT`]. The
-/// inner error is the script's: it changed nothing (rolled back to its savepoint). The outer
-/// one is the rollback's own: the transaction cannot go on.
+/// Writes the group's claims, intents and outcomes (each of distinct keys) with [`SCRIPT`], a
+/// transaction of its own: durable when this returns. Called outside a transaction. The inner
+/// error is the script's: it wrote nothing (rolled back whole). The outer one is any other: the
+/// group cannot go on.
 pub(super) async fn group(
     conn: &mut SqliteConnection,
     claims: &[&ClaimArgs],
     intents: &[&IntentArgs],
     outcomes: &[&OutcomeArgs],
 ) -> Result<Result<Changed, sqlx::Error>, sqlx::Error> {
-    let result = async {
-        let (claim_rows, intent_rows, outcome_rows) = rows(claims, intents, outcomes)?;
-        // Multi-statement prepared queries are deprecated in sqlx (only its SQLite driver runs
-        // them); `raw_sql` would take the writes as literals in the SQL text instead of bound
-        // parameters, and parse it anew each time.
-        #[allow(deprecated)]
-        let results: Vec<_> = sqlx::query(&SCRIPT)
-            .bind(&claim_rows)
-            .bind(&intent_rows)
-            .bind(&outcome_rows)
-            .fetch_many(&mut *conn)
-            .try_collect()
-            .await?;
-        let mut existing = None;
-        let mut changes = Vec::with_capacity(CHANGING + 1);
-        for result in results {
-            match result {
-                Either::Left(done) => changes.push(done.rows_affected()),
-                Either::Right(row) => {
-                    existing = Some(sqlx::Row::try_get::<Option<String>, _>(&row, 0)?)
-                }
+    let (claim_rows, intent_rows, outcome_rows) = match rows(claims, intents, outcomes) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(Err(e)),
+    };
+    // Multi-statement prepared queries are deprecated in sqlx (only its SQLite driver runs
+    // them); `raw_sql` would take the writes as literals in the SQL text instead of bound
+    // parameters, and parse it anew each time.
+    #[allow(deprecated)]
+    let results: Result<Vec<_>, _> = sqlx::query(&SCRIPT)
+        .bind(&claim_rows)
+        .bind(&intent_rows)
+        .bind(&outcome_rows)
+        .fetch_many(&mut *conn)
+        .try_collect()
+        .await;
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            // The savepoint began the transaction; a failed commit (its `RELEASE`) may have
+            // ended it already, and then this fails too.
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Ok(Err(e));
+        }
+    };
+    let mut existing = None;
+    let mut changes = Vec::with_capacity(CHANGING + 1);
+    for result in results {
+        match result {
+            Either::Left(done) => changes.push(done.rows_affected()),
+            Either::Right(row) => {
+                existing = Some(sqlx::Row::try_get::<Option<String>, _>(&row, 0)?)
             }
         }
-        // SAVEPOINT, the claims' query, its insert, the intents, the outcomes, the changes, RELEASE.
-        let [_, _, inserted, intended, recorded, _, _] = changes[..] else {
-            return Err(other(
-                "the group's script answered another number of statements",
-            ));
-        };
-        let existing = positions(existing.flatten(), claims.len())?;
-        let claimed: Vec<bool> = existing.iter().map(|exists| !exists).collect();
-        if claimed.iter().filter(|new| **new).count() as u64 != inserted {
-            return Err(other(
-                "a batched claim inserted other rows than those found missing",
-            ));
-        }
-        let intents = changed_rows(conn, INTENDED, &intent_rows, intents.len(), intended).await?;
-        let outcomes =
-            changed_rows(conn, RECORDED, &outcome_rows, outcomes.len(), recorded).await?;
-        Ok(Changed {
-            claims: claimed,
-            intents,
-            outcomes,
-        })
     }
-    .await;
-    if result.is_err() {
-        sqlx::query("ROLLBACK TO disburse_batched")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("RELEASE disburse_batched")
-            .execute(&mut *conn)
-            .await?;
+    // SAVEPOINT, the claims' query, its insert, the intents, the outcomes, the changes, RELEASE.
+    let [_, _, inserted, intended, recorded, _, _] = changes[..] else {
+        return Err(other(
+            "the group's script answered another number of statements",
+        ));
+    };
+    let existing = positions(existing.flatten(), claims.len())?;
+    let claimed: Vec<bool> = existing.iter().map(|exists| !exists).collect();
+    if claimed.iter().filter(|new| **new).count() as u64 != inserted {
+        return Err(other(
+            "a batched claim inserted other rows than those found missing",
+        ));
     }
-    Ok(result)
+    let intents = changed_rows(conn, INTENDED, &intent_rows, intents.len(), intended).await?;
+    let outcomes = changed_rows(conn, RECORDED, &outcome_rows, outcomes.len(), recorded).await?;
+    Ok(Ok(Changed {
+        claims: claimed,
+        intents,
+        outcomes,
+    }))
 }
 
 /// The writes as the script's three JSON arrays.

@@ -172,8 +172,10 @@ async fn commit(db: SqliteDb, waiting: Vec<Waiting>) {
 /// A write waiting in the group, with its place in it.
 type Queued<A> = (usize, A, Answer);
 
-/// Runs the writes in one transaction. A claim is answered as soon as it is decided; every
-/// other write waits in `unanswered` for the commit.
+/// Runs the writes in at most two transactions: the script's (the first claim, intent and
+/// outcome of each key), answered once it committed; then, when there are any, the writes left
+/// and the others, each on its own, in one more. There a claim is answered as soon as it is
+/// decided; every other write waits in `unanswered` for the commit.
 ///
 /// Why a claim need not wait: it decides, and registers the row as pending, which promises
 /// nothing to anyone else (the file is this process's alone), and what must be durable before a
@@ -197,7 +199,6 @@ async fn run_all(
     unanswered: &mut Vec<(Result<Reply, sqlx::Error>, Answer)>,
 ) -> Result<(), sqlx::Error> {
     let mut connection = db.acquire().await?;
-    let mut transaction = connection.begin().await?;
     let (mut claims, mut intents, mut outcomes, mut others) = (vec![], vec![], vec![], vec![]);
     for (place, (op, reply)) in waiting.into_iter().enumerate() {
         match op {
@@ -218,7 +219,7 @@ async fn run_all(
     if !(claims.is_empty() && intents.is_empty() && outcomes.is_empty()) {
         let changed = {
             batched::group(
-                &mut transaction,
+                &mut connection,
                 &args(&claims),
                 &args(&intents),
                 &args(&outcomes),
@@ -234,12 +235,13 @@ async fn run_all(
                         claims_left.push(queued);
                     }
                 }
-                unanswered.extend(intents.into_iter().zip(changed.intents).map(
-                    |((_, _, reply), updated)| (Ok(Reply::Intent(u64::from(updated))), reply),
-                ));
-                unanswered.extend(outcomes.into_iter().zip(changed.outcomes).map(
-                    |((_, _, reply), updated)| (Ok(Reply::Outcome(u64::from(updated))), reply),
-                ));
+                // Durable: the script committed.
+                for ((_, _, reply), updated) in intents.into_iter().zip(changed.intents) {
+                    let _ = reply.send(Ok(Reply::Intent(u64::from(updated))));
+                }
+                for ((_, _, reply), updated) in outcomes.into_iter().zip(changed.outcomes) {
+                    let _ = reply.send(Ok(Reply::Outcome(u64::from(updated))));
+                }
             }
             // Each on its own below, with its own error.
             Err(_) => {
@@ -249,6 +251,14 @@ async fn run_all(
             }
         }
     }
+    if claims_left.is_empty()
+        && intents_left.is_empty()
+        && outcomes_left.is_empty()
+        && others.is_empty()
+    {
+        return Ok(());
+    }
+    let mut transaction = connection.begin().await?;
     claims_left.sort_by_key(|(place, _, _)| *place);
     for (_, a, reply) in claims_left {
         let _ = reply.send(one(&mut transaction, Op::Claim(a)).await?);
