@@ -109,6 +109,9 @@ pub(crate) struct Payment {
 #[derive(Debug)]
 pub(crate) struct Ledger {
     entries: Vec<LedgerEntry>,
+    /// Where each entry is in `entries`, by provider and id (the first entry of an id: an
+    /// entry's id never changes), so finding one does not read them all.
+    positions: HashMap<ProviderId, HashMap<String, usize>>,
     balances: HashMap<(ProviderId, Currency), Decimal>,
     payments: Vec<Payment>,
 }
@@ -120,6 +123,7 @@ impl Ledger {
     ) -> Ledger {
         Ledger {
             entries: Vec::new(),
+            positions: HashMap::new(),
             balances: opening
                 .into_iter()
                 .map(|(provider, currency, amount)| ((provider, currency), amount))
@@ -158,7 +162,16 @@ impl Ledger {
     }
 
     pub(crate) fn push(&mut self, entry: LedgerEntry) {
+        self.positions
+            .entry(entry.provider)
+            .or_default()
+            .entry(entry.id.clone())
+            .or_insert(self.entries.len());
         self.entries.push(entry);
+    }
+
+    fn position(&self, provider: ProviderId, id: &str) -> Option<usize> {
+        self.positions.get(&provider)?.get(id).copied()
     }
 
     pub(crate) fn entries(&self, provider: ProviderId) -> impl Iterator<Item = &LedgerEntry> {
@@ -166,13 +179,12 @@ impl Ledger {
     }
 
     pub(crate) fn get(&self, provider: ProviderId, id: &str) -> Option<&LedgerEntry> {
-        self.entries(provider).find(|e| e.id == id)
+        self.entries.get(self.position(provider, id)?)
     }
 
     pub(crate) fn get_mut(&mut self, provider: ProviderId, id: &str) -> Option<&mut LedgerEntry> {
-        self.entries
-            .iter_mut()
-            .find(|e| e.provider == provider && e.id == id)
+        let position = self.position(provider, id)?;
+        self.entries.get_mut(position)
     }
 
     /// Every entry of every provider, oldest first.
@@ -199,14 +211,19 @@ impl Ledger {
         balances: Vec<(ProviderId, Currency, Decimal)>,
         payments: Vec<Payment>,
     ) -> Ledger {
-        Ledger {
-            entries,
+        let mut ledger = Ledger {
+            entries: Vec::new(),
+            positions: HashMap::new(),
             balances: balances
                 .into_iter()
                 .map(|(kind, currency, amount)| ((kind, currency), amount))
                 .collect(),
             payments,
+        };
+        for entry in entries {
+            ledger.push(entry);
         }
+        ledger
     }
 
     pub(crate) fn add_payment(&mut self, payment: Payment) {
