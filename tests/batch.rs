@@ -232,7 +232,8 @@ async fn a_clean_run_of_200_pays_every_payout_exactly_once_with_exact_outcomes()
     for (i, p) in reports.iter().enumerate() {
         assert_eq!(p.completed, i as u64 + 1);
         assert_eq!(p.in_flight, p.submitted - p.completed);
-        assert!(p.in_flight <= 16, "{p:?}");
+        // Taken from the input: the 16 request slots and as many claims made ahead of them.
+        assert!(p.in_flight <= 32, "{p:?}");
     }
     let last = reports.last().expect("reports");
     assert_eq!(

@@ -88,7 +88,8 @@ impl BatchRunner {
         self
     }
 
-    /// How many requests may be in flight at once (at least 1).
+    /// How many requests may be in flight at once (at least 1). The store's claims run ahead of
+    /// them: up to as many items again are claimed, waiting for a request slot.
     #[must_use]
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
@@ -158,10 +159,13 @@ impl BatchRunner {
             let halted = Arc::clone(&claiming);
             let input = requests
                 .take_while(move |_| std::future::ready(!halted.is_halted() && !halted.stopped()))
-                // Claimed as they are pulled, up to `concurrency` at once, so concurrent claims
-                // share a commit (in input order for a repeated reference: `ClaimOrder`).
+                // Claimed as they are pulled, so concurrent claims share a commit (in input
+                // order for a repeated reference: `ClaimOrder`), and ahead of the request
+                // slots: up to `concurrency` items more than the slots are claimed, or wait
+                // for a slot, while `concurrency` requests are out. A slot's time is the
+                // request's, not the claim's too, and a row found held elsewhere takes none.
                 .map(move |(index, request)| Arc::clone(&claiming).admit(index, request))
-                .buffer_unordered(concurrency)
+                .buffer_unordered(concurrency.saturating_mul(2))
                 .filter_map(std::future::ready);
             let deferred = run.deferred(concurrency);
             input
@@ -249,6 +253,9 @@ struct Run {
     stop: Option<Arc<AtomicBool>>,
     /// Claims in progress, so a repeated reference is claimed in input order.
     claim_order: ClaimOrder,
+    /// The request slots: an item claimed to send or reconcile takes one for its calls to the
+    /// provider ([`BatchRunner::concurrency`] of them).
+    slots: tokio::sync::Semaphore,
 }
 
 impl Run {
@@ -263,6 +270,9 @@ impl Run {
             halted: Mutex::new(None),
             stop: runner.stop,
             claim_order: ClaimOrder::default(),
+            slots: tokio::sync::Semaphore::new(
+                runner.concurrency.min(tokio::sync::Semaphore::MAX_PERMITS),
+            ),
         }
     }
 
@@ -448,8 +458,14 @@ impl Run {
         async move {
             let reference = request.reference.clone();
             let outcome = match claim {
-                Ok(Claim::Send) => self.send(request).await,
-                Ok(Claim::Reconcile) => self.reconcile(request).await,
+                Ok(Claim::Send) => {
+                    let _slot = self.slots.acquire().await;
+                    self.send(request).await
+                }
+                Ok(Claim::Reconcile) => {
+                    let _slot = self.slots.acquire().await;
+                    self.reconcile(request).await
+                }
                 Ok(Claim::Done(record)) => BatchOutcome::AlreadyDone(record),
                 Ok(Claim::Conflict { stored }) => BatchOutcome::Failed(Error::ReferenceConflict {
                     provider: self.provider.id(),

@@ -26,7 +26,8 @@ pub struct Progress {
     pub unknown: u64,
     /// Held by another live worker of the batch ([`BatchOutcome::Elsewhere`]).
     pub elsewhere: u64,
-    /// Taken from the input and not completed yet.
+    /// Taken from the input and not completed yet: being sent, or claimed in the store ahead of
+    /// a request slot (at most twice [`BatchRunner::concurrency`](super::BatchRunner::concurrency)).
     pub in_flight: u64,
     /// 429 answers the engine backed off from (after the HTTP layer's own retries).
     pub throttled: u64,
