@@ -205,12 +205,12 @@ impl Sandbox {
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().requests.clone()
+        self.shared.lock().requests.iter().cloned().collect()
     }
 
     /// Every webhook delivered (or given up on) so far, oldest first.
     pub fn webhooks(&self) -> Vec<WebhookDelivery> {
-        self.shared.lock().webhooks.clone()
+        self.shared.lock().webhooks.iter().cloned().collect()
     }
 
     /// Every payout and refund `provider` accepted, oldest first.

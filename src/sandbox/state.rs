@@ -2,7 +2,7 @@
 //! simulator's own state (tokens, idempotency keys…), kept by type.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
@@ -59,8 +59,8 @@ impl fmt::Debug for OwnState {
 pub(crate) struct Inner {
     pub(crate) rng: fastrand::Rng,
     pub(crate) ledger: Ledger,
-    pub(crate) requests: Vec<RequestRecord>,
-    pub(crate) webhooks: Vec<WebhookDelivery>,
+    pub(crate) requests: VecDeque<RequestRecord>,
+    pub(crate) webhooks: VecDeque<WebhookDelivery>,
     pub(crate) faults: FaultTable,
     pub(crate) webhook_urls: HashMap<ProviderId, String>,
     own: OwnState,
@@ -117,11 +117,12 @@ impl Inner {
     }
 }
 
-fn push_capped<T>(log: &mut Vec<T>, item: T) {
+/// Appends, dropping the oldest record once the log is full (at its front: no record moves).
+fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
     if log.len() >= LOG_CAP {
-        log.remove(0);
+        log.pop_front();
     }
-    log.push(item);
+    log.push_back(item);
 }
 
 /// The shared state.
@@ -145,8 +146,8 @@ impl Shared {
             inner: Mutex::new(Inner {
                 rng: fastrand::Rng::with_seed(seed),
                 ledger: Ledger::new(opening),
-                requests: Vec::new(),
-                webhooks: Vec::new(),
+                requests: VecDeque::new(),
+                webhooks: VecDeque::new(),
                 faults: FaultTable::default(),
                 webhook_urls: HashMap::new(),
                 own: OwnState::default(),
@@ -175,5 +176,22 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .abort_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_log_drops_its_oldest_record_and_keeps_the_order() {
+        let mut log = VecDeque::new();
+        for i in 0..LOG_CAP + 3 {
+            push_capped(&mut log, i);
+        }
+        assert_eq!(log.len(), LOG_CAP);
+        assert_eq!(log.front(), Some(&3));
+        assert_eq!(log.back(), Some(&(LOG_CAP + 2)));
+        assert!(log.iter().zip(log.iter().skip(1)).all(|(a, b)| a + 1 == *b));
     }
 }
