@@ -1,11 +1,13 @@
 //! Claims in flight at once, decided in input order for a reference the input repeats.
 //!
-//! The engine claims up to `concurrency` requests at once, so their writes share a commit (on
+//! The engine claims up to twice `concurrency` requests at once (ahead of its request slots),
+//! so their writes share a commit (on
 //! SQLite, one fsync for many claims). Concurrent claims of one reference would race, and the
 //! store answers [`Claim::Repeat`](crate::store::Claim::Repeat) to whichever comes second: the
 //! rule is that the *first occurrence* in the input is processed. So an occurrence whose
 //! reference has an earlier claim still in progress waits for that claim before making its own.
-//! Only claims in progress are held (at most the engine's concurrency): memory stays flat.
+//! Only claims in progress are held (at most twice the engine's concurrency): memory stays
+//! flat.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

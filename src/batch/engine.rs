@@ -113,7 +113,8 @@ impl BatchRunner {
     }
 
     /// A flag that stops the run gracefully once set (a Ctrl-C handler sets it): no further
-    /// request is taken from the input, the requests already taken finish, the take-over of
+    /// request is taken from the input, the requests already taken finish (those being sent,
+    /// and those claimed ahead of a request slot: up to twice the concurrency), the take-over of
     /// abandoned items is skipped, the worker retires and the stream ends. Nothing is lost: a
     /// request not taken stays wherever the input keeps it, and the next run picks it up.
     #[must_use]

@@ -102,8 +102,8 @@
 //!    UPDATE SKIP LOCKED`), items in flight first and reconciled as in rule 4, and ends when
 //!    no other worker holds any.
 //! 8. **Flat memory.** The input is pulled only as slots free (at most
-//!    [`concurrency`](BatchRunner::concurrency) requests held); what earlier runs did is asked
-//!    of the database per reference, never loaded.
+//!    [`concurrency`](BatchRunner::concurrency) requests out, and as many claimed ahead of
+//!    them); what earlier runs did is asked of the database per reference, never loaded.
 //! 9. **Rate limits.** Sends are spaced by the client-side limit, and a 429 that survives the
 //!    HTTP layer's retries pauses every send for the `Retry-After`, halves the rate and repeats
 //!    the call; the rate recovers gradually ([`rate`]).

@@ -26,8 +26,9 @@ pub struct Progress {
     pub unknown: u64,
     /// Held by another live worker of the batch ([`BatchOutcome::Elsewhere`]).
     pub elsewhere: u64,
-    /// Taken from the input and not completed yet: being sent, or claimed in the store ahead of
-    /// a request slot (at most twice [`BatchRunner::concurrency`](super::BatchRunner::concurrency)).
+    /// Taken from the input and not completed yet: being sent, claimed in the store ahead of a
+    /// request slot, or found held by another worker (completed at the end of the run, as
+    /// [`BatchOutcome::Elsewhere`](super::BatchOutcome::Elsewhere), unless taken over).
     pub in_flight: u64,
     /// 429 answers the engine backed off from (after the HTTP layer's own retries).
     pub throttled: u64,

@@ -182,6 +182,7 @@ impl Ledger {
         self.entries.get(self.position(provider, id)?)
     }
 
+    /// The entry, to change (never its provider or id: the index finds entries by them).
     pub(crate) fn get_mut(&mut self, provider: ProviderId, id: &str) -> Option<&mut LedgerEntry> {
         let position = self.position(provider, id)?;
         self.entries.get_mut(position)

@@ -1,10 +1,10 @@
 //! SQLite's commit group writes the engine's three writes per payout (claim, intent, outcome)
 //! for a whole group at once, in one round trip to sqlx's SQLite thread instead of one to
-//! three per write: one script ([`SCRIPT`]) of a statement for the group's claims, one for its
-//! intents, two for its outcomes, a transaction of its own (`SAVEPOINT` … `RELEASE`, so the
-//! round trip includes the commit). The writes of each kind travel as one JSON
-//! array bound to one parameter and read back with `json_each`, so the script's text is the
-//! same for any number of writes and stays prepared.
+//! three per write: one script ([`SCRIPT`]) of two statements for the group's claims (which
+//! rows exist, then the insert), one for its intents, two for its outcomes, a transaction of
+//! its own (`BEGIN IMMEDIATE` … `COMMIT`, so the round trip includes the commit). The writes of
+//! each kind travel as one JSON array bound to one parameter and read back with `json_each`,
+//! so the script's text is the same for any number of writes and stays prepared.
 //!
 //! Only the claims' query returns a row (one text of the positions of the claims whose row
 //! exists): sqlx hands each row back as a message of its own, a thread wake-up each. Each
@@ -38,7 +38,7 @@ const INTENTS: &str = "UPDATE payout_items SET state = 'in_flight', attempts = a
      updated_at = j.value->>3 FROM json_each($1) AS j \
      WHERE payout_items.provider = j.value->>0 AND payout_items.reference = j.value->>1 \
      AND payout_items.worker = j.value->>2 AND payout_items.state IN ('pending', 'in_flight')";
-/// After [`INTENTS`], the positions of the intents that updated their row: a row it left has
+/// After the script, the positions of the intents that updated their row: a row it left has
 /// another worker, or a state other than pending or in flight, so it is not in flight for the
 /// intent's worker.
 const INTENDED: &str = "SELECT group_concat(j.key) FROM json_each($1) AS j JOIN payout_items p \
@@ -50,7 +50,7 @@ const OUTCOMES: &str = "UPDATE payout_items SET state = j.value->>3, \
      detail = j.value->>6, updated_at = j.value->>7 FROM json_each($1) AS j \
      WHERE payout_items.provider = j.value->>0 AND payout_items.reference = j.value->>1 \
      AND payout_items.worker = j.value->>2";
-/// After [`OUTCOMES`], the positions of the outcomes that updated their row (it leaves the
+/// After the script, the positions of the outcomes that updated their row (it leaves the
 /// worker as it was).
 const RECORDED: &str = "SELECT group_concat(j.key) FROM json_each($1) AS j JOIN payout_items p \
      ON p.provider = j.value->>0 AND p.reference = j.value->>1 WHERE p.worker = j.value->>2";
@@ -64,23 +64,25 @@ const CHANGES: &str = "INSERT INTO status_changes (provider, reference, payout_i
      ON CONFLICT (provider, event_id) DO NOTHING";
 
 /// The group's statements, in one script: the claims ($1), the intents ($2), the outcomes
-/// ($3). Outside a transaction, its savepoint begins one and its release commits it: one round
-/// trip writes the group durably; [`group`] rolls it back when a statement fails.
+/// ($3), in a transaction of their own: one round trip writes the group durably; [`group`]
+/// rolls it back when a statement fails. A transaction left open on the connection (sqlx knows
+/// only of those it began) makes its `BEGIN` fail, rather than the script nesting in it and
+/// its `COMMIT` committing nothing.
 static SCRIPT: LazyLock<String> = LazyLock::new(|| {
     [
-        "SAVEPOINT disburse_batched",
+        "BEGIN IMMEDIATE",
         EXISTING,
         CLAIMS,
         &INTENTS.replace("$1", "$2"),
         &OUTCOMES.replace("$1", "$3"),
         CHANGES,
-        "RELEASE disburse_batched",
+        "COMMIT",
     ]
     .join(";\n")
 });
 
-/// The script's statements that change rows, in order, after the claims' query.
-const CHANGING: usize = 6;
+/// The script's statements: each answers a count of changed rows, the claims' query a row too.
+const STATEMENTS: usize = 7;
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))
@@ -163,14 +165,14 @@ pub(super) async fn group(
     let results = match results {
         Ok(results) => results,
         Err(e) => {
-            // The savepoint began the transaction; a failed commit (its `RELEASE`) may have
-            // ended it already, and then this fails too.
+            // A failed `COMMIT` may have ended the transaction already, and a failed `BEGIN`
+            // leaves the one it met: this ends either (or fails, and the group with it).
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
             return Ok(Err(e));
         }
     };
     let mut existing = None;
-    let mut changes = Vec::with_capacity(CHANGING + 1);
+    let mut changes = Vec::with_capacity(STATEMENTS);
     for result in results {
         match result {
             Either::Left(done) => changes.push(done.rows_affected()),
@@ -179,7 +181,7 @@ pub(super) async fn group(
             }
         }
     }
-    // SAVEPOINT, the claims' query, its insert, the intents, the outcomes, the changes, RELEASE.
+    // BEGIN, the claims' query, its insert, the intents, the outcomes, the changes, COMMIT.
     let [_, _, inserted, intended, recorded, _, _] = changes[..] else {
         return Err(other(
             "the group's script answered another number of statements",

@@ -73,8 +73,10 @@ struct Shared {
     queue: Mutex<Vec<Waiting>>,
     /// Wakes the writer when a write is queued (a permit is kept if it is busy).
     queued: Notify,
-    /// True while a writer task runs. It clears this when it ends, however it ends, so a write
-    /// after a runtime shut down (dropping its tasks) starts another on the caller's runtime.
+    /// True while a writer task runs ([`Writing`]). It clears this when it ends, however it
+    /// ends, so a write after a runtime shut down (dropping its tasks) starts another on the
+    /// caller's runtime. A store is meant for one runtime: a write queued on another while the
+    /// first shuts down waits for the next write to start a writer.
     writing: AtomicBool,
     /// Set when the store is dropped: the writer ends once the queue is empty.
     dropped: AtomicBool,
@@ -110,8 +112,8 @@ impl Group {
     pub(super) async fn run(&self, db: &SqliteDb, op: Op) -> Result<Reply, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         lock(&self.shared.queue).push((op, reply));
-        if !self.shared.writing.swap(true, Ordering::SeqCst) {
-            tokio::spawn(write(Arc::clone(&self.shared), db.downgrade()));
+        if let Some(writing) = Writing::start(&self.shared) {
+            tokio::spawn(write(writing, db.downgrade()));
         }
         self.shared.queued.notify_one();
         answer
@@ -120,8 +122,16 @@ impl Group {
     }
 }
 
-/// Clears [`Shared::writing`] when the writer ends.
+/// The writer's claim on [`Shared::writing`], made before its task is spawned and cleared when
+/// dropped: when the writer ends, or when its task is dropped before it ran (or never spawned).
 struct Writing(Arc<Shared>);
+
+impl Writing {
+    /// `None` when a writer already runs.
+    fn start(shared: &Arc<Shared>) -> Option<Writing> {
+        (!shared.writing.swap(true, Ordering::SeqCst)).then(|| Writing(Arc::clone(shared)))
+    }
+}
 
 impl Drop for Writing {
     fn drop(&mut self) {
@@ -131,8 +141,7 @@ impl Drop for Writing {
 
 /// The writer: commits what is queued, a group at a time, until the store is dropped. It holds
 /// the connection only while it commits, so dropping the store closes it.
-async fn write(shared: Arc<Shared>, db: WeakSqliteDb) {
-    let writing = Writing(shared);
+async fn write(writing: Writing, db: WeakSqliteDb) {
     let shared = &writing.0;
     loop {
         let waiting = std::mem::take(&mut *lock(&shared.queue));
@@ -217,14 +226,25 @@ async fn run_all(
         (a.provider, a.reference.clone(), a.worker.clone())
     });
     if !(claims.is_empty() && intents.is_empty() && outcomes.is_empty()) {
-        let changed = {
-            batched::group(
-                &mut connection,
-                &args(&claims),
-                &args(&intents),
-                &args(&outcomes),
-            )
-            .await?
+        let changed = batched::group(
+            &mut connection,
+            &args(&claims),
+            &args(&intents),
+            &args(&outcomes),
+        )
+        .await;
+        let changed = match changed {
+            Ok(changed) => changed,
+            // The group cannot go on: these writes are answered with its error (the script may
+            // have committed, but what it changed is not known).
+            Err(e) => {
+                let replies = claims.into_iter().map(|(_, _, reply)| reply);
+                let replies = replies.chain(intents.into_iter().map(|(_, _, reply)| reply));
+                let replies = replies.chain(outcomes.into_iter().map(|(_, _, reply)| reply));
+                unanswered
+                    .extend(replies.map(|reply| (Err(other("the commit group failed")), reply)));
+                return Err(e);
+            }
         };
         match changed {
             Ok(changed) => {
@@ -420,5 +440,50 @@ mod tests {
         let sent = group.run(db, outcome("b", "send")).await.unwrap();
         assert!(matches!(sent, Reply::Outcome(1)));
         assert_eq!(state(db, "b").await, ("sent".to_owned(), 1));
+    }
+
+    /// sqlx knows only of the transactions it began: one left open on the connection (here
+    /// begun by hand, with a status change in it) must not swallow the group's script, whose
+    /// commit would then commit nothing while its writes are answered as durable.
+    #[tokio::test]
+    async fn a_transaction_left_open_on_the_connection_is_rolled_back_not_joined() {
+        let file = tempfile::tempdir().unwrap();
+        let path = file.path().join("group.db");
+        let store = crate::store::Store::sqlite(&path).await.unwrap();
+        let (group, db) = match &store.pool {
+            super::super::Pool::Sqlite(db) => (&store.group, db),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        };
+        {
+            let mut conn = db.acquire().await.unwrap();
+            sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
+            sqlx::query(
+                "INSERT INTO status_changes (provider, reference, status, source, recorded_at) \
+                 VALUES ('payonify', 'left-open', 'pending', 'poll', 0)",
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let claimed = group.run(db, claim("a")).await.unwrap();
+        assert!(matches!(claimed, Reply::Claim(Claim::Send)));
+        store.close().await;
+        drop(store);
+
+        let reopened = crate::store::Store::sqlite(&path).await.unwrap();
+        let db = match &reopened.pool {
+            super::super::Pool::Sqlite(db) => db,
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        };
+        assert_eq!(state(db, "a").await, ("pending".to_owned(), 0));
+        let mut conn = db.acquire().await.unwrap();
+        let (left,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM status_changes WHERE reference = 'left-open'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(left, 0);
     }
 }
