@@ -31,6 +31,8 @@ pub const MAX_THROTTLED_ATTEMPTS: u32 = 10;
 /// How often, at most, a worker that finished its input checks whether other workers still hold
 /// items of the batch.
 const SWEEP_POLL: Duration = Duration::from_millis(100);
+/// The first of those waits; each next one is twice as long, up to [`SWEEP_POLL`].
+const SWEEP_FIRST_POLL: Duration = Duration::from_millis(20);
 
 /// How many rows found held elsewhere are handed back per call at the end of a run (at least;
 /// the concurrency when larger): small records, a few round trips for thousands of rows.
@@ -344,12 +346,14 @@ impl Run {
     fn sweep(self: Arc<Self>, concurrency: usize) -> impl Stream<Item = BatchItem> + Send {
         let limit = u32::try_from(concurrency).unwrap_or(u32::MAX);
         // What is usually awaited here is other workers finishing their last requests, a
-        // request's latency away: checked every 100 ms at most (one count each), not every
-        // fifth of the lease, so a worker does not idle long after the batch is done. A dead
-        // worker's items come free only when its lease runs out, whatever the pace.
-        let poll = (self.store.lease() / 5).clamp(Duration::from_millis(20), SWEEP_POLL);
+        // request's latency away: checked after 20 ms, then at twice the wait each time up to
+        // 100 ms (one count each), never every fifth of the lease, so a worker does not idle
+        // long after the batch is done. A dead worker's items come free only when its lease
+        // runs out, whatever the pace.
+        let longest = (self.store.lease() / 5).clamp(SWEEP_FIRST_POLL, SWEEP_POLL);
         let processing = Arc::clone(&self);
         stream::unfold(self, move |run| async move {
+            let mut poll = SWEEP_FIRST_POLL;
             loop {
                 if run.is_halted() {
                     return None;
@@ -387,7 +391,10 @@ impl Run {
                 {
                     Ok(0) => return None,
                     // Their workers finish them, or die and leave them to this one.
-                    Ok(_) => tokio::time::sleep(poll).await,
+                    Ok(_) => {
+                        tokio::time::sleep(poll).await;
+                        poll = (poll * 2).min(longest);
+                    }
                     Err(e) => {
                         run.halt(&e);
                         return None;
