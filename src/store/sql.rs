@@ -392,10 +392,20 @@ fn supported_schemes() -> &'static str {
     }
 }
 
-/// Runs a write: on SQLite through the commit group, on PostgreSQL in a transaction of its own
-/// (PostgreSQL groups concurrent commits itself).
+/// Runs a write: on SQLite through the commit group; on PostgreSQL in a transaction of its own
+/// (PostgreSQL groups concurrent commits itself), or as the write's own PostgreSQL form says
+/// (`postgres(pool, args) => …`: the claim group, one-statement intents and outcomes).
 macro_rules! write_op {
-    ($store:expr, $variant:ident, $op:ident, $args:expr) => {{
+    ($store:expr, $variant:ident, $op:ident, $args:expr) => {
+        write_op!($store, $variant, $args, postgres(pool, args) => async {
+            let mut transaction = pool.begin().await?;
+            let value = ops::postgres_ops::$op(&mut transaction, &args).await?;
+            transaction.commit().await?;
+            Ok(value)
+        }
+        .await)
+    };
+    ($store:expr, $variant:ident, $args:expr, postgres($pool:ident, $pg_args:ident) => $pg:expr) => {{
         let args = $args;
         match &$store.pool {
             #[cfg(feature = "sqlite")]
@@ -405,14 +415,9 @@ macro_rules! write_op {
                 Err(e) => Err(e),
             },
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => {
-                async {
-                    let mut transaction = pool.begin().await?;
-                    let value = ops::postgres_ops::$op(&mut transaction, &args).await?;
-                    transaction.commit().await?;
-                    Ok(value)
-                }
-                .await
+            Pool::Postgres($pool) => {
+                let $pg_args = args;
+                $pg
             }
         }
     }};
@@ -453,13 +458,9 @@ impl PayoutStore for Store {
             now: now_ms(),
             lease: lease_ms(self.lease),
         };
-        let claimed = match &self.pool {
-            // Claims made at once are decided together (see `pg_claims`).
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => self.claims.claim(pool, args).await,
-            #[allow(unreachable_patterns)]
-            _ => write_op!(self, Claim, claim, args),
-        };
+        // On PostgreSQL, claims made at once are decided together (see `pg_claims`).
+        let claimed = write_op!(self, Claim, args, postgres(pool, args) =>
+            self.claims.claim(pool, args).await);
         claimed.map_err(self.err(&format!("claiming {}", request.reference)))
     }
 
@@ -568,13 +569,9 @@ impl PayoutStore for Store {
             worker: worker.as_str().to_owned(),
             now: now_ms(),
         };
-        let updated = match &self.pool {
-            // One statement, committed on its own: one round trip (see `pg_writes`).
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => pg_writes::intent(pool, &args).await,
-            #[allow(unreachable_patterns)]
-            _ => write_op!(self, Intent, intent, args),
-        }
+        // On PostgreSQL, one statement committed on its own: one round trip (see `pg_writes`).
+        let updated = write_op!(self, Intent, args, postgres(pool, args) =>
+            pg_writes::intent(pool, &args).await)
         .map_err(self.err(&format!("recording the intent of {reference}; not sent")))?;
         if updated != 1 {
             return Err(Error::store(format!(
@@ -606,13 +603,9 @@ impl PayoutStore for Store {
             source: source.as_str(),
             now: now_ms(),
         };
-        let updated = match &self.pool {
-            // One statement, committed on its own: one round trip (see `pg_writes`).
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => pg_writes::outcome(pool, &args).await,
-            #[allow(unreachable_patterns)]
-            _ => write_op!(self, Outcome, outcome, args),
-        }
+        // On PostgreSQL, one statement committed on its own: one round trip (see `pg_writes`).
+        let updated = write_op!(self, Outcome, args, postgres(pool, args) =>
+            pg_writes::outcome(pool, &args).await)
         .map_err(self.err(&format!("recording the outcome of {reference}")))?;
         if updated != 1 {
             return Err(Error::store(format!(

@@ -201,6 +201,9 @@ macro_rules! backend_ops {
                 &$queries
             }
 
+            /// Decides and writes one claim. PostgreSQL's instance goes uncalled: it decides
+            /// claims a group at a time (`pg_claims`, by the same [`decide`]).
+            #[allow(dead_code)]
             pub(in super::super) async fn claim(
                 conn: &mut $conn,
                 a: &ClaimArgs,
@@ -314,7 +317,10 @@ macro_rules! backend_ops {
                     .rows_affected())
             }
 
-            /// Rows updated: 1 when the worker holds the item.
+            /// Rows updated: 1 when the worker holds the item. PostgreSQL's instance goes
+            /// uncalled: it writes the outcome and its status change as one statement
+            /// (`pg_writes`).
+            #[allow(dead_code)]
             pub(in super::super) async fn outcome(
                 conn: &mut $conn,
                 a: &OutcomeArgs,
